@@ -1,1 +1,3 @@
-return 0;
+using Quell.Cli;
+
+return await QuellCli.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,72 @@
+using Quell.Ingest;
+using Quell.Pricing;
+using Quell.Telemetry;
+
+namespace Quell.Configuration;
+
+/// <summary>What operators edit in quell.yaml; every part has a working default so Quell runs with no file at all.</summary>
+public sealed record QuellConfig
+{
+    /// <summary>Product flows by name: who they serve and how their content is kept.</summary>
+    public IReadOnlyDictionary<string, FeatureConfig> Features { get; init; } = new Dictionary<string, FeatureConfig>();
+
+    /// <summary>Applied to features not listed in <see cref="Features"/>.</summary>
+    public FeatureConfig DefaultFeature { get; init; } = new();
+
+    /// <summary>Price overrides by model name, USD per 1M tokens.</summary>
+    public IReadOnlyDictionary<string, ModelPrice> Prices { get; init; } = new Dictionary<string, ModelPrice>();
+
+    public IngestLimits Limits { get; init; } = new();
+
+    public GenAiAttributeNames Attributes { get; init; } = new();
+
+    /// <summary>Ingest queue and writer settings.</summary>
+    public IngestQueueOptions Queue { get; init; } = new();
+
+    public FeatureConfig FeatureOrDefault(string? feature) =>
+        feature is not null && Features.TryGetValue(feature, out var f) ? f : DefaultFeature;
+}
+
+/// <summary>Who a feature serves and how its call content is stored.</summary>
+public sealed record FeatureConfig
+{
+    public FeatureAudience Audience { get; init; } = FeatureAudience.CustomerFacing;
+
+    public ContentPolicy Content { get; init; } = ContentPolicy.Store;
+
+    /// <summary>Days to keep calls of this feature; 0 keeps them forever. Default 30.</summary>
+    public int RetentionDays { get; init; } = 30;
+}
+
+/// <summary>Whether a feature's failures reach customers; drives severity.</summary>
+public enum FeatureAudience
+{
+    CustomerFacing,
+    Internal,
+}
+
+/// <summary>What happens to prompt and response text on ingest.</summary>
+public enum ContentPolicy
+{
+    /// <summary>Keep the text as sent.</summary>
+    Store,
+
+    /// <summary>Keep a SHA-256 of the text so equal texts can still be matched.</summary>
+    Hash,
+
+    /// <summary>Keep nothing.</summary>
+    Drop,
+}
+
+/// <summary>Bounded ingest queue and batch writer settings.</summary>
+public sealed record IngestQueueOptions
+{
+    /// <summary>Most calls waiting to be written before new batches get 429/503. Default 200,000.</summary>
+    public int Capacity { get; init; } = 200_000;
+
+    /// <summary>Most calls written in one transaction. Default 20,000.</summary>
+    public int MaxBatch { get; init; } = 20_000;
+
+    /// <summary>Seconds a client is told to wait when the queue is full. Default 1.</summary>
+    public int RetryAfterSeconds { get; init; } = 1;
+}

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Quell.Calls;
+using Quell.Configuration;
+using Quell.Storage;
+
+namespace Quell.Ingest;
+
+/// <summary>
+/// Bounded ingest queue with group commit: many requests' calls go into one transaction, and each request is
+/// acknowledged only after the transaction that holds its calls has committed. When the queue holds
+/// <see cref="IngestQueueOptions.Capacity"/> calls, new batches are refused at once instead of growing memory.
+/// </summary>
+public sealed class IngestQueue : IAsyncDisposable
+{
+    private readonly Channel<PendingBatch> _channel = Channel.CreateUnbounded<PendingBatch>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ICallLog _log;
+    private readonly IngestQueueOptions _options;
+    private readonly IngestMetrics _metrics;
+    private readonly Task _writer;
+    private long _queued;
+    private volatile bool _faulted;
+
+    public IngestQueue(ICallLog log, IngestQueueOptions options, IngestMetrics metrics)
+    {
+        _log = log;
+        _options = options;
+        _metrics = metrics;
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>Raised after each commit with the log's last sequence, so consumers can read on.</summary>
+    public event Action<long>? Committed;
+
+    public long QueuedCalls => Interlocked.Read(ref _queued);
+
+    /// <summary>Queues a batch; the task completes once it is durable. Returns null when the queue is full.</summary>
+    public Task<AppendResult>? TryEnqueue(IReadOnlyList<CallRecord> calls)
+    {
+        if (_faulted)
+        {
+            return null;
+        }
+
+        if (calls.Count == 0)
+        {
+            return Task.FromResult(new AppendResult(0, 0, 0));
+        }
+
+        var after = Interlocked.Add(ref _queued, calls.Count);
+        if (after > _options.Capacity && after != calls.Count)
+        {
+            Interlocked.Add(ref _queued, -calls.Count);
+            return null;
+        }
+
+        var pending = new PendingBatch(calls);
+        if (!_channel.Writer.TryWrite(pending))
+        {
+            Interlocked.Add(ref _queued, -calls.Count);
+            return null;
+        }
+
+        _metrics.SetQueueDepth(Interlocked.Read(ref _queued));
+        return pending.Completion.Task;
+    }
+
+    /// <summary>True when the writer has stopped (disk full, database broken): clients should get 503.</summary>
+    public bool IsFaulted => _faulted;
+
+    public async ValueTask DisposeAsync()
+    {
+        _channel.Writer.TryComplete();
+        await _writer.ConfigureAwait(false);
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var group = new List<PendingBatch>();
+        var calls = new List<CallRecord>();
+        var reader = _channel.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            group.Clear();
+            calls.Clear();
+            while (calls.Count < _options.MaxBatch && reader.TryRead(out var batch))
+            {
+                group.Add(batch);
+                calls.AddRange(batch.Calls);
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                var result = await _log.AppendAsync(calls).ConfigureAwait(false);
+                _metrics.BatchWritten(calls.Count, result.Inserted, result.Duplicates, Stopwatch.GetElapsedTime(started));
+                CompleteAll(group, result);
+                Committed?.Invoke(result.LastSequence);
+            }
+            catch (Exception ex)
+            {
+                // A failed transaction wrote nothing: every caller in it is told so and may retry.
+                _metrics.WriteFailed();
+                foreach (var batch in group)
+                {
+                    batch.Completion.TrySetException(ex);
+                }
+
+                if (IsFatal(ex))
+                {
+                    _faulted = true;
+                }
+            }
+            finally
+            {
+                Interlocked.Add(ref _queued, -calls.Count);
+                _metrics.SetQueueDepth(Interlocked.Read(ref _queued));
+            }
+        }
+    }
+
+    private static void CompleteAll(List<PendingBatch> group, AppendResult total)
+    {
+        var offset = 0;
+        foreach (var batch in group)
+        {
+            var inserted = 0;
+            for (var i = 0; i < batch.Calls.Count; i++)
+            {
+                if (total.IsNew is null || total.IsNew[offset + i])
+                {
+                    inserted++;
+                }
+            }
+
+            offset += batch.Calls.Count;
+            batch.Completion.TrySetResult(new AppendResult(inserted, batch.Calls.Count - inserted, total.LastSequence));
+        }
+    }
+
+    private static bool IsFatal(Exception ex) => ex is ObjectDisposedException;
+
+    private sealed class PendingBatch(IReadOnlyList<CallRecord> calls)
+    {
+        public IReadOnlyList<CallRecord> Calls { get; } = calls;
+
+        public TaskCompletionSource<AppendResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

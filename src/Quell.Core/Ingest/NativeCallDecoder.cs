@@ -1,0 +1,191 @@
+using System.Text;
+using System.Text.Json;
+using Quell.Calls;
+
+namespace Quell.Ingest;
+
+/// <summary>Decodes native call records from a JSON array, a single object or NDJSON, record by record.</summary>
+public sealed class NativeCallDecoder(IngestLimits limits, TimeProvider time)
+{
+    private readonly JsonDocumentOptions _options = new() { MaxDepth = limits.MaxJsonDepth, AllowTrailingCommas = false };
+
+    /// <summary>Decodes a body; a failure means nothing in it could be read, otherwise bad records are listed.</summary>
+    public DecodedBatch<CallRecord>? Decode(ReadOnlyMemory<byte> body, out DecodeFailure? failure)
+    {
+        failure = null;
+        var span = body.Span;
+        if (span.StartsWith(Encoding.UTF8.Preamble))
+        {
+            body = body[3..];
+            span = body.Span;
+        }
+
+        var first = FirstNonWhitespace(span);
+        if (first < 0)
+        {
+            failure = new DecodeFailure("body is empty; expected a JSON array of call records or NDJSON");
+            return null;
+        }
+
+        if (span[first] == (byte)'[')
+        {
+            if (InvalidUtf8At(span) is { } bad)
+            {
+                failure = new DecodeFailure("body is not valid UTF-8", bad);
+                return null;
+            }
+
+            return DecodeArray(body, out failure);
+        }
+
+        return DecodeLines(body, out failure);
+    }
+
+    private DecodedBatch<CallRecord>? DecodeArray(ReadOnlyMemory<byte> body, out DecodeFailure? failure)
+    {
+        failure = null;
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(body, _options);
+        }
+        catch (JsonException ex)
+        {
+            failure = new DecodeFailure($"malformed JSON: {TrimMessage(ex.Message)}", ex.BytePositionInLine is { } b && ex.LineNumber == 0 ? b : null);
+            return null;
+        }
+
+        using (doc)
+        {
+            var records = new List<CallRecord>(doc.RootElement.GetArrayLength());
+            var errors = new List<RecordError>();
+            var index = 0;
+            var now = time.GetUtcNow();
+            foreach (var element in doc.RootElement.EnumerateArray())
+            {
+                if (index >= limits.MaxRecordsPerBatch)
+                {
+                    failure = new DecodeFailure($"batch has more than {limits.MaxRecordsPerBatch} records; split it");
+                    return null;
+                }
+
+                Add(element, index++, now, records, errors);
+            }
+
+            return new DecodedBatch<CallRecord>(records, errors);
+        }
+    }
+
+    private DecodedBatch<CallRecord>? DecodeLines(ReadOnlyMemory<byte> body, out DecodeFailure? failure)
+    {
+        failure = null;
+        var records = new List<CallRecord>();
+        var errors = new List<RecordError>();
+        var now = time.GetUtcNow();
+        var index = 0;
+        var offset = 0;
+        var span = body.Span;
+        while (offset < span.Length)
+        {
+            var newline = span[offset..].IndexOf((byte)'\n');
+            var length = newline < 0 ? span.Length - offset : newline;
+            var line = body.Slice(offset, length);
+            var lineStart = offset;
+            offset += length + 1;
+            if (FirstNonWhitespace(line.Span) < 0)
+            {
+                continue;
+            }
+
+            if (index >= limits.MaxRecordsPerBatch)
+            {
+                failure = new DecodeFailure($"batch has more than {limits.MaxRecordsPerBatch} records; split it");
+                return null;
+            }
+
+            if (InvalidUtf8At(line.Span) is { } bad)
+            {
+                errors.Add(new RecordError(index, "$", $"line {index + 1} is not valid UTF-8 at byte {lineStart + bad}"));
+                index++;
+                continue;
+            }
+
+            try
+            {
+                using var doc = JsonDocument.Parse(line, _options);
+                Add(doc.RootElement, index, now, records, errors);
+            }
+            catch (JsonException ex)
+            {
+                var at = ex.BytePositionInLine is { } b ? $" at byte {lineStart + b}" : string.Empty;
+                errors.Add(new RecordError(index, "$", $"malformed JSON on line {index + 1}{at}: {TrimMessage(ex.Message)}"));
+            }
+
+            index++;
+        }
+
+        if (records.Count == 0 && errors.Count == 0)
+        {
+            failure = new DecodeFailure("body holds no records");
+            return null;
+        }
+
+        return new DecodedBatch<CallRecord>(records, errors);
+    }
+
+    private void Add(JsonElement element, int index, DateTimeOffset now, List<CallRecord> records, List<RecordError> errors)
+    {
+        var result = CallRecordJson.Read(element, limits, now);
+        if (result.Record is { } record)
+        {
+            records.Add(record);
+        }
+        else
+        {
+            errors.Add(result.Error! with { Index = index });
+        }
+    }
+
+    /// <summary>The offset of the first byte that is not valid UTF-8, or null when all are.</summary>
+    public static long? InvalidUtf8At(ReadOnlySpan<byte> span)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(span))
+        {
+            return null;
+        }
+
+        Span<char> scratch = stackalloc char[1024];
+        var consumed = 0;
+        while (consumed < span.Length)
+        {
+            var status = System.Text.Unicode.Utf8.ToUtf16(span[consumed..], scratch, out var read, out _, replaceInvalidSequences: false);
+            consumed += read;
+            if (status == System.Buffers.OperationStatus.InvalidData || status == System.Buffers.OperationStatus.NeedMoreData)
+            {
+                return consumed;
+            }
+        }
+
+        return consumed;
+    }
+
+    private static int FirstNonWhitespace(ReadOnlySpan<byte> span)
+    {
+        for (var i = 0; i < span.Length; i++)
+        {
+            if (span[i] is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    // System.Text.Json appends its own "Path: $ | LineNumber…" suffix; the byte position is reported separately.
+    private static string TrimMessage(string message)
+    {
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+}

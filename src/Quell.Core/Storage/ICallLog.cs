@@ -1,0 +1,62 @@
+using Quell.Calls;
+
+namespace Quell.Storage;
+
+/// <summary>The append-only calls log: durable appends, reads by sequence, lookups for investigators.</summary>
+public interface ICallLog
+{
+    /// <summary>Appends calls in one transaction; returns, per call, whether it was new (false: a duplicate id).</summary>
+    Task<AppendResult> AppendAsync(IReadOnlyList<CallRecord> calls, CancellationToken cancellationToken = default);
+
+    /// <summary>Calls with a sequence above <paramref name="afterSequence"/>, oldest first.</summary>
+    Task<IReadOnlyList<LoggedCall>> ReadAfterAsync(long afterSequence, int limit, CancellationToken cancellationToken = default);
+
+    Task<LoggedCall?> GetAsync(string id, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<LoggedCall>> QueryAsync(CallQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Calls, errors, tokens and cost grouped by one dimension (feature, model, tenant, provider, …).</summary>
+    Task<IReadOnlyList<UsageSummary>> SummarizeAsync(string dimension, DateTimeOffset? from = null, DateTimeOffset? to = null, CancellationToken cancellationToken = default);
+
+    Task<long> CountAsync(CancellationToken cancellationToken = default);
+
+    Task<long> LastSequenceAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes calls of a feature (null: features without their own rule) older than the cutoff.</summary>
+    Task<int> PurgeAsync(string? feature, IReadOnlyCollection<string> excludedFeatures, DateTimeOffset olderThan, CancellationToken cancellationToken = default);
+}
+
+/// <summary>How many calls of an append were new and how many repeated an id already stored.</summary>
+public readonly record struct AppendResult(int Inserted, int Duplicates, long LastSequence)
+{
+    /// <summary>Per call of the append, whether it was new; lets a group commit answer each request exactly.</summary>
+    public IReadOnlyList<bool>? IsNew { get; init; }
+}
+
+/// <summary>Filter for investigators: any field left null matches everything.</summary>
+public sealed record CallQuery
+{
+    public string? Feature { get; init; }
+    public string? Tenant { get; init; }
+    public string? User { get; init; }
+    public string? Model { get; init; }
+    public string? Provider { get; init; }
+    public string? PromptVersion { get; init; }
+    public string? TraceId { get; init; }
+    public string? Status { get; init; }
+    public DateTimeOffset? From { get; init; }
+    public DateTimeOffset? To { get; init; }
+    public long? AfterSequence { get; init; }
+    public int Limit { get; init; } = 100;
+}
+
+/// <summary>Persisted positions of log consumers, so a restart resumes where it left off.</summary>
+public interface ICursorStore
+{
+    Task<long> GetAsync(string consumer, CancellationToken cancellationToken = default);
+
+    Task SetAsync(string consumer, long sequence, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Usage of one dimension value over a time range.</summary>
+public sealed record UsageSummary(string? Key, long Calls, long Errors, long InputTokens, long OutputTokens, double CostUsd, long UnpricedCalls);

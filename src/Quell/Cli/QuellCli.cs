@@ -1,0 +1,16 @@
+using System.CommandLine;
+
+namespace Quell.Cli;
+
+/// <summary>The `quell` command line: every verb with its options and help.</summary>
+public static class QuellCli
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("Quell: incident response for production AI systems.");
+        root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(IngestCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
+        return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+    }
+}

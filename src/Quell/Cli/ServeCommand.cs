@@ -1,0 +1,43 @@
+using System.CommandLine;
+using Quell.Configuration;
+using Quell.Server;
+
+namespace Quell.Cli;
+
+/// <summary>`quell serve`: the server on Kestrel with the embedded SQLite store.</summary>
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var urls = new Option<string>("--urls") { Description = "Addresses to listen on", DefaultValueFactory = _ => "http://127.0.0.1:4318" };
+        var data = new Option<string>("--data") { Description = "Directory for the SQLite store", DefaultValueFactory = _ => "./quell-data" };
+        var config = new Option<string?>("--config") { Description = "quell.yaml with features, prices and rules (optional)" };
+        var command = new Command("serve", "Run the Quell server: OTLP and native ingest, API, /metrics, /healthz.") { urls, data, config };
+        command.SetAction(async (parse, ct) =>
+        {
+            QuellConfig cfg;
+            try
+            {
+                cfg = ConfigLoader.Load(parse.GetValue(config));
+            }
+            catch (ConfigException ex)
+            {
+                await Console.Error.WriteLineAsync($"quell: {ex.Message}").ConfigureAwait(false);
+                return 2;
+            }
+
+            var app = QuellServer.Build(new QuellServerOptions
+            {
+                Urls = parse.GetValue(urls)!,
+                DataDirectory = parse.GetValue(data)!,
+                Config = cfg,
+                QuietLogging = false,
+            });
+            await app.StartAsync(ct).ConfigureAwait(false);
+            await Console.Out.WriteLineAsync($"quell: listening on {string.Join(", ", app.Urls)}; data in {Path.GetFullPath(parse.GetValue(data)!)}").ConfigureAwait(false);
+            await app.WaitForShutdownAsync(ct).ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+}

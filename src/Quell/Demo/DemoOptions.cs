@@ -1,0 +1,18 @@
+namespace Quell.Demo;
+
+/// <summary>What `quell demo` runs: seed, simulated span, pace and scenarios.</summary>
+public sealed record DemoOptions
+{
+    public int Seed { get; init; } = 7;
+    public TimeSpan Duration { get; init; } = TimeSpan.FromDays(2);
+
+    /// <summary>Simulated seconds per wall-clock second; 0 runs as fast as ingest allows.</summary>
+    public double Speed { get; init; }
+    public double RequestsPerSecond { get; init; } = 1.0;
+    public IReadOnlyList<string> Scenarios { get; init; } = [];
+    public bool Json { get; init; }
+
+    /// <summary>Where the demo writes its store and artefacts; a fresh temporary folder when null.</summary>
+    public string? OutputDirectory { get; init; }
+    public int BatchSize { get; init; } = 2000;
+}

@@ -1,0 +1,61 @@
+using System.Text.Json.Serialization;
+
+namespace Quell.Demo;
+
+/// <summary>The machine-readable outcome of a demo run (`quell demo --json`); keys are part of the contract.</summary>
+public sealed record DemoReport
+{
+    public int Seed { get; init; }
+    public required SimulatedSpan Simulated { get; init; }
+    public long Calls { get; init; }
+    public double CostUsd { get; init; }
+    public long InputTokens { get; init; }
+    public long OutputTokens { get; init; }
+    public long UnpricedCalls { get; init; }
+    public IReadOnlyList<UsageLine> ByFeature { get; init; } = [];
+    public IReadOnlyList<UsageLine> ByModel { get; init; } = [];
+    public IReadOnlyList<UsageLine> ByTenant { get; init; } = [];
+    public IReadOnlyList<ScenarioOutcome> Scenarios { get; init; } = [];
+    public IReadOnlyList<FalseAlarm> FalseAlarms { get; init; } = [];
+    public IReadOnlyList<object> Incidents { get; init; } = [];
+    public required IngestFigures Ingest { get; init; }
+    public string? DataDirectory { get; init; }
+}
+
+/// <summary>The simulated time range.</summary>
+public sealed record SimulatedSpan(DateTimeOffset From, DateTimeOffset To);
+
+/// <summary>Usage of one feature, model or tenant.</summary>
+public sealed record UsageLine(string Key, long Calls, long Errors, long InputTokens, long OutputTokens, double CostUsd);
+
+/// <summary>What happened to one injected scenario.</summary>
+public sealed record ScenarioOutcome
+{
+    public required string Name { get; init; }
+    public required string Category { get; init; }
+    public required DateTimeOffset Onset { get; init; }
+    public string? Description { get; init; }
+    public bool Detected { get; init; }
+    public DateTimeOffset? DetectedAt { get; init; }
+    public double? DelaySeconds { get; init; }
+    public string? DetectedCategory { get; init; }
+    public string? Signal { get; init; }
+    public string? IncidentId { get; init; }
+    public string? Severity { get; init; }
+    public string? Attribution { get; init; }
+    public IReadOnlyList<string> Paged { get; init; } = [];
+    public object? Mitigation { get; init; }
+    public string? TopChange { get; init; }
+    public string? Postmortem { get; init; }
+    public IReadOnlyList<string> SimilarIncidents { get; init; } = [];
+}
+
+/// <summary>An alert that fired outside every scenario's window.</summary>
+public sealed record FalseAlarm(string Category, string Signal, DateTimeOffset At, IReadOnlyDictionary<string, string> Labels);
+
+/// <summary>How the real ingest path performed during the demo.</summary>
+public sealed record IngestFigures(long CallsSent, long Accepted, long Rejected, long Feedback, long EvalResults, long Changes, double WallSeconds, double CallsPerSecond);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(DemoReport))]
+internal sealed partial class DemoJsonContext : JsonSerializerContext;

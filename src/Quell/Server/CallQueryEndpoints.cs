@@ -1,0 +1,68 @@
+using System.Globalization;
+using Quell.Storage;
+
+namespace Quell.Server;
+
+/// <summary>GET /api/v1/calls (filters for investigators) and GET /api/v1/calls/{id}.</summary>
+public static class CallQueryEndpoints
+{
+    public static void MapCallQueries(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/calls/{id}", async (string id, ICallLog log, CancellationToken ct) =>
+            await log.GetAsync(id, ct).ConfigureAwait(false) is { } call
+                ? Results.Json(CallView.From(call), ServerJsonContext.Default.CallView)
+                : Problems.Create(404, "Not found", $"no call with id '{id}'"));
+
+        app.MapGet("/api/v1/calls", async (HttpRequest request, ICallLog log, CancellationToken ct) =>
+        {
+            var q = request.Query;
+            DateTimeOffset? Time(string name, out string? error)
+            {
+                error = null;
+                var text = q[name].ToString();
+                if (text.Length == 0)
+                {
+                    return null;
+                }
+
+                if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t))
+                {
+                    return t;
+                }
+
+                error = $"query parameter '{name}' is not an RFC 3339 time: '{text}'";
+                return null;
+            }
+
+            var from = Time("from", out var fromError);
+            var to = Time("to", out var toError);
+            if ((fromError ?? toError) is not null)
+            {
+                return Problems.Create(400, "Bad query", fromError ?? toError!);
+            }
+
+            var limit = 100;
+            if (q["limit"].ToString() is { Length: > 0 } l && (!int.TryParse(l, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 10_000))
+            {
+                return Problems.Create(400, "Bad query", "query parameter 'limit' must be a whole number from 1 to 10000");
+            }
+
+            string? S(string name) => q[name].ToString() is { Length: > 0 } v ? v : null;
+            var calls = await log.QueryAsync(new CallQuery
+            {
+                Feature = S("feature"),
+                Tenant = S("tenant"),
+                User = S("user"),
+                Model = S("model"),
+                Provider = S("provider"),
+                PromptVersion = S("prompt_version"),
+                TraceId = S("trace_id"),
+                Status = S("status"),
+                From = from,
+                To = to,
+                Limit = limit,
+            }, ct).ConfigureAwait(false);
+            return Results.Json(calls.Select(CallView.From).ToList(), ServerJsonContext.Default.ListCallView);
+        });
+    }
+}

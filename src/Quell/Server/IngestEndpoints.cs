@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Text.Json;
+using Quell.Configuration;
+using Quell.Ingest;
+using Quell.Telemetry;
+
+namespace Quell.Server;
+
+/// <summary>POST /v1/traces (OTLP/HTTP) and POST /api/v1/calls (native records).</summary>
+public static class IngestEndpoints
+{
+    public static void MapIngest(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/traces", IngestOtlpAsync);
+        app.MapPost("/api/v1/calls", IngestNativeAsync);
+    }
+
+    private static async Task<IResult> IngestOtlpAsync(HttpContext http, QuellConfig config, GenAiSpanMapper mapper, IngestService ingest, IngestMetrics metrics)
+    {
+        var contentType = http.Request.ContentType?.Split(';')[0].Trim().ToLowerInvariant() ?? string.Empty;
+        var protobuf = contentType is "application/x-protobuf" or "application/protobuf";
+        if (!protobuf && contentType != "application/json")
+        {
+            metrics.Rejected("otlp", "unsupported_media_type");
+            return OtlpResponses.Status(false, 415, $"Content-Type '{contentType}' is not supported; use application/x-protobuf or application/json");
+        }
+
+        var body = await RequestBody.ReadAsync(http.Request, config.Limits.MaxBodyBytes, http.RequestAborted).ConfigureAwait(false);
+        if (body.Error is not null)
+        {
+            metrics.Rejected("otlp", body.Status == 413 ? "too_large" : "bad_body");
+            return OtlpResponses.Status(protobuf, body.Status, body.Error);
+        }
+
+        List<OtlpSpan> spans;
+        try
+        {
+            if (protobuf)
+            {
+                spans = OtlpProtobufDecoder.Decode(body.Memory.Span);
+            }
+            else
+            {
+                if (NativeCallDecoder.InvalidUtf8At(body.Memory.Span) is { } bad)
+                {
+                    metrics.Rejected("otlp", "malformed");
+                    return OtlpResponses.Status(false, 400, $"body is not valid UTF-8 at byte {bad}");
+                }
+
+                spans = OtlpJsonDecoder.Decode(body.Memory, config.Limits.MaxJsonDepth * 2);
+            }
+        }
+        catch (ProtoFormatException ex)
+        {
+            metrics.Rejected("otlp", "malformed");
+            return OtlpResponses.Status(true, 400, $"undecodable ExportTraceServiceRequest: {ex.Message} at byte {ex.Position}");
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
+        {
+            metrics.Rejected("otlp", "malformed");
+            var at = ex is JsonException { BytePositionInLine: { } b, LineNumber: { } line } ? $" (line {line + 1}, byte {b})" : string.Empty;
+            return OtlpResponses.Status(protobuf, 400, $"undecodable ExportTraceServiceRequest: {ex.Message.Split(" Path:")[0]}{at}");
+        }
+        finally
+        {
+            body.Return();
+        }
+
+        var mapped = mapper.Map(spans);
+        metrics.SkippedSpans(mapped.Skipped);
+        if (mapped.Errors.Count > 0)
+        {
+            metrics.Rejected("otlp", "invalid_span", mapped.Errors.Count);
+        }
+
+        var (outcome, result, _) = await ingest.SubmitAsync("otlp", mapped.Records).ConfigureAwait(false);
+        switch (outcome)
+        {
+            case IngestService.Outcome.QueueFull:
+                return OtlpResponses.Status(protobuf, 429, "ingest queue is full; retry later", config.Queue.RetryAfterSeconds);
+            case IngestService.Outcome.Unavailable:
+                return OtlpResponses.Status(protobuf, 503, "storage is unavailable; retry later", config.Queue.RetryAfterSeconds * 5);
+        }
+
+        var message = mapped.Errors.Count == 0
+            ? null
+            : string.Join("; ", mapped.Errors.Take(5).Select(e => $"span {e.Id ?? e.Index.ToString(CultureInfo.InvariantCulture)}: {e.Field} {e.Message}"))
+              + (mapped.Errors.Count > 5 ? $"; and {mapped.Errors.Count - 5} more" : string.Empty);
+        return OtlpResponses.Success(protobuf, mapped.Errors.Count, message);
+    }
+
+    private static async Task<IResult> IngestNativeAsync(HttpContext http, QuellConfig config, NativeCallDecoder decoder, IngestService ingest, IngestMetrics metrics)
+    {
+        var contentType = http.Request.ContentType?.Split(';')[0].Trim().ToLowerInvariant() ?? string.Empty;
+        if (contentType is not ("application/json" or "application/x-ndjson" or "application/jsonl" or "application/json-seq" or "text/plain" or ""))
+        {
+            metrics.Rejected("native", "unsupported_media_type");
+            return Problems.Create(415, "Unsupported media type", $"Content-Type '{contentType}' is not supported; send application/json (an array of call records) or application/x-ndjson");
+        }
+
+        var body = await RequestBody.ReadAsync(http.Request, config.Limits.MaxBodyBytes, http.RequestAborted).ConfigureAwait(false);
+        if (body.Error is not null)
+        {
+            metrics.Rejected("native", body.Status == 413 ? "too_large" : "bad_body");
+            return Problems.Create(body.Status, body.Status == 413 ? "Body too large" : "Unreadable body", body.Error);
+        }
+
+        DecodedBatch<Calls.CallRecord>? batch;
+        DecodeFailure? failure;
+        try
+        {
+            batch = decoder.Decode(body.Memory, out failure);
+        }
+        finally
+        {
+            body.Return();
+        }
+
+        if (batch is null)
+        {
+            metrics.Rejected("native", "malformed");
+            return Problems.Create(400, "Malformed body", failure!.ToString());
+        }
+
+        if (batch.Errors.Count > 0)
+        {
+            foreach (var group in batch.Errors.GroupBy(e => e.Field.StartsWith('$') ? "malformed" : "invalid_record"))
+            {
+                metrics.Rejected("native", group.Key, group.Count());
+            }
+        }
+
+        var errors = batch.Errors.Count == 0 ? null : batch.Errors.Take(1000).Select(IngestError.From).ToList();
+        if (batch.Records.Count == 0)
+        {
+            return Problems.Create(400, "No valid records", $"all {batch.Errors.Count} records were refused; first: {batch.Errors[0]}", errors);
+        }
+
+        var (outcome, result, unpriced) = await ingest.SubmitAsync("native", batch.Records).ConfigureAwait(false);
+        switch (outcome)
+        {
+            case IngestService.Outcome.QueueFull:
+                http.Response.Headers.RetryAfter = config.Queue.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                return Problems.Create(429, "Ingest queue full", "the ingest queue is full; nothing in this request was stored; retry after the indicated delay");
+            case IngestService.Outcome.Unavailable:
+                http.Response.Headers.RetryAfter = (config.Queue.RetryAfterSeconds * 5).ToString(CultureInfo.InvariantCulture);
+                return Problems.Create(503, "Storage unavailable", "the calls log could not be written; nothing in this request was stored; retry later");
+        }
+
+        var response = new IngestResponse(result.Inserted, result.Duplicates, batch.Errors.Count, errors, unpriced);
+        return Results.Json(response, ServerJsonContext.Default.IngestResponse, statusCode: 200);
+    }
+}

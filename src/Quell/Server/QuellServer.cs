@@ -1,0 +1,85 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Quell.Configuration;
+using Quell.Ingest;
+using Quell.Pricing;
+using Quell.Storage;
+using Quell.Storage.Sqlite;
+using Quell.Telemetry;
+
+namespace Quell.Server;
+
+/// <summary>How to start a Quell server: where it listens, where it keeps data, what clock it reads.</summary>
+public sealed record QuellServerOptions
+{
+    public string Urls { get; init; } = "http://127.0.0.1:4318";
+    public required string DataDirectory { get; init; }
+    public QuellConfig Config { get; init; } = new();
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Lets tests and the demo silence request logging.</summary>
+    public bool QuietLogging { get; init; } = true;
+}
+
+/// <summary>Builds and runs the Quell web host: ingest, queries, health and metrics over one SQLite store.</summary>
+public static class QuellServer
+{
+    public static WebApplication Build(QuellServerOptions options, string[]? args = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args ?? []);
+        builder.WebHost.UseUrls(options.Urls);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            // The decompressed cap is enforced while reading; this one bounds what arrives on the wire.
+            k.Limits.MaxRequestBodySize = options.Config.Limits.MaxBodyBytes;
+            k.AddServerHeader = false;
+        });
+        if (options.QuietLogging)
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        }
+
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
+        builder.Services.AddProblemDetails();
+        AddQuell(builder.Services, options);
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapGet("/healthz", (IngestQueue queue) => queue.IsFaulted
+            ? Results.Json(new Dictionary<string, string> { ["status"] = "unhealthy", ["reason"] = "ingest writer stopped" }, statusCode: 503)
+            : Results.Json(new Dictionary<string, string> { ["status"] = "ok" }));
+        app.MapGet("/metrics", (IngestMetrics metrics) => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapIngest();
+        app.MapCallQueries();
+        app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<IngestQueue>().DisposeAsync().AsTask().GetAwaiter().GetResult());
+        return app;
+    }
+
+    private static void AddQuell(IServiceCollection services, QuellServerOptions options)
+    {
+        var config = options.Config;
+        services.AddSingleton(options);
+        services.AddSingleton(config);
+        services.AddSingleton(options.Time);
+        services.AddSingleton(_ => new SqliteDatabase(Path.Combine(options.DataDirectory, "quell.db")));
+        services.AddSingleton<SqliteCallLog>();
+        services.AddSingleton<ICallLog>(sp => sp.GetRequiredService<SqliteCallLog>());
+        services.AddSingleton<ICursorStore, SqliteCursorStore>();
+        services.AddSingleton<IngestMetrics>();
+        services.AddSingleton(_ => PriceTable.Create(config.Prices));
+        services.AddSingleton(sp => new CallPreparer(config, sp.GetRequiredService<PriceTable>()));
+        services.AddSingleton(sp => new IngestQueue(sp.GetRequiredService<ICallLog>(), config.Queue, sp.GetRequiredService<IngestMetrics>()));
+        services.AddSingleton(sp => new NativeCallDecoder(config.Limits, options.Time));
+        services.AddSingleton(sp => new GenAiSpanMapper(config.Attributes, config.Limits, options.Time));
+        services.AddSingleton<IngestService>();
+        services.AddHostedService(sp => new RetentionService(sp.GetRequiredService<ICallLog>(), config, options.Time));
+    }
+
+    /// <summary>The first address Kestrel bound, e.g. after asking for port 0.</summary>
+    public static Uri BoundAddress(this WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
+        return new Uri(addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+    }
+}

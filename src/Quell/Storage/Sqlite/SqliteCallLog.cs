@@ -1,0 +1,244 @@
+using System.Data;
+using System.Text;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Quell.Calls;
+
+namespace Quell.Storage.Sqlite;
+
+/// <summary>The calls log in SQLite: one writer appending in transactions, readers on their own connections.</summary>
+public sealed class SqliteCallLog(SqliteDatabase database, TimeProvider time) : ICallLog, IDisposable
+{
+    private const string Columns = "seq, id, ts, tenant, user_id, feature, operation, provider, model, model_version, region, prompt_version, trace_id, session_id, latency_ms, ttft_ms, input_tokens, output_tokens, cached_input_tokens, cost_usd, cost_source, status, error_type, input, output, system_prompt, retrieved, tool_calls, attributes";
+
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private SqliteConnection? _writer;
+    private SqliteCommand? _insert;
+
+    public async Task<AppendResult> AppendAsync(IReadOnlyList<CallRecord> calls, CancellationToken cancellationToken = default)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var insert = PrepareInsert();
+            var inserted = 0;
+            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            using var tx = _writer!.BeginTransaction();
+            insert.Transaction = tx;
+            var isNew = new bool[calls.Count];
+            for (var i = 0; i < calls.Count; i++)
+            {
+                Bind(insert, calls[i], now);
+                var n = insert.ExecuteNonQuery();
+                isNew[i] = n > 0;
+                inserted += n;
+            }
+
+            tx.Commit();
+            var last = _writer.ExecuteScalar<long>("SELECT COALESCE(MAX(seq), 0) FROM calls");
+            return new AppendResult(inserted, calls.Count - inserted, last) { IsNew = isNew };
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<LoggedCall>> ReadAfterAsync(long afterSequence, int limit, CancellationToken cancellationToken = default)
+    {
+        using var connection = database.Open();
+        var rows = await connection.QueryAsync<CallRow>(
+            new CommandDefinition($"SELECT {Columns} FROM calls WHERE seq > @afterSequence ORDER BY seq LIMIT @limit", new { afterSequence, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => r.ToLogged()).ToList();
+    }
+
+    public async Task<LoggedCall?> GetAsync(string id, CancellationToken cancellationToken = default)
+    {
+        using var connection = database.Open();
+        var row = await connection.QuerySingleOrDefaultAsync<CallRow>(
+            new CommandDefinition($"SELECT {Columns} FROM calls WHERE id = @id", new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return row?.ToLogged();
+    }
+
+    public async Task<IReadOnlyList<LoggedCall>> QueryAsync(CallQuery query, CancellationToken cancellationToken = default)
+    {
+        var sql = new StringBuilder($"SELECT {Columns} FROM calls WHERE 1=1");
+        var p = new DynamicParameters();
+        void Eq(string column, string name, object? value)
+        {
+            if (value is not null)
+            {
+                sql.Append(" AND ").Append(column).Append(" = @").Append(name);
+                p.Add(name, value);
+            }
+        }
+
+        Eq("feature", "feature", query.Feature);
+        Eq("tenant", "tenant", query.Tenant);
+        Eq("user_id", "user", query.User);
+        Eq("model", "model", query.Model);
+        Eq("provider", "provider", query.Provider);
+        Eq("prompt_version", "promptVersion", query.PromptVersion);
+        Eq("trace_id", "traceId", query.TraceId);
+        Eq("status", "status", query.Status switch { "ok" => 0, "error" => 1, _ => null });
+        if (query.From is { } from)
+        {
+            sql.Append(" AND ts >= @from");
+            p.Add("from", from.ToUnixTimeMilliseconds());
+        }
+
+        if (query.To is { } to)
+        {
+            sql.Append(" AND ts < @to");
+            p.Add("to", to.ToUnixTimeMilliseconds());
+        }
+
+        if (query.AfterSequence is { } after)
+        {
+            sql.Append(" AND seq > @after");
+            p.Add("after", after);
+        }
+
+        sql.Append(" ORDER BY seq DESC LIMIT @limit");
+        p.Add("limit", Math.Clamp(query.Limit, 1, 10_000));
+        using var connection = database.Open();
+        var rows = await connection.QueryAsync<CallRow>(new CommandDefinition(sql.ToString(), p, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => r.ToLogged()).ToList();
+    }
+
+    public async Task<IReadOnlyList<UsageSummary>> SummarizeAsync(string dimension, DateTimeOffset? from = null, DateTimeOffset? to = null, CancellationToken cancellationToken = default)
+    {
+        var column = dimension switch
+        {
+            "feature" or "tenant" or "model" or "provider" or "region" or "prompt_version" or "model_version" or "operation" => dimension,
+            "user" => "user_id",
+            _ => throw new ArgumentException($"cannot summarise by '{dimension}'", nameof(dimension)),
+        };
+        using var connection = database.Open();
+        var rows = await connection.QueryAsync<UsageRow>(new CommandDefinition(
+            $"""
+            SELECT {column} AS key, COUNT(*) AS calls, SUM(status) AS errors, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
+                   COALESCE(SUM(cost_usd), 0) AS cost_usd, SUM(CASE WHEN cost_source = 0 THEN 1 ELSE 0 END) AS unpriced
+            FROM calls WHERE ts >= @from AND ts < @to GROUP BY {column} ORDER BY cost_usd DESC
+            """,
+            new { from = from?.ToUnixTimeMilliseconds() ?? long.MinValue, to = to?.ToUnixTimeMilliseconds() ?? long.MaxValue },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => new UsageSummary(r.key, r.calls, r.errors, r.input_tokens, r.output_tokens, r.cost_usd, r.unpriced)).ToList();
+    }
+
+    public async Task<long> CountAsync(CancellationToken cancellationToken = default)
+    {
+        using var connection = database.Open();
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM calls", cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<long> LastSequenceAsync(CancellationToken cancellationToken = default)
+    {
+        using var connection = database.Open();
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COALESCE(MAX(seq), 0) FROM calls", cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<int> PurgeAsync(string? feature, IReadOnlyCollection<string> excludedFeatures, DateTimeOffset olderThan, CancellationToken cancellationToken = default)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var connection = database.Open();
+            var cutoff = olderThan.ToUnixTimeMilliseconds();
+            if (feature is not null)
+            {
+                return await connection.ExecuteAsync(new CommandDefinition("DELETE FROM calls WHERE feature = @feature AND ts < @cutoff", new { feature, cutoff }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+
+            return await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM calls WHERE ts < @cutoff AND (feature IS NULL OR feature NOT IN @excluded)",
+                new { cutoff, excluded = excludedFeatures.ToArray() },
+                cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        _insert?.Dispose();
+        _writer?.Dispose();
+        _writeLock.Dispose();
+    }
+
+    private SqliteCommand PrepareInsert()
+    {
+        if (_insert is not null)
+        {
+            return _insert;
+        }
+
+        _writer = database.Open();
+        var cmd = _writer.CreateCommand();
+        cmd.CommandText = """
+            INSERT OR IGNORE INTO calls (id, ts, tenant, user_id, feature, operation, provider, model, model_version, region, prompt_version,
+                trace_id, session_id, latency_ms, ttft_ms, input_tokens, output_tokens, cached_input_tokens, cost_usd, cost_source,
+                status, error_type, input, output, system_prompt, retrieved, tool_calls, attributes, ingested_at)
+            VALUES ($id, $ts, $tenant, $user, $feature, $operation, $provider, $model, $model_version, $region, $prompt_version,
+                $trace_id, $session_id, $latency_ms, $ttft_ms, $input_tokens, $output_tokens, $cached_input_tokens, $cost_usd, $cost_source,
+                $status, $error_type, $input, $output, $system_prompt, $retrieved, $tool_calls, $attributes, $ingested_at)
+            """;
+        foreach (var name in (string[])["$id", "$ts", "$tenant", "$user", "$feature", "$operation", "$provider", "$model", "$model_version", "$region", "$prompt_version",
+            "$trace_id", "$session_id", "$latency_ms", "$ttft_ms", "$input_tokens", "$output_tokens", "$cached_input_tokens", "$cost_usd", "$cost_source",
+            "$status", "$error_type", "$input", "$output", "$system_prompt", "$retrieved", "$tool_calls", "$attributes", "$ingested_at"])
+        {
+            cmd.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        cmd.Prepare();
+        _insert = cmd;
+        return cmd;
+    }
+
+    private static void Bind(SqliteCommand cmd, CallRecord c, long now)
+    {
+        var p = cmd.Parameters;
+        p[0].Value = c.Id;
+        p[1].Value = c.Timestamp.ToUnixTimeMilliseconds();
+        p[2].Value = (object?)c.Tenant ?? DBNull.Value;
+        p[3].Value = (object?)c.User ?? DBNull.Value;
+        p[4].Value = (object?)c.Feature ?? DBNull.Value;
+        p[5].Value = c.Operation;
+        p[6].Value = (object?)c.Provider ?? DBNull.Value;
+        p[7].Value = (object?)c.Model ?? DBNull.Value;
+        p[8].Value = (object?)c.ModelVersion ?? DBNull.Value;
+        p[9].Value = (object?)c.Region ?? DBNull.Value;
+        p[10].Value = (object?)c.PromptVersion ?? DBNull.Value;
+        p[11].Value = (object?)c.TraceId ?? DBNull.Value;
+        p[12].Value = (object?)c.SessionId ?? DBNull.Value;
+        p[13].Value = (object?)c.LatencyMs ?? DBNull.Value;
+        p[14].Value = (object?)c.TtftMs ?? DBNull.Value;
+        p[15].Value = c.InputTokens;
+        p[16].Value = c.OutputTokens;
+        p[17].Value = c.CachedInputTokens;
+        p[18].Value = (object?)c.CostUsd ?? DBNull.Value;
+        p[19].Value = (int)c.CostSource;
+        p[20].Value = (int)c.Status;
+        p[21].Value = (object?)c.ErrorType ?? DBNull.Value;
+        p[22].Value = (object?)c.Input ?? DBNull.Value;
+        p[23].Value = (object?)c.Output ?? DBNull.Value;
+        p[24].Value = (object?)c.SystemPrompt ?? DBNull.Value;
+        p[25].Value = c.Retrieved.Count == 0 ? DBNull.Value : CallRowJson.WriteRetrieved(c.Retrieved);
+        p[26].Value = c.ToolCalls.Count == 0 ? DBNull.Value : CallRowJson.WriteToolCalls(c.ToolCalls);
+        p[27].Value = (object?)c.AttributesJson ?? DBNull.Value;
+        p[28].Value = now;
+    }
+}
+
+internal sealed class UsageRow
+{
+    public string? key { get; set; }
+    public long calls { get; set; }
+    public long errors { get; set; }
+    public long input_tokens { get; set; }
+    public long output_tokens { get; set; }
+    public double cost_usd { get; set; }
+    public long unpriced { get; set; }
+}

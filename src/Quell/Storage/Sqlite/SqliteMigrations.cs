@@ -1,0 +1,60 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Quell.Storage.Sqlite;
+
+/// <summary>Versioned schema migrations for SQLite, applied in order inside one transaction each.</summary>
+public static class SqliteMigrations
+{
+    public static IReadOnlyList<(int Version, string Name, string Sql)> All { get; } =
+    [
+        (1, "calls log and cursors", """
+            CREATE TABLE calls (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                id TEXT NOT NULL UNIQUE,
+                ts INTEGER NOT NULL,
+                tenant TEXT, user_id TEXT, feature TEXT, operation TEXT NOT NULL,
+                provider TEXT, model TEXT, model_version TEXT, region TEXT, prompt_version TEXT,
+                trace_id TEXT, session_id TEXT,
+                latency_ms REAL, ttft_ms REAL,
+                input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cached_input_tokens INTEGER NOT NULL,
+                cost_usd REAL, cost_source INTEGER NOT NULL,
+                status INTEGER NOT NULL, error_type TEXT,
+                input TEXT, output TEXT, system_prompt TEXT,
+                retrieved TEXT, tool_calls TEXT, attributes TEXT,
+                ingested_at INTEGER NOT NULL
+            );
+            CREATE INDEX ix_calls_ts ON calls(ts);
+            CREATE INDEX ix_calls_feature_ts ON calls(feature, ts);
+            CREATE INDEX ix_calls_tenant_ts ON calls(tenant, ts);
+            CREATE INDEX ix_calls_trace ON calls(trace_id);
+            CREATE TABLE cursors (
+                consumer TEXT PRIMARY KEY,
+                seq INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL
+            );
+            """),
+    ];
+
+    public static void Apply(SqliteConnection connection)
+    {
+        connection.Execute("PRAGMA journal_mode=WAL;");
+        connection.Execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+        var applied = connection.Query<int>("SELECT version FROM schema_migrations").ToHashSet();
+        foreach (var (version, name, sql) in All)
+        {
+            if (applied.Contains(version))
+            {
+                continue;
+            }
+
+            using var tx = connection.BeginTransaction();
+            connection.Execute(sql, transaction: tx);
+            connection.Execute(
+                "INSERT INTO schema_migrations(version, name, applied_at) VALUES (@version, @name, @at)",
+                new { version, name, at = TimeProvider.System.GetUtcNow().ToString("O") },
+                tx);
+            tx.Commit();
+        }
+    }
+}

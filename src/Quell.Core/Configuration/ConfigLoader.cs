@@ -28,6 +28,7 @@ public static class ConfigLoader
             .WithNamingConvention(UnderscoredNamingConvention.Instance)
             .WithEnumNamingConvention(UnderscoredNamingConvention.Instance)
             .WithTypeConverter(new YamlTimeSpanConverter())
+            .WithNodeTypeResolver(new ReadOnlyCollectionTypeResolver())
             .Build();
         QuellConfig? config;
         try

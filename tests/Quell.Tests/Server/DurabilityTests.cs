@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using Quell.Storage.Sqlite;
+
+namespace Quell.Tests.Server;
+
+/// <summary>A `quell serve` child process killed with SIGKILL loses nothing it acknowledged.</summary>
+public sealed class DurabilityTests
+{
+    [Fact]
+    public async Task Serve_KilledWithSigkillWhileClientStreams_EveryAcknowledgedBatchSurvives()
+    {
+        var data = TempDirectory.Create();
+        var acknowledged = new List<string>();
+        using (var server = await QuellProcess.StartAsync(data))
+        {
+            using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+            using var streaming = new CancellationTokenSource();
+            var sender = Task.Run(async () =>
+            {
+                for (var batch = 0; !streaming.IsCancellationRequested; batch++)
+                {
+                    var ids = Enumerable.Range(0, 200).Select(i => $"b{batch:D5}-{i:D3}").ToList();
+                    var body = string.Join('\n', ids.Select(id => $$"""{"id":"{{id}}","timestamp":"2026-11-20T10:00:00Z","feature":"f","model":"gpt-4o","input_tokens":10,"output_tokens":2}"""));
+                    try
+                    {
+                        using var response = await http.PostAsync("/api/v1/calls", new StringContent(body, Encoding.UTF8, "application/x-ndjson"));
+                        if (response.StatusCode == HttpStatusCode.OK)
+                        {
+                            lock (acknowledged)
+                            {
+                                acknowledged.AddRange(ids);
+                            }
+                        }
+                    }
+                    catch (HttpRequestException)
+                    {
+                        return;
+                    }
+                    catch (TaskCanceledException)
+                    {
+                        return;
+                    }
+                }
+            });
+
+            // Kill once a good number of batches are acknowledged, while requests are still in flight.
+            while (true)
+            {
+                lock (acknowledged)
+                {
+                    if (acknowledged.Count >= 20_000)
+                    {
+                        break;
+                    }
+                }
+
+                await Task.Delay(10);
+                Assert.False(sender.IsCompleted, "the client stopped before the kill");
+            }
+
+            server.Kill();
+            await streaming.CancelAsync();
+            await sender;
+        }
+
+        // Restart on the same data directory: the store opens and holds every acknowledged call.
+        using (var restarted = await QuellProcess.StartAsync(data))
+        {
+            using var http = new HttpClient { BaseAddress = restarted.BaseAddress };
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz")).StatusCode);
+        }
+
+        var database = new SqliteDatabase(Path.Combine(data, "quell.db"));
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT id FROM calls";
+        var stored = new HashSet<string>();
+        using (var reader = cmd.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                stored.Add(reader.GetString(0));
+            }
+        }
+
+        var missing = acknowledged.Where(id => !stored.Contains(id)).ToList();
+        Assert.True(missing.Count == 0, $"{missing.Count} acknowledged calls lost, first {missing.FirstOrDefault()}");
+        Assert.True(acknowledged.Count >= 20_000);
+    }
+}
+
+/// <summary>`quell serve` as a child process on port 0, with the bound address read from its output.</summary>
+public sealed class QuellProcess : IDisposable
+{
+    private readonly Process _process;
+
+    private QuellProcess(Process process, Uri baseAddress)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public static async Task<QuellProcess> StartAsync(string dataDirectory, params string[] extra)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "quell.dll");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in (string[])[dll, "serve", "--urls", "http://127.0.0.1:0", "--data", dataDirectory, .. extra])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start)!;
+        var errors = new StringBuilder();
+        process.ErrorDataReceived += (_, e) => errors.AppendLine(e.Data);
+        process.BeginErrorReadLine();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
+            if (line is null)
+            {
+                throw new InvalidOperationException($"quell serve exited: {errors}");
+            }
+
+            var at = line.IndexOf("listening on ", StringComparison.Ordinal);
+            if (at >= 0)
+            {
+                var url = line[(at + "listening on ".Length)..].Split([',', ';', ' '])[0];
+                _ = DrainAsync(process.StandardOutput);
+                return new QuellProcess(process, new Uri(url));
+            }
+        }
+    }
+
+    public void Kill()
+    {
+        // Process.Kill sends SIGKILL on Unix: no shutdown hooks, no flush.
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            Kill();
+        }
+
+        _process.Dispose();
+    }
+
+    private static async Task DrainAsync(StreamReader reader)
+    {
+        while (await reader.ReadLineAsync() is not null)
+        {
+        }
+    }
+}

@@ -90,31 +90,39 @@ public sealed class IngestQueue : IAsyncDisposable
             }
 
             var started = Stopwatch.GetTimestamp();
+            AppendResult result = default;
+            Exception? failure = null;
             try
             {
-                var result = await _log.AppendAsync(calls).ConfigureAwait(false);
+                result = await _log.AppendAsync(calls).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+
+            // Free the queue's room before answering, so a caller that retries at once finds it free.
+            Interlocked.Add(ref _queued, -calls.Count);
+            _metrics.SetQueueDepth(Interlocked.Read(ref _queued));
+            if (failure is null)
+            {
                 _metrics.BatchWritten(calls.Count, result.Inserted, result.Duplicates, Stopwatch.GetElapsedTime(started));
                 CompleteAll(group, result);
                 Committed?.Invoke(result.LastSequence);
             }
-            catch (Exception ex)
+            else
             {
                 // A failed transaction wrote nothing: every caller in it is told so and may retry.
                 _metrics.WriteFailed();
                 foreach (var batch in group)
                 {
-                    batch.Completion.TrySetException(ex);
+                    batch.Completion.TrySetException(failure);
                 }
 
-                if (IsFatal(ex))
+                if (IsFatal(failure))
                 {
                     _faulted = true;
                 }
-            }
-            finally
-            {
-                Interlocked.Add(ref _queued, -calls.Count);
-                _metrics.SetQueueDepth(Interlocked.Read(ref _queued));
             }
         }
     }

@@ -12,31 +12,33 @@ public sealed class SqliteCallLog(SqliteDatabase database, TimeProvider time) : 
     private const string Columns = "seq, id, ts, tenant, user_id, feature, operation, provider, model, model_version, region, prompt_version, trace_id, session_id, latency_ms, ttft_ms, input_tokens, output_tokens, cached_input_tokens, cost_usd, cost_source, status, error_type, input, output, system_prompt, retrieved, tool_calls, attributes";
 
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private SqliteConnection? _writer;
-    private SqliteCommand? _insert;
+    private CallInsertStatement? _writer;
+    private WalCheckpointer? _checkpointer;
+    private int _disposed;
 
     public async Task<AppendResult> AppendAsync(IReadOnlyList<CallRecord> calls, CancellationToken cancellationToken = default)
     {
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var insert = PrepareInsert();
-            var inserted = 0;
-            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-            using var tx = _writer!.BeginTransaction();
-            insert.Transaction = tx;
-            var isNew = new bool[calls.Count];
-            for (var i = 0; i < calls.Count; i++)
+            if (_writer is null)
             {
-                Bind(insert, calls[i], now);
-                var n = insert.ExecuteNonQuery();
-                isNew[i] = n > 0;
-                inserted += n;
+                var connection = database.Open();
+                using (var pragma = connection.CreateCommand())
+                {
+                    pragma.CommandText = "PRAGMA wal_autocheckpoint=0";
+                    pragma.ExecuteNonQuery();
+                }
+
+                _writer = new CallInsertStatement(connection);
+                _checkpointer = new WalCheckpointer(database);
             }
 
-            tx.Commit();
-            var last = _writer.ExecuteScalar<long>("SELECT COALESCE(MAX(seq), 0) FROM calls");
-            return new AppendResult(inserted, calls.Count - inserted, last) { IsNew = isNew };
+            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            var isNew = new bool[calls.Count];
+            var inserted = _writer.InsertAll(calls, now, isNew);
+            _checkpointer!.Request();
+            return new AppendResult(inserted, calls.Count - inserted, _writer.LastSequence()) { IsNew = isNew };
         }
         finally
         {
@@ -163,72 +165,14 @@ public sealed class SqliteCallLog(SqliteDatabase database, TimeProvider time) : 
 
     public void Dispose()
     {
-        _insert?.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        _checkpointer?.Dispose();
         _writer?.Dispose();
         _writeLock.Dispose();
-    }
-
-    private SqliteCommand PrepareInsert()
-    {
-        if (_insert is not null)
-        {
-            return _insert;
-        }
-
-        _writer = database.Open();
-        var cmd = _writer.CreateCommand();
-        cmd.CommandText = """
-            INSERT OR IGNORE INTO calls (id, ts, tenant, user_id, feature, operation, provider, model, model_version, region, prompt_version,
-                trace_id, session_id, latency_ms, ttft_ms, input_tokens, output_tokens, cached_input_tokens, cost_usd, cost_source,
-                status, error_type, input, output, system_prompt, retrieved, tool_calls, attributes, ingested_at)
-            VALUES ($id, $ts, $tenant, $user, $feature, $operation, $provider, $model, $model_version, $region, $prompt_version,
-                $trace_id, $session_id, $latency_ms, $ttft_ms, $input_tokens, $output_tokens, $cached_input_tokens, $cost_usd, $cost_source,
-                $status, $error_type, $input, $output, $system_prompt, $retrieved, $tool_calls, $attributes, $ingested_at)
-            """;
-        foreach (var name in (string[])["$id", "$ts", "$tenant", "$user", "$feature", "$operation", "$provider", "$model", "$model_version", "$region", "$prompt_version",
-            "$trace_id", "$session_id", "$latency_ms", "$ttft_ms", "$input_tokens", "$output_tokens", "$cached_input_tokens", "$cost_usd", "$cost_source",
-            "$status", "$error_type", "$input", "$output", "$system_prompt", "$retrieved", "$tool_calls", "$attributes", "$ingested_at"])
-        {
-            cmd.Parameters.Add(new SqliteParameter { ParameterName = name });
-        }
-
-        cmd.Prepare();
-        _insert = cmd;
-        return cmd;
-    }
-
-    private static void Bind(SqliteCommand cmd, CallRecord c, long now)
-    {
-        var p = cmd.Parameters;
-        p[0].Value = c.Id;
-        p[1].Value = c.Timestamp.ToUnixTimeMilliseconds();
-        p[2].Value = (object?)c.Tenant ?? DBNull.Value;
-        p[3].Value = (object?)c.User ?? DBNull.Value;
-        p[4].Value = (object?)c.Feature ?? DBNull.Value;
-        p[5].Value = c.Operation;
-        p[6].Value = (object?)c.Provider ?? DBNull.Value;
-        p[7].Value = (object?)c.Model ?? DBNull.Value;
-        p[8].Value = (object?)c.ModelVersion ?? DBNull.Value;
-        p[9].Value = (object?)c.Region ?? DBNull.Value;
-        p[10].Value = (object?)c.PromptVersion ?? DBNull.Value;
-        p[11].Value = (object?)c.TraceId ?? DBNull.Value;
-        p[12].Value = (object?)c.SessionId ?? DBNull.Value;
-        p[13].Value = (object?)c.LatencyMs ?? DBNull.Value;
-        p[14].Value = (object?)c.TtftMs ?? DBNull.Value;
-        p[15].Value = c.InputTokens;
-        p[16].Value = c.OutputTokens;
-        p[17].Value = c.CachedInputTokens;
-        p[18].Value = (object?)c.CostUsd ?? DBNull.Value;
-        p[19].Value = (int)c.CostSource;
-        p[20].Value = (int)c.Status;
-        p[21].Value = (object?)c.ErrorType ?? DBNull.Value;
-        p[22].Value = (object?)c.Input ?? DBNull.Value;
-        p[23].Value = (object?)c.Output ?? DBNull.Value;
-        p[24].Value = (object?)c.SystemPrompt ?? DBNull.Value;
-        p[25].Value = c.Retrieved.Count == 0 ? DBNull.Value : CallRowJson.WriteRetrieved(c.Retrieved);
-        p[26].Value = c.ToolCalls.Count == 0 ? DBNull.Value : CallRowJson.WriteToolCalls(c.ToolCalls);
-        p[27].Value = (object?)c.AttributesJson ?? DBNull.Value;
-        p[28].Value = now;
     }
 }
 

@@ -32,7 +32,7 @@ public sealed class SqliteDatabase
         using var pragma = connection.CreateCommand();
 
         // WAL lets readers run beside the single writer; synchronous=FULL makes every commit survive power loss.
-        pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+        pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;";
         pragma.ExecuteNonQuery();
         return connection;
     }

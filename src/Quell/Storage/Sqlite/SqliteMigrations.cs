@@ -26,7 +26,6 @@ public static class SqliteMigrations
             );
             CREATE INDEX ix_calls_ts ON calls(ts);
             CREATE INDEX ix_calls_feature_ts ON calls(feature, ts);
-            CREATE INDEX ix_calls_tenant_ts ON calls(tenant, ts);
             CREATE INDEX ix_calls_trace ON calls(trace_id);
             CREATE TABLE cursors (
                 consumer TEXT PRIMARY KEY,

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds and runs every test of Quell. Needs only the .NET SDK; everything else comes from NuGet.
+set -euo pipefail
+cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+results="$(mktemp -d)"
+status=0
+dotnet test Quell.slnx -c Release --logger "trx;LogFileName=quell.trx" --results-directory "$results" || status=$?
+# One plain closing line for CI readers: "N passed, N failed".
+trx="$(find "$results" -name '*.trx' | head -n 1)"
+if [[ -n "$trx" ]]; then
+  counters="$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)"
+  passed="$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")"
+  failed="$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")"
+  echo "tests: ${passed:-0} passed, ${failed:-0} failed"
+fi
+rm -rf "$results"
+exit "$status"

@@ -51,8 +51,19 @@ public sealed class SecretScanner
         }
     }
 
-    internal static bool TryMatchAt(ReadOnlySpan<char> text, int i, out SecretMatch match)
+    internal static bool TryMatchAt(ReadOnlySpan<char> text, int i, out SecretMatch match, bool allowGeneric = true)
     {
+        if (allowGeneric && GenericAssignmentRule.TryMatch(text, i, out match))
+        {
+            // "OPENAI_API_KEY=sk-proj-…": name the vendor when the assigned value is a token we know.
+            if (TryMatchAt(text, match.Start, out var specific, allowGeneric: false))
+            {
+                match = specific;
+            }
+
+            return true;
+        }
+
         var rest = text[i..];
         return rest[0] switch
         {
@@ -64,7 +75,13 @@ public sealed class SecretScanner
             'h' when rest.StartsWith("hooks.slack.com/") => TokenRules.TrySlackWebhook(text, i, out match),
             '-' when rest.StartsWith("-----BEGIN") => StructuredSecretRules.TryPrivateKey(text, i, out match),
             'e' when rest.StartsWith("eyJ") => StructuredSecretRules.TryJwt(text, i, out match),
-            _ => GenericAssignmentRule.TryMatch(text, i, out match),
+            _ => NoMatch(out match),
         };
+    }
+
+    private static bool NoMatch(out SecretMatch match)
+    {
+        match = default;
+        return false;
     }
 }

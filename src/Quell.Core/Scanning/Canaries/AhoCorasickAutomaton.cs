@@ -110,7 +110,7 @@ public sealed class AhoCorasickAutomaton
     {
         // Breadth-first over the trie, walking each pattern's prefixes again instead of storing child lists.
         var seen = new bool[_fail.Count];
-        var byDepth = new List<(int State, int Parent, char Via)>[patterns.Max(p => p.Length) + 1];
+        var byDepth = new List<(int State, int Parent, char Via)>[patterns.Select(p => p.Length).DefaultIfEmpty(0).Max() + 1];
         foreach (var pattern in patterns)
         {
             var state = 0;

@@ -121,7 +121,7 @@ internal sealed class ShingleOverlapPass
     private void TrackSpaced(ReadOnlySpan<char> text, int start, int end, int lastWordEnd, ref int spacedStart, ref int spacedCount)
     {
         var single = end - start == 1;
-        var adjacent = lastWordEnd >= 0 && start - lastWordEnd is >= 1 and <= 3 && text[lastWordEnd..start].Trim(' ').IsEmpty;
+        var adjacent = lastWordEnd >= 0 && start - lastWordEnd is >= 1 and <= 4 && !text[lastWordEnd..start].ContainsAny('\n', '\r');
         if (single && spacedStart >= 0 && adjacent)
         {
             spacedCount++;

@@ -31,6 +31,10 @@ public sealed class SuppliedValues
         switch (entity)
         {
             case Entities.Phone:
+                // Country codes and trunk zeros come and go ("+1 (202) 555-0143" vs "202-555-0143"): compare the subscriber part.
+                var phone = TextChars.DigitsOnly(value);
+                var tail = phone.Length > 9 ? phone[^9..] : phone;
+                return tail.Length > 0 && _digits.Contains(tail, StringComparison.Ordinal);
             case Entities.CreditCard:
             case Entities.UsSsn:
                 var digits = TextChars.DigitsOnly(value);

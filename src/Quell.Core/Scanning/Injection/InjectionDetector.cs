@@ -9,10 +9,16 @@ public sealed class InjectionDetector
 {
     private const int MaxEvidenceChars = 80;
 
-    // Pattern evidence shifts the classifier's log-odds; a strong pattern alone crosses the threshold, a weak one
-    // ("you are now") needs the classifier to agree. Tuned on the training set, checked on the held-out evaluation set.
-    private const double PatternLogOddsWeight = 5.0;
-    private const double PatternLogOddsOffset = -1.0;
+    // Pattern evidence shifts the classifier's log-odds by max(0, 10·strength − 6): a strong pattern (0.9) adds +3 and
+    // crosses the threshold alone, a middling one (0.6) adds nothing and leaves the decision to the classifier.
+    // The classifier alone is held back slightly (−0.5 log-odds) because it has seen far fewer phrasings than exist.
+    private const double PatternLogOddsSlope = 10.0;
+    private const double PatternLogOddsKnee = 0.6;
+    private const double ClassifierLogOddsOffset = -0.5;
+
+    // Questions about a technique ("how do I run a shell command?") use the same words as the technique itself.
+    private static readonly string[] InformationQuestionOpenings = ["how do i ", "how can i ", "how to ", "how should ", "how does ", "how do ", "what is ", "what does ", "what are ", "why ", "explain ", "is it ", "can i ", "tell me about "];
+    private const double InformationQuestionDamping = 0.7;
 
     private readonly InjectionClassifier _classifier;
 
@@ -63,11 +69,7 @@ public sealed class InjectionDetector
 
         var patternStrength = 1 - notAttack;
         var p = Math.Clamp(probability, 1e-4, 1 - 1e-4);
-        var logit = Math.Log(p / (1 - p));
-        if (patternStrength > 0)
-        {
-            logit += PatternLogOddsOffset + (PatternLogOddsWeight * patternStrength);
-        }
+        var logit = Math.Log(p / (1 - p)) + ClassifierLogOddsOffset + Math.Max(0, PatternLogOddsSlope * (patternStrength - PatternLogOddsKnee));
 
         return 1 / (1 + Math.Exp(-logit));
     }
@@ -75,6 +77,7 @@ public sealed class InjectionDetector
     private static void MatchPatterns(NormalizedText normalized, string source, List<InjectionEvidence> evidence, Func<string, string> familyName)
     {
         var folded = InjectionNormalizer.FoldLeetspeak(normalized.Text);
+        var damping = InformationQuestionOpenings.Any(o => folded.StartsWith(o, StringComparison.Ordinal)) ? InformationQuestionDamping : 1.0;
         foreach (var family in InjectionPatterns.Families)
         {
             var match = family.Pattern.Match(folded);
@@ -90,7 +93,7 @@ public sealed class InjectionDetector
                 matched = matched[..MaxEvidenceChars] + "…";
             }
 
-            evidence.Add(new InjectionEvidence(familyName(family.Name), start, end, matched.Trim(), family.Weight));
+            evidence.Add(new InjectionEvidence(familyName(family.Name), start, end, matched.Trim(), family.Weight * damping));
         }
     }
 

@@ -80,6 +80,12 @@ internal static class EmailRecognizer
             }
         }
 
+        // Format descriptions ("name@domain.tld") document the shape of an address; they are nobody's address.
+        if (tld.Equals("tld", StringComparison.OrdinalIgnoreCase) || text[(at + 1)..end].StartsWith("domain.", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
         var score = ContextWords.Near(text, start, end, ContextWords.Email) ? 0.95 : 0.85;
         match = new PiiMatch(Entities.Email, start, end, score);
         return true;

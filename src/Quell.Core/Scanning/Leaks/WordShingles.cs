@@ -25,12 +25,16 @@ internal static class WordShingles
     public static ulong Combine(ReadOnlySpan<ulong> ring, int newest)
     {
         ulong hash = 0;
-        for (var k = Size - 1; k >= 0; k--)
+        var slot = newest + 1;
+        for (var k = 0; k < Size; k++, slot++)
         {
-            hash = (hash * ShinglePrime) + ring[(newest - k + Size) % Size];
+            hash = (hash * ShinglePrime) + ring[slot >= Size ? slot - Size : slot];
         }
 
-        return hash;
+        // Final mix so the top bits (used by the presence filter) depend on every word.
+        hash ^= hash >> 29;
+        hash *= 0xBF58476D1CE4E5B9;
+        return hash ^ (hash >> 32);
     }
 
     /// <summary>The words of a text with their hashes and positions; used for prompts, not on the hot path.</summary>

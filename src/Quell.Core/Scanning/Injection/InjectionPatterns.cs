@@ -24,7 +24,7 @@ public static class InjectionPatterns
         Family("instruction_override", 0.85,
             @"\b(ignore|disregard|forget|bypass|override|disable|turn off)\b (your|the|all|any) (guardrails|safety (rules|guidelines|filters|training|measures)|content (policy|policies|filters?)|moderation|programming|system prompt|restrictions)\b"),
         Family("instruction_override", 0.85,
-            @"\b(ignore|disregard|forget) (everything|all|anything)( (that was )?(said|written|stated|told|above|before|so far|i said|you were told))\b|\bforget (everything|all) (before|above|previous)"),
+            @"\b(ignore|disregard|forget) (everything|all|anything)( (that was )?(said|written|stated|told|above|before|so far|i said|you were told))\b|\bforget (everything|all) (before|above|previous)|\b(ignore|disregard|forget)\b (all |everything )?(of )?(the |that |this )?(above|previous|prior|preceding|foregoing)( text| message| input| content)?\b( and| then|[.,;:!])"),
         Family("instruction_override", 0.65,
             @"\b(new|updated|real|actual|true) (instructions?|rules|task|directive|system prompt)\s*:|\bfrom now on,? (you|your|u) (will|must|are|shall|should|only)\b|\binstead,? (you will|do the following|your new task)|\byour (new|real|only) (task|job|goal|purpose) (is|now)\b"),
         Family("instruction_override", 0.9,

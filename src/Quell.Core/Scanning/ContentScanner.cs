@@ -1,0 +1,197 @@
+using Quell.Calls;
+using Quell.Scanning.Canaries;
+using Quell.Scanning.Injection;
+using Quell.Scanning.Leaks;
+using Quell.Scanning.Pii;
+using Quell.Scanning.Secrets;
+
+namespace Quell.Scanning;
+
+/// <summary>
+/// The one entry point for content scanning: outputs are checked for data leaks (PII the caller did not supply,
+/// secrets, canaries, foreign documents, system-prompt copies), inputs for prompt injection. Thread-safe.
+/// </summary>
+public sealed class ContentScanner
+{
+    private readonly ContentScannerOptions _options;
+    private readonly PiiScanner _pii;
+    private readonly SecretScanner _secrets;
+    private readonly Lazy<InjectionDetector> _injection;
+
+    public ContentScanner(ContentScannerOptions? options = null, CanaryRegistry? canaries = null, SystemPromptLeakDetector? systemPrompts = null, InjectionDetector? injection = null)
+    {
+        _options = options ?? ContentScannerOptions.Default;
+        var errors = _options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid content scanner options: " + string.Join(" ", errors), nameof(options));
+        }
+
+        _pii = new PiiScanner(_options.MinScore);
+        _secrets = new SecretScanner(_options.MinScore);
+        Canaries = canaries ?? new CanaryRegistry();
+        SystemPrompts = systemPrompts ?? new SystemPromptLeakDetector(_options.SystemPromptLeak);
+        _injection = new Lazy<InjectionDetector>(() => injection ?? new InjectionDetector());
+    }
+
+    /// <summary>Registry of canaries to look for; mint and register them here.</summary>
+    public CanaryRegistry Canaries { get; }
+
+    /// <summary>Registered system prompts to protect.</summary>
+    public SystemPromptLeakDetector SystemPrompts { get; }
+
+    public ContentScannerOptions Options => _options;
+
+    /// <summary>Scans a model output for data leaks.</summary>
+    /// <param name="text">The output.</param>
+    /// <param name="tenant">The tenant the call served; needed for canary and cross-tenant checks.</param>
+    /// <param name="input">The prompt that produced the output: PII already in it is an echo, not a leak.</param>
+    /// <param name="systemPrompt">The call's system prompt, which the output must not reproduce.</param>
+    /// <param name="retrieved">Documents used for the answer, with their owners.</param>
+    /// <param name="allowedContext">Further text whose PII the output may repeat (e.g. the user's own profile).</param>
+    public ScanResult ScanOutput(string text, string? tenant = null, string? input = null, string? systemPrompt = null, IReadOnlyList<RetrievedDocument>? retrieved = null, IReadOnlyList<string>? allowedContext = null)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var findings = new List<ScanFinding>();
+        if (_options.DetectSecrets)
+        {
+            _secrets.Scan(text, findings);
+        }
+
+        if (_options.DetectPii)
+        {
+            var before = findings.Count;
+            _pii.Scan(text, findings);
+            RemoveSuppliedPii(text, findings, before, input, allowedContext);
+        }
+
+        if (_options.DetectCanaries)
+        {
+            AddCanaries(text, tenant, findings);
+        }
+
+        if (_options.DetectCrossTenant)
+        {
+            CrossTenantCheck.Find(tenant, retrieved, _options.SharedTenants, findings);
+        }
+
+        if (_options.DetectSystemPromptLeaks)
+        {
+            SystemPrompts.Detect(text, systemPrompt, findings);
+        }
+
+        return new ScanResult(Finish(findings));
+    }
+
+    /// <summary>Scans a model call's output with the call's own tenant, input, system prompt and retrieved documents.</summary>
+    public ScanResult ScanOutput(CallRecord call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        return call.Output is null ? ScanResult.Empty : ScanOutput(call.Output, call.Tenant, call.Input, call.SystemPrompt, call.Retrieved);
+    }
+
+    /// <summary>Scans an input for prompt injection (always scored) and, if configured, for PII and secrets.</summary>
+    public ScanResult ScanInput(string text, string? tenant = null)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        _ = tenant;
+        var findings = new List<ScanFinding>();
+        if (_options.ScanInputsForPii)
+        {
+            if (_options.DetectSecrets)
+            {
+                _secrets.Scan(text, findings);
+            }
+
+            if (_options.DetectPii)
+            {
+                _pii.Scan(text, findings);
+            }
+        }
+
+        double? score = null;
+        if (_options.DetectInjection)
+        {
+            var assessment = _injection.Value.Assess(text);
+            score = assessment.Score;
+            if (assessment.IsFlagged(_options.InjectionThreshold))
+            {
+                findings.Add(InjectionFinding(text, assessment));
+            }
+        }
+
+        return new ScanResult(Finish(findings), score);
+    }
+
+    /// <summary>The full injection verdict with all pattern evidence, for investigation.</summary>
+    public InjectionAssessment AssessInjection(string text) => _injection.Value.Assess(text);
+
+    private static ScanFinding InjectionFinding(string text, InjectionAssessment assessment)
+    {
+        if (assessment.Evidence.Count == 0)
+        {
+            return new ScanFinding(FindingKinds.Injection, Entities.PromptInjection, 0, text.Length, assessment.Score, "classifier");
+        }
+
+        var strongest = assessment.Evidence.MaxBy(e => e.Weight)!;
+        var families = string.Join(",", assessment.Evidence.Select(e => e.Family).Distinct());
+        return new ScanFinding(FindingKinds.Injection, Entities.PromptInjection, strongest.Start, strongest.End, assessment.Score, $"{families}: \"{strongest.MatchedText}\"");
+    }
+
+    private void AddCanaries(string text, string? tenant, List<ScanFinding> findings)
+    {
+        foreach (var hit in Canaries.FindAll(text))
+        {
+            var canary = hit.Canary;
+            var evidence = string.Concat(canary.Token.AsSpan(0, Math.Min(canary.Token.Length, CanaryRegistry.Prefix.Length + 8)), "… of ", canary.Tenant);
+            if (canary.Placement == CanaryPlacement.SystemPrompt)
+            {
+                findings.Add(new ScanFinding(FindingKinds.SystemPromptLeak, Entities.SystemPrompt, hit.Start, hit.End, 1.0, "system-prompt canary " + evidence, canary.Tenant));
+            }
+            else if (!string.Equals(canary.Tenant, tenant, StringComparison.Ordinal))
+            {
+                findings.Add(new ScanFinding(FindingKinds.Canary, Entities.Canary, hit.Start, hit.End, 1.0, evidence, canary.Tenant));
+            }
+        }
+    }
+
+    private static void RemoveSuppliedPii(string text, List<ScanFinding> findings, int from, string? input, IReadOnlyList<string>? allowedContext)
+    {
+        if (string.IsNullOrEmpty(input) && (allowedContext is null || allowedContext.Count == 0))
+        {
+            return;
+        }
+
+        var supplied = new SuppliedValues(input, allowedContext);
+        for (var k = findings.Count - 1; k >= from; k--)
+        {
+            var finding = findings[k];
+            if (supplied.Contains(finding.Entity, text.AsSpan(finding.Start, finding.Length)))
+            {
+                findings.RemoveAt(k);
+            }
+        }
+    }
+
+    private List<ScanFinding> Finish(List<ScanFinding> findings)
+    {
+        if (_options.Entities is { } wanted)
+        {
+            findings.RemoveAll(f => !wanted.Contains(f.Entity));
+        }
+
+        findings.Sort(static (a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : b.Score.CompareTo(a.Score));
+
+        // A secret that contains digits or an e-mail-like part must not also be paged as PII.
+        for (var k = findings.Count - 1; k >= 0; k--)
+        {
+            var finding = findings[k];
+            if (finding.Kind == FindingKinds.Pii && findings.Exists(other => other.Kind == FindingKinds.Secret && other.Start < finding.End && finding.Start < other.End))
+            {
+                findings.RemoveAt(k);
+            }
+        }
+
+        return findings;
+    }
+}

@@ -1,0 +1,118 @@
+namespace Quell.Scanning.Pii;
+
+/// <summary>Phone-number shapes: E.164 with '+', "00" international prefix, NANP and national trunk-0 numbers.</summary>
+internal static class PhoneRules
+{
+    public static bool TryPhone(ReadOnlySpan<char> text, scoped in NumberPhrase phrase, int first, int last, int digits, char separator, bool sameSeparator, out PiiMatch match)
+    {
+        match = default;
+        var groups = last - first + 1;
+        var plus = first == 0 && phrase.LeadingPlus;
+        var paren = first == 0 && phrase.LeadingParen;
+        var start = phrase.GroupStart(first) - (plus || paren ? 1 : 0);
+        var end = phrase.GroupEnd(last);
+        if (digits < 7 || digits > 15 || IsDateShape(phrase, first, groups, separator, sameSeparator))
+        {
+            return false;
+        }
+
+        if (separator == '/' && !sameSeparator)
+        {
+            return false;
+        }
+
+        var firstDigit = text[phrase.GroupStart(first)];
+        double shape;
+        if (plus)
+        {
+            shape = firstDigit == '0' || digits < 8 ? 0 : groups >= 2 ? 0.8 : 0.65;
+        }
+        else if (firstDigit == '0' && text[phrase.GroupStart(first) + 1] == '0' && groups >= 2 && digits >= 10)
+        {
+            shape = 0.65;
+        }
+        else if (IsNanp(text, phrase, first, last, groups, digits, separator, sameSeparator, paren))
+        {
+            shape = separator == '.' ? 0.6 : 0.75;
+        }
+        else if (firstDigit == '0' && groups >= 2 && digits is >= 9 and <= 11 && separator != '.')
+        {
+            shape = 0.55;
+        }
+        else if (groups >= 2 && digits is >= 7 and <= 12)
+        {
+            shape = 0.35;
+        }
+        else if (groups == 1 && digits is >= 10 and <= 12)
+        {
+            shape = 0.25;
+        }
+        else
+        {
+            return false;
+        }
+
+        if (shape <= 0)
+        {
+            return false;
+        }
+
+        if (ContextWords.Near(text, start, end, ContextWords.Phone))
+        {
+            shape += 0.3;
+        }
+
+        if (ContextWords.Near(text, start, end, ContextWords.PhoneNegative, 28, 0) || HashBefore(text, start))
+        {
+            shape -= 0.45;
+        }
+
+        match = new PiiMatch(Entities.Phone, start, end, Math.Clamp(shape, 0, 0.97));
+        return true;
+    }
+
+    private static bool HashBefore(ReadOnlySpan<char> text, int start)
+    {
+        var i = start - 1;
+        while (i >= 0 && text[i] == ' ')
+        {
+            i--;
+        }
+
+        return i >= 0 && text[i] is '#' or '№';
+    }
+
+    private static bool IsNanp(ReadOnlySpan<char> text, scoped in NumberPhrase phrase, int first, int last, int groups, int digits, char separator, bool sameSeparator, bool paren)
+    {
+        var g = first;
+        if (digits == 11 && phrase.GroupLength(first) == 1 && text[phrase.GroupStart(first)] == '1')
+        {
+            g++;
+        }
+        else if (digits != 10)
+        {
+            return false;
+        }
+
+        if (last - g != 2 || phrase.GroupLength(g) != 3 || phrase.GroupLength(g + 1) != 3 || phrase.GroupLength(g + 2) != 4)
+        {
+            return false;
+        }
+
+        // The area code never starts with 0 or 1; separators must agree unless the area code is in parentheses.
+        return text[phrase.GroupStart(g)] >= '2' && (sameSeparator || paren || groups == 4) && separator != '/';
+    }
+
+    private static bool IsDateShape(scoped in NumberPhrase phrase, int first, int groups, char separator, bool sameSeparator)
+    {
+        if (groups != 3 || !sameSeparator || separator == ' ')
+        {
+            return false;
+        }
+
+        var a = phrase.GroupLength(first);
+        var b = phrase.GroupLength(first + 1);
+        var c = phrase.GroupLength(first + 2);
+        return (a == 4 && b <= 2 && c <= 2) || (a <= 2 && b <= 2 && c is 2 or 4);
+    }
+}

@@ -6,11 +6,24 @@ namespace Quell.Ingest;
 
 /// <summary>Decodes native call records from a JSON array, a single object or NDJSON, record by record.</summary>
 public sealed class NativeCallDecoder(IngestLimits limits, TimeProvider time)
+    : JsonBatchDecoder<CallRecord>(limits, time, static (e, l, now) =>
+    {
+        var r = CallRecordJson.Read(e, l, now);
+        return (r.Record, r.Error);
+    });
+
+/// <summary>Reads one record from JSON: either the record or the error naming its field.</summary>
+public delegate (T? Record, RecordError? Error) JsonRecordReader<T>(JsonElement element, IngestLimits limits, DateTimeOffset now)
+    where T : class;
+
+/// <summary>Decodes a JSON array, a single object or NDJSON into records one by one, keeping the good ones when some are bad.</summary>
+public class JsonBatchDecoder<T>(IngestLimits limits, TimeProvider time, JsonRecordReader<T> read)
+    where T : class
 {
     private readonly JsonDocumentOptions _options = new() { MaxDepth = limits.MaxJsonDepth, AllowTrailingCommas = false };
 
     /// <summary>Decodes a body; a failure means nothing in it could be read, otherwise bad records are listed.</summary>
-    public DecodedBatch<CallRecord>? Decode(ReadOnlyMemory<byte> body, out DecodeFailure? failure)
+    public DecodedBatch<T>? Decode(ReadOnlyMemory<byte> body, out DecodeFailure? failure)
     {
         failure = null;
         var span = body.Span;
@@ -23,13 +36,13 @@ public sealed class NativeCallDecoder(IngestLimits limits, TimeProvider time)
         var first = FirstNonWhitespace(span);
         if (first < 0)
         {
-            failure = new DecodeFailure("body is empty; expected a JSON array of call records or NDJSON");
+            failure = new DecodeFailure("body is empty; expected a JSON array of records or NDJSON");
             return null;
         }
 
         if (span[first] == (byte)'[')
         {
-            if (InvalidUtf8At(span) is { } bad)
+            if (Utf8Validation.InvalidUtf8At(span) is { } bad)
             {
                 failure = new DecodeFailure("body is not valid UTF-8", bad);
                 return null;
@@ -41,7 +54,7 @@ public sealed class NativeCallDecoder(IngestLimits limits, TimeProvider time)
         return DecodeLines(body, out failure);
     }
 
-    private DecodedBatch<CallRecord>? DecodeArray(ReadOnlyMemory<byte> body, out DecodeFailure? failure)
+    private DecodedBatch<T>? DecodeArray(ReadOnlyMemory<byte> body, out DecodeFailure? failure)
     {
         failure = null;
         JsonDocument doc;
@@ -57,7 +70,7 @@ public sealed class NativeCallDecoder(IngestLimits limits, TimeProvider time)
 
         using (doc)
         {
-            var records = new List<CallRecord>(doc.RootElement.GetArrayLength());
+            var records = new List<T>(doc.RootElement.GetArrayLength());
             var errors = new List<RecordError>();
             var index = 0;
             var now = time.GetUtcNow();
@@ -72,14 +85,14 @@ public sealed class NativeCallDecoder(IngestLimits limits, TimeProvider time)
                 Add(element, index++, now, records, errors);
             }
 
-            return new DecodedBatch<CallRecord>(records, errors);
+            return new DecodedBatch<T>(records, errors);
         }
     }
 
-    private DecodedBatch<CallRecord>? DecodeLines(ReadOnlyMemory<byte> body, out DecodeFailure? failure)
+    private DecodedBatch<T>? DecodeLines(ReadOnlyMemory<byte> body, out DecodeFailure? failure)
     {
         failure = null;
-        var records = new List<CallRecord>();
+        var records = new List<T>();
         var errors = new List<RecordError>();
         var now = time.GetUtcNow();
         var index = 0;
@@ -103,7 +116,7 @@ public sealed class NativeCallDecoder(IngestLimits limits, TimeProvider time)
                 return null;
             }
 
-            if (InvalidUtf8At(line.Span) is { } bad)
+            if (Utf8Validation.InvalidUtf8At(line.Span) is { } bad)
             {
                 errors.Add(new RecordError(index, "$", $"line {index + 1} is not valid UTF-8 at byte {lineStart + bad}"));
                 index++;
@@ -130,43 +143,20 @@ public sealed class NativeCallDecoder(IngestLimits limits, TimeProvider time)
             return null;
         }
 
-        return new DecodedBatch<CallRecord>(records, errors);
+        return new DecodedBatch<T>(records, errors);
     }
 
-    private void Add(JsonElement element, int index, DateTimeOffset now, List<CallRecord> records, List<RecordError> errors)
+    private void Add(JsonElement element, int index, DateTimeOffset now, List<T> records, List<RecordError> errors)
     {
-        var result = CallRecordJson.Read(element, limits, now);
-        if (result.Record is { } record)
+        var (record, error) = read(element, limits, now);
+        if (record is not null)
         {
             records.Add(record);
         }
         else
         {
-            errors.Add(result.Error! with { Index = index });
+            errors.Add(error! with { Index = index });
         }
-    }
-
-    /// <summary>The offset of the first byte that is not valid UTF-8, or null when all are.</summary>
-    public static long? InvalidUtf8At(ReadOnlySpan<byte> span)
-    {
-        if (System.Text.Unicode.Utf8.IsValid(span))
-        {
-            return null;
-        }
-
-        Span<char> scratch = stackalloc char[1024];
-        var consumed = 0;
-        while (consumed < span.Length)
-        {
-            var status = System.Text.Unicode.Utf8.ToUtf16(span[consumed..], scratch, out var read, out _, replaceInvalidSequences: false);
-            consumed += read;
-            if (status == System.Buffers.OperationStatus.InvalidData || status == System.Buffers.OperationStatus.NeedMoreData)
-            {
-                return consumed;
-            }
-        }
-
-        return consumed;
     }
 
     private static int FirstNonWhitespace(ReadOnlySpan<byte> span)

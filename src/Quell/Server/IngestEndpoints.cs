@@ -41,7 +41,7 @@ public static class IngestEndpoints
             }
             else
             {
-                if (NativeCallDecoder.InvalidUtf8At(body.Memory.Span) is { } bad)
+                if (Utf8Validation.InvalidUtf8At(body.Memory.Span) is { } bad)
                 {
                     metrics.Rejected("otlp", "malformed");
                     return OtlpResponses.Status(false, 400, $"body is not valid UTF-8 at byte {bad}");
@@ -91,51 +91,13 @@ public static class IngestEndpoints
 
     private static async Task<IResult> IngestNativeAsync(HttpContext http, QuellConfig config, NativeCallDecoder decoder, IngestService ingest, IngestMetrics metrics)
     {
-        var contentType = http.Request.ContentType?.Split(';')[0].Trim().ToLowerInvariant() ?? string.Empty;
-        if (contentType is not ("application/json" or "application/x-ndjson" or "application/jsonl" or "application/json-seq" or "text/plain" or ""))
-        {
-            metrics.Rejected("native", "unsupported_media_type");
-            return Problems.Create(415, "Unsupported media type", $"Content-Type '{contentType}' is not supported; send application/json (an array of call records) or application/x-ndjson");
-        }
-
-        var body = await RequestBody.ReadAsync(http.Request, config.Limits.MaxBodyBytes, http.RequestAborted).ConfigureAwait(false);
-        if (body.Error is not null)
-        {
-            metrics.Rejected("native", body.Status == 413 ? "too_large" : "bad_body");
-            return Problems.Create(body.Status, body.Status == 413 ? "Body too large" : "Unreadable body", body.Error);
-        }
-
-        DecodedBatch<Calls.CallRecord>? batch;
-        DecodeFailure? failure;
-        try
-        {
-            batch = decoder.Decode(body.Memory, out failure);
-        }
-        finally
-        {
-            body.Return();
-        }
-
+        var (batch, problem) = await RecordBatchRequest.ReadAsync(http, config, decoder, metrics, "native").ConfigureAwait(false);
         if (batch is null)
         {
-            metrics.Rejected("native", "malformed");
-            return Problems.Create(400, "Malformed body", failure!.ToString());
+            return problem!;
         }
 
-        if (batch.Errors.Count > 0)
-        {
-            foreach (var group in batch.Errors.GroupBy(e => e.Field.StartsWith('$') ? "malformed" : "invalid_record"))
-            {
-                metrics.Rejected("native", group.Key, group.Count());
-            }
-        }
-
-        var errors = batch.Errors.Count == 0 ? null : batch.Errors.Take(1000).Select(IngestError.From).ToList();
-        if (batch.Records.Count == 0)
-        {
-            return Problems.Create(400, "No valid records", $"all {batch.Errors.Count} records were refused; first: {batch.Errors[0]}", errors);
-        }
-
+        var errors = RecordBatchRequest.Errors(batch);
         var (outcome, result, unpriced) = await ingest.SubmitAsync("native", batch.Records).ConfigureAwait(false);
         switch (outcome)
         {

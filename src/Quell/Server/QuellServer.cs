@@ -51,6 +51,7 @@ public static class QuellServer
         app.MapGet("/metrics", (IngestMetrics metrics) => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
         app.MapIngest();
         app.MapCallQueries();
+        app.MapChanges();
         app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<IngestQueue>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }
@@ -65,6 +66,7 @@ public static class QuellServer
         services.AddSingleton<SqliteCallLog>();
         services.AddSingleton<ICallLog>(sp => sp.GetRequiredService<SqliteCallLog>());
         services.AddSingleton<ICursorStore, SqliteCursorStore>();
+        services.AddSingleton<IChangeLog, SqliteChangeLog>();
         services.AddSingleton<IngestMetrics>();
         services.AddSingleton(_ => PriceTable.Create(config.Prices));
         services.AddSingleton(sp => new CallPreparer(config, sp.GetRequiredService<PriceTable>()));

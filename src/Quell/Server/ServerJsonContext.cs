@@ -8,4 +8,5 @@ namespace Quell.Server;
 [JsonSerializable(typeof(IngestResponse))]
 [JsonSerializable(typeof(CallView))]
 [JsonSerializable(typeof(List<CallView>))]
+[JsonSerializable(typeof(IReadOnlyList<Quell.Changes.ChangeEvent>))]
 internal sealed partial class ServerJsonContext : JsonSerializerContext;

@@ -86,4 +86,5 @@ internal static class CallRowJson
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(string?[][]))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(IReadOnlyDictionary<string, string>))]
 internal sealed partial class StorageJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -33,6 +33,43 @@ public static class SqliteMigrations
                 updated_at INTEGER NOT NULL
             );
             """),
+        (2, "changes, eval results, feedback, alerts", """
+            CREATE TABLE changes (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                id TEXT NOT NULL UNIQUE,
+                ts INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                scope TEXT NOT NULL,
+                description TEXT, author TEXT, from_value TEXT, to_value TEXT
+            );
+            CREATE INDEX ix_changes_ts ON changes(ts);
+            CREATE TABLE eval_results (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                ts INTEGER NOT NULL,
+                suite TEXT NOT NULL, case_id TEXT NOT NULL, passed INTEGER NOT NULL, score REAL,
+                feature TEXT, model TEXT, model_version TEXT, prompt_version TEXT
+            );
+            CREATE INDEX ix_eval_results_suite ON eval_results(suite, ts);
+            CREATE TABLE feedback (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                ts INTEGER NOT NULL,
+                call_id TEXT NOT NULL, thumbs_up INTEGER, score REAL, comment TEXT,
+                feature TEXT, model TEXT, model_version TEXT, prompt_version TEXT, tenant TEXT
+            );
+            CREATE TABLE alerts (
+                id TEXT PRIMARY KEY,
+                fingerprint TEXT NOT NULL,
+                category TEXT NOT NULL,
+                signal TEXT NOT NULL,
+                state TEXT NOT NULL,
+                fired_at INTEGER NOT NULL,
+                onset INTEGER NOT NULL,
+                resolved_at INTEGER,
+                body TEXT NOT NULL
+            );
+            CREATE INDEX ix_alerts_fired ON alerts(fired_at);
+            CREATE INDEX ix_alerts_fingerprint ON alerts(fingerprint);
+            """),
     ];
 
     public static void Apply(SqliteConnection connection)

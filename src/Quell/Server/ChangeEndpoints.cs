@@ -1,0 +1,36 @@
+using System.Globalization;
+using Quell.Changes;
+using Quell.Configuration;
+using Quell.Ingest;
+using Quell.Storage;
+
+namespace Quell.Server;
+
+/// <summary>POST and GET /api/v1/changes: deploys and configuration changes for change correlation.</summary>
+public static class ChangeEndpoints
+{
+    public static void MapChanges(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/v1/changes", async (HttpContext http, QuellConfig config, TimeProvider time, IChangeLog changes, IngestMetrics metrics) =>
+        {
+            var decoder = new JsonBatchDecoder<ChangeEvent>(config.Limits, time, ChangeEventJson.Read);
+            var (batch, problem) = await RecordBatchRequest.ReadAsync(http, config, decoder, metrics, "changes").ConfigureAwait(false);
+            if (batch is null)
+            {
+                return problem!;
+            }
+
+            var inserted = await changes.AppendAsync(batch.Records, http.RequestAborted).ConfigureAwait(false);
+            return Results.Json(new IngestResponse(inserted, batch.Records.Count - inserted, batch.Errors.Count, RecordBatchRequest.Errors(batch)), ServerJsonContext.Default.IngestResponse);
+        });
+
+        app.MapGet("/api/v1/changes", async (HttpRequest request, IChangeLog changes, CancellationToken ct) =>
+        {
+            DateTimeOffset? Time(string name) =>
+                DateTimeOffset.TryParse(request.Query[name].ToString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : null;
+            var feature = request.Query["feature"].ToString();
+            var list = await changes.QueryAsync(Time("from"), Time("to"), feature.Length == 0 ? null : feature, 500, ct).ConfigureAwait(false);
+            return Results.Json(list, ServerJsonContext.Default.IReadOnlyListChangeEvent);
+        });
+    }
+}

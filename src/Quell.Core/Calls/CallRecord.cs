@@ -38,6 +38,12 @@ public sealed record CallRecord
     /// <summary>Anything else the source sent, as compact JSON of an object; null when empty.</summary>
     public string? AttributesJson { get; init; }
 
+    /// <summary>What the content scanners found in this call's input and output (empty when not scanned).</summary>
+    public IReadOnlyList<CallFinding> Findings { get; init; } = [];
+
+    /// <summary>Prompt-injection score of the input in 0..1; null when the input was not scanned.</summary>
+    public double? InjectionScore { get; init; }
+
     public bool IsError => Status == CallStatus.Error;
 }
 
@@ -65,3 +71,6 @@ public sealed record ToolCallRecord(string Name, string? ArgumentsHash);
 
 /// <summary>A call together with its position in the append-only calls log.</summary>
 public readonly record struct LoggedCall(long Sequence, CallRecord Call);
+
+/// <summary>A scanner finding stored with its call: which field, what entity, where, how sure, masked evidence.</summary>
+public sealed record CallFinding(string Field, string Kind, string Entity, int Start, int End, double Score, string Evidence, string? Owner = null);

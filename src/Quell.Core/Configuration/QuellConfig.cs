@@ -23,6 +23,9 @@ public sealed record QuellConfig
     /// <summary>Ingest queue and writer settings.</summary>
     public IngestQueueOptions Queue { get; init; } = new();
 
+    /// <summary>Which content scanners run on ingest and their thresholds.</summary>
+    public Scanning.ContentScannerOptions Scanning { get; init; } = new();
+
     public FeatureConfig FeatureOrDefault(string? feature) =>
         feature is not null && Features.TryGetValue(feature, out var f) ? f : DefaultFeature;
 }
@@ -33,6 +36,9 @@ public sealed record FeatureConfig
     public FeatureAudience Audience { get; init; } = FeatureAudience.CustomerFacing;
 
     public ContentPolicy Content { get; init; } = ContentPolicy.Store;
+
+    /// <summary>Run the content scanners on this feature's calls. Default on.</summary>
+    public bool Scan { get; init; } = true;
 
     /// <summary>Days to keep calls of this feature; 0 keeps them forever. Default 30.</summary>
     public int RetentionDays { get; init; } = 30;

@@ -21,6 +21,12 @@ public sealed class ReadOnlyCollectionTypeResolver : INodeTypeResolver
             return true;
         }
 
+        if (definition == typeof(IReadOnlySet<>) || definition == typeof(ISet<>))
+        {
+            currentType = typeof(HashSet<>).MakeGenericType(args);
+            return true;
+        }
+
         if (definition == typeof(IReadOnlyList<>) || definition == typeof(IReadOnlyCollection<>) || definition == typeof(IEnumerable<>) || definition == typeof(IList<>) || definition == typeof(ICollection<>))
         {
             currentType = typeof(List<>).MakeGenericType(args);

@@ -12,6 +12,7 @@ public static class QuellCli
         root.Subcommands.Add(IngestCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ScanCommand.Create());
+        root.Subcommands.Add(CanaryCommand.Create());
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }
 }

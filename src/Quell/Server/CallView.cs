@@ -35,6 +35,8 @@ public sealed record CallView
     public IReadOnlyList<RetrievedDocument>? Retrieved { get; init; }
     public IReadOnlyList<ToolCallRecord>? ToolCalls { get; init; }
     public JsonElement? Attributes { get; init; }
+    public IReadOnlyList<CallFinding>? Findings { get; init; }
+    public double? InjectionScore { get; init; }
 
     public static CallView From(LoggedCall logged)
     {
@@ -77,6 +79,8 @@ public sealed record CallView
             Retrieved = c.Retrieved.Count == 0 ? null : c.Retrieved,
             ToolCalls = c.ToolCalls.Count == 0 ? null : c.ToolCalls,
             Attributes = attrs,
+            Findings = c.Findings.Count == 0 ? null : c.Findings,
+            InjectionScore = c.InjectionScore,
         };
     }
 }

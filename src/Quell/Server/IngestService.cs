@@ -5,7 +5,7 @@ using Quell.Storage;
 namespace Quell.Server;
 
 /// <summary>Shared tail of every ingest path: price and apply content policy, queue, wait until durable.</summary>
-public sealed class IngestService(CallPreparer preparer, IngestQueue queue, IngestMetrics metrics)
+public sealed class IngestService(CallPreparer preparer, Scanning.CallScanner scanner, IngestQueue queue, IngestMetrics metrics)
 {
     /// <summary>What happened to a decoded batch.</summary>
     public enum Outcome
@@ -21,7 +21,8 @@ public sealed class IngestService(CallPreparer preparer, IngestQueue queue, Inge
         var unpriced = 0;
         for (var i = 0; i < calls.Count; i++)
         {
-            prepared[i] = preparer.Prepare(calls[i]);
+            // Scan before the content policy, which may hash or drop the text.
+            prepared[i] = preparer.Prepare(scanner.Scan(calls[i]));
             if (prepared[i].CostSource == CostSource.Unknown && prepared[i].Operation is not "execute_tool" and not "invoke_agent")
             {
                 unpriced++;

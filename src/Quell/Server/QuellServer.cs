@@ -52,6 +52,7 @@ public static class QuellServer
         app.MapIngest();
         app.MapCallQueries();
         app.MapChanges();
+        app.MapCanaries();
         app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<IngestQueue>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }
@@ -73,6 +74,18 @@ public static class QuellServer
         services.AddSingleton(sp => new IngestQueue(sp.GetRequiredService<ICallLog>(), config.Queue, sp.GetRequiredService<IngestMetrics>()));
         services.AddSingleton(sp => new NativeCallDecoder(config.Limits, options.Time));
         services.AddSingleton(sp => new GenAiSpanMapper(config.Attributes, config.Limits, options.Time));
+        services.AddSingleton<SqliteCanaryStore>();
+        services.AddSingleton(sp =>
+        {
+            var scanner = new Scanning.ContentScanner(config.Scanning);
+            foreach (var canary in sp.GetRequiredService<SqliteCanaryStore>().LoadAll())
+            {
+                scanner.Canaries.Register(canary);
+            }
+
+            return scanner;
+        });
+        services.AddSingleton(sp => new Scanning.CallScanner(sp.GetRequiredService<Scanning.ContentScanner>(), feature => config.FeatureOrDefault(feature).Scan));
         services.AddSingleton<IngestService>();
         services.AddHostedService(sp => new RetentionService(sp.GetRequiredService<ICallLog>(), config, options.Time));
     }

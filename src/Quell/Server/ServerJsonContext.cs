@@ -8,5 +8,8 @@ namespace Quell.Server;
 [JsonSerializable(typeof(IngestResponse))]
 [JsonSerializable(typeof(CallView))]
 [JsonSerializable(typeof(List<CallView>))]
+[JsonSerializable(typeof(CanaryRequest))]
+[JsonSerializable(typeof(CanaryView))]
+[JsonSerializable(typeof(List<CanaryView>))]
 [JsonSerializable(typeof(IReadOnlyList<Quell.Changes.ChangeEvent>))]
 internal sealed partial class ServerJsonContext : JsonSerializerContext;

@@ -14,8 +14,8 @@ internal sealed class CallInsertStatement : IDisposable
     private const string Sql = """
         INSERT OR IGNORE INTO calls (id, ts, tenant, user_id, feature, operation, provider, model, model_version, region, prompt_version,
             trace_id, session_id, latency_ms, ttft_ms, input_tokens, output_tokens, cached_input_tokens, cost_usd, cost_source,
-            status, error_type, input, output, system_prompt, retrieved, tool_calls, attributes, ingested_at)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)
+            status, error_type, input, output, system_prompt, retrieved, tool_calls, attributes, ingested_at, findings, injection_score)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)
         """;
 
     private readonly SqliteConnection _connection;
@@ -108,6 +108,8 @@ internal sealed class CallInsertStatement : IDisposable
         Text(27, c.ToolCalls.Count == 0 ? null : CallRowJson.WriteToolCalls(c.ToolCalls));
         Text(28, c.AttributesJson);
         Int(29, now);
+        Text(30, c.Findings.Count == 0 ? null : CallRowJson.WriteFindings(c.Findings));
+        Real(31, c.InjectionScore);
     }
 
     private void Text(int index, string? value) =>

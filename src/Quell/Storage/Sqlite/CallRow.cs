@@ -35,6 +35,8 @@ internal sealed class CallRow
     public string? retrieved { get; set; }
     public string? tool_calls { get; set; }
     public string? attributes { get; set; }
+    public string? findings { get; set; }
+    public double? injection_score { get; set; }
 
     public LoggedCall ToLogged() => new(seq, new CallRecord
     {
@@ -66,6 +68,8 @@ internal sealed class CallRow
         Retrieved = retrieved is null ? [] : CallRowJson.ReadRetrieved(retrieved),
         ToolCalls = tool_calls is null ? [] : CallRowJson.ReadToolCalls(tool_calls),
         AttributesJson = attributes,
+        Findings = findings is null ? [] : CallRowJson.ReadFindings(findings),
+        InjectionScore = injection_score,
     });
 }
 
@@ -78,6 +82,12 @@ internal static class CallRowJson
     public static IReadOnlyList<RetrievedDocument> ReadRetrieved(string json) =>
         JsonSerializer.Deserialize(json, StorageJsonContext.Default.StringArrayArray)!.Select(a => new RetrievedDocument(a[0]!, a.Length > 1 ? a[1] : null)).ToList();
 
+    public static string WriteFindings(IReadOnlyList<CallFinding> findings) =>
+        JsonSerializer.Serialize(findings, StorageJsonContext.Default.IReadOnlyListCallFinding);
+
+    public static IReadOnlyList<CallFinding> ReadFindings(string json) =>
+        JsonSerializer.Deserialize(json, StorageJsonContext.Default.IReadOnlyListCallFinding) ?? [];
+
     public static string WriteToolCalls(IReadOnlyList<ToolCallRecord> calls) =>
         JsonSerializer.Serialize(calls.Select(d => new[] { d.Name, d.ArgumentsHash }).ToArray(), StorageJsonContext.Default.StringArrayArray);
 
@@ -87,4 +97,6 @@ internal static class CallRowJson
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(string?[][]))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(IReadOnlyDictionary<string, string>))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(IReadOnlyList<CallFinding>))]
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower)]
 internal sealed partial class StorageJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

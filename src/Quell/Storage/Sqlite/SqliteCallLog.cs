@@ -9,7 +9,7 @@ namespace Quell.Storage.Sqlite;
 /// <summary>The calls log in SQLite: one writer appending in transactions, readers on their own connections.</summary>
 public sealed class SqliteCallLog(SqliteDatabase database, TimeProvider time) : ICallLog, IDisposable
 {
-    private const string Columns = "seq, id, ts, tenant, user_id, feature, operation, provider, model, model_version, region, prompt_version, trace_id, session_id, latency_ms, ttft_ms, input_tokens, output_tokens, cached_input_tokens, cost_usd, cost_source, status, error_type, input, output, system_prompt, retrieved, tool_calls, attributes";
+    private const string Columns = "seq, id, ts, tenant, user_id, feature, operation, provider, model, model_version, region, prompt_version, trace_id, session_id, latency_ms, ttft_ms, input_tokens, output_tokens, cached_input_tokens, cost_usd, cost_source, status, error_type, input, output, system_prompt, retrieved, tool_calls, attributes, findings, injection_score";
 
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private CallInsertStatement? _writer;

@@ -70,6 +70,16 @@ public static class SqliteMigrations
             CREATE INDEX ix_alerts_fired ON alerts(fired_at);
             CREATE INDEX ix_alerts_fingerprint ON alerts(fingerprint);
             """),
+        (3, "scanner findings on calls", """
+            ALTER TABLE calls ADD COLUMN findings TEXT;
+            ALTER TABLE calls ADD COLUMN injection_score REAL;
+            CREATE TABLE canaries (
+                token TEXT PRIMARY KEY,
+                tenant TEXT NOT NULL,
+                placement TEXT NOT NULL,
+                created_at INTEGER NOT NULL
+            );
+            """),
     ];
 
     public static void Apply(SqliteConnection connection)

@@ -18,12 +18,17 @@ public class IngestDecodeBenchmarks
     private NativeCallDecoder _native = null!;
     private GenAiSpanMapper _mapper = null!;
     private CallPreparer _preparer = null!;
+    private Scanning.CallScanner _scanner = null!;
+    private List<CallRecord> _calls = [];
 
     [GlobalSetup]
     public void Setup()
     {
         var calls = new AppSimulator(new SimulationOptions { Seed = 5, Duration = TimeSpan.FromDays(1) })
             .Run().OfType<SimulatedCall>().Take(BatchSize).Select(c => c.Call).ToList();
+        _calls = calls;
+        _scanner = new Scanning.CallScanner(new Scanning.ContentScanner());
+        _scanner.Scan(calls[0]);
         _ndjson = CallRecordJsonWriter.ToNdjson(calls);
         _otlpProtobuf = OtlpTestPayloads.Protobuf(calls);
         _otlpJson = OtlpTestPayloads.Json(calls);
@@ -41,6 +46,18 @@ public class IngestDecodeBenchmarks
         foreach (var c in batch.Records)
         {
             n += _preparer.Prepare(c).CostSource == CostSource.PriceTable ? 1 : 0;
+        }
+
+        return n;
+    }
+
+    [Benchmark(Description = "scan 1000 calls (input injection + output leaks)")]
+    public int ScanCalls()
+    {
+        var n = 0;
+        foreach (var c in _calls)
+        {
+            n += _scanner.Scan(c).Findings.Count;
         }
 
         return n;

@@ -1,0 +1,116 @@
+using Quell.Detection.Statistics;
+
+namespace Quell.Detection.Detectors;
+
+/// <summary>
+/// Sequential test for a drop in a "good outcome" rate (eval pass rate, share of non-negative feedback):
+/// learns the baseline rate p0, then runs Wald's SPRT of p0 against p0 − drop. Accepting H0 restarts the test and
+/// folds its samples into the baseline; accepting H1 fires once the sample is big enough and its Wilson upper
+/// bound is below p0. A mirrored SPRT (p0 − drop against p0) decides when the rate has recovered.
+/// </summary>
+public sealed class RateDropMonitor
+{
+    private readonly QualityRules _rules;
+    private readonly double _drop;
+    private double _baselineGood;
+    private double _baselineTotal;
+    private BernoulliSprt _test;
+    private BernoulliSprt _recovery;
+    private DateTimeOffset _testStart;
+
+    public RateDropMonitor(QualityRules rules, double drop)
+    {
+        _rules = rules;
+        _drop = drop;
+    }
+
+    public bool IsWarm => _baselineTotal >= _rules.WarmupSamples && _test.P0 > 0;
+    public bool IsFiring { get; private set; }
+    public DateTimeOffset Onset { get; private set; }
+
+    /// <summary>Baseline good rate p0.</summary>
+    public double BaselineRate => _baselineTotal > 0 ? _baselineGood / _baselineTotal : double.NaN;
+
+    /// <summary>Good rate among the samples of the test that fired.</summary>
+    public double ObservedRate { get; private set; }
+
+    /// <summary>Samples the firing test needed.</summary>
+    public int DecisionSamples { get; private set; }
+
+    /// <summary>Samples in the running test; zero right after a test settled on "no change".</summary>
+    public int TestSamples => _test.Samples;
+
+    public DetectorVerdict Observe(DateTimeOffset at, bool good)
+    {
+        if (!IsWarm)
+        {
+            _baselineGood += good ? 1 : 0;
+            _baselineTotal++;
+            if (_baselineTotal >= _rules.WarmupSamples)
+            {
+                StartTest(at);
+            }
+
+            return DetectorVerdict.None;
+        }
+
+        return IsFiring ? WhileFiring(good) : WhileTesting(at, good);
+    }
+
+    private DetectorVerdict WhileTesting(DateTimeOffset at, bool good)
+    {
+        if (_test.Samples == 0)
+        {
+            _testStart = at;
+        }
+
+        var decision = _test.Update(good);
+        if (decision == SprtDecision.AcceptNull)
+        {
+            // The recent batch looks like the baseline: learn from it with a long memory, then test afresh.
+            var keep = Math.Max(0, 1 - (_test.Samples / (double)Math.Max(1, _rules.BaselineWindowSamples)));
+            _baselineGood = (_baselineGood * keep) + _test.Successes;
+            _baselineTotal = (_baselineTotal * keep) + _test.Samples;
+            StartTest(at);
+            return DetectorVerdict.None;
+        }
+
+        if (decision == SprtDecision.AcceptAlternative
+            && _test.Samples >= _rules.MinSamples
+            && WilsonInterval.Upper(_test.Successes, _test.Samples, _rules.WilsonZ) < _test.P0)
+        {
+            IsFiring = true;
+            Onset = _testStart;
+            ObservedRate = (double)_test.Successes / _test.Samples;
+            DecisionSamples = _test.Samples;
+            _recovery = new BernoulliSprt(_test.P1, _test.P0, _rules.Alpha, _rules.Beta);
+            return DetectorVerdict.Fire;
+        }
+
+        return DetectorVerdict.None;
+    }
+
+    private DetectorVerdict WhileFiring(bool good)
+    {
+        var decision = _recovery.Update(good);
+        if (decision == SprtDecision.AcceptNull)
+        {
+            _recovery.Restart();
+        }
+        else if (decision == SprtDecision.AcceptAlternative)
+        {
+            IsFiring = false;
+            _test.Restart();
+            return DetectorVerdict.Resolve;
+        }
+
+        return DetectorVerdict.None;
+    }
+
+    private void StartTest(DateTimeOffset at)
+    {
+        var p0 = _baselineGood / _baselineTotal;
+        _test = new BernoulliSprt(p0, Math.Max(0.001, p0 - _drop), _rules.Alpha, _rules.Beta);
+        _testStart = at;
+    }
+}

@@ -150,7 +150,15 @@ public sealed record QualityRules
 
     /// <summary>Negative-feedback rise the SPRT is designed to detect (H1 q = baseline + rise).</summary>
     public double NegativeFeedbackRise { get; init; } = 0.10;
-    public double Alpha { get; init; } = 0.05;
+
+    /// <summary>
+    /// SPRT false-alarm rate per test. The test restarts after every "no change" decision, so α is paid again
+    /// every ~80 results: at 0.05 a clean feature alarms every ~2,000 results (days, for hourly evals); 0.001
+    /// stretches that to ~110,000 while a 10-point drop still needs only ~150 results. See docs/detection.md.
+    /// </summary>
+    public double Alpha { get; init; } = 0.001;
+
+    /// <summary>SPRT miss rate per test.</summary>
     public double Beta { get; init; } = 0.05;
 
     /// <summary>Results needed to learn the baseline rate before testing.</summary>

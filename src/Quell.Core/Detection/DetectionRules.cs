@@ -57,9 +57,11 @@ public sealed record ShiftRules
 /// <summary>Latency quantile shifts and latency SLO guard rails.</summary>
 public sealed record LatencyRules
 {
-    public ShiftRules P95 { get; init; } = new() { MinSamples = 40 };
-    public ShiftRules P99 { get; init; } = new() { MinSamples = 150 };
-    public ShiftRules TtftP95 { get; init; } = new() { MinSamples = 40 };
+    // Block sizes keep the sampling noise of the quantile near 0.12 in log units for lognormal latencies, so the
+    // 1.5× ratio gate sits beyond 3σ of noise: p95 needs ~100 calls, p99 ~300.
+    public ShiftRules P95 { get; init; } = new() { MinSamples = 100 };
+    public ShiftRules P99 { get; init; } = new() { MinSamples = 300 };
+    public ShiftRules TtftP95 { get; init; } = new() { MinSamples = 100 };
 
     /// <summary>Sketch relative accuracy (1 % keeps p99 honest with ~100 bins per decade).</summary>
     public double SketchAccuracy { get; init; } = 0.01;
@@ -153,10 +155,10 @@ public sealed record QualityRules
 
     /// <summary>
     /// SPRT false-alarm rate per test. The test restarts after every "no change" decision, so α is paid again
-    /// every ~80 results: at 0.05 a clean feature alarms every ~2,000 results (days, for hourly evals); 0.001
-    /// stretches that to ~110,000 while a 10-point drop still needs only ~150 results. See docs/detection.md.
+    /// every 60–80 results: at 0.05 a clean feature alarms every ~2,000 results (days, for hourly evals); 0.0001
+    /// stretches that to ~600,000 while a 10-point drop still needs only ~130–200 results. See docs/detection.md.
     /// </summary>
-    public double Alpha { get; init; } = 0.001;
+    public double Alpha { get; init; } = 0.0001;
 
     /// <summary>SPRT miss rate per test.</summary>
     public double Beta { get; init; } = 0.05;
@@ -180,7 +182,7 @@ public sealed record QualityRules
 public sealed record DriftRules
 {
     public int HorizonDays { get; init; } = 14;
-    public int ReferenceDays { get; init; } = 3;
+    public int ReferenceDays { get; init; } = 7;
     public int MinDailySamples { get; init; } = 30;
     public double CusumSlack { get; init; } = 0.5;
     public double CusumThreshold { get; init; } = 4.0;

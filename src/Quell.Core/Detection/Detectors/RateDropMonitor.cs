@@ -24,12 +24,12 @@ public sealed class RateDropMonitor
         _drop = drop;
     }
 
-    public bool IsWarm => _baselineTotal >= _rules.WarmupSamples && _test.P0 > 0;
+    public bool IsWarm { get; private set; }
     public bool IsFiring { get; private set; }
     public DateTimeOffset Onset { get; private set; }
 
-    /// <summary>Baseline good rate p0.</summary>
-    public double BaselineRate => _baselineTotal > 0 ? _baselineGood / _baselineTotal : double.NaN;
+    /// <summary>Baseline good rate p0 of the test that is running (or fired).</summary>
+    public double BaselineRate => _test.P0;
 
     /// <summary>Good rate among the samples of the test that fired.</summary>
     public double ObservedRate { get; private set; }
@@ -44,8 +44,7 @@ public sealed class RateDropMonitor
     {
         if (!IsWarm)
         {
-            _baselineGood += good ? 1 : 0;
-            _baselineTotal++;
+            Learn(good, keep: 1);
             if (_baselineTotal >= _rules.WarmupSamples)
             {
                 StartTest(at);
@@ -54,7 +53,22 @@ public sealed class RateDropMonitor
             return DetectorVerdict.None;
         }
 
-        return IsFiring ? WhileFiring(good) : WhileTesting(at, good);
+        if (IsFiring)
+        {
+            return WhileFiring(good);
+        }
+
+        // Every result enters the baseline, not only tests that ended in "no change": those are biased towards
+        // good results by the stopping rule, and the baseline would creep up until clean data alarms. The running
+        // test keeps the p0 it started with, so a real drop is not absorbed while it is being tested.
+        Learn(good, keep: 1 - (1.0 / Math.Max(1, _rules.BaselineWindowSamples)));
+        return WhileTesting(at, good);
+    }
+
+    private void Learn(bool good, double keep)
+    {
+        _baselineGood = (_baselineGood * keep) + (good ? 1 : 0);
+        _baselineTotal = (_baselineTotal * keep) + 1;
     }
 
     private DetectorVerdict WhileTesting(DateTimeOffset at, bool good)
@@ -67,10 +81,6 @@ public sealed class RateDropMonitor
         var decision = _test.Update(good);
         if (decision == SprtDecision.AcceptNull)
         {
-            // The recent batch looks like the baseline: learn from it with a long memory, then test afresh.
-            var keep = Math.Max(0, 1 - (_test.Samples / (double)Math.Max(1, _rules.BaselineWindowSamples)));
-            _baselineGood = (_baselineGood * keep) + _test.Successes;
-            _baselineTotal = (_baselineTotal * keep) + _test.Samples;
             StartTest(at);
             return DetectorVerdict.None;
         }
@@ -109,6 +119,7 @@ public sealed class RateDropMonitor
 
     private void StartTest(DateTimeOffset at)
     {
+        IsWarm = true;
         var p0 = _baselineGood / _baselineTotal;
         _test = new BernoulliSprt(p0, Math.Max(0.001, p0 - _drop), _rules.Alpha, _rules.Beta);
         _testStart = at;

@@ -19,6 +19,8 @@ public sealed class ShiftDetector
     private Cusum _cusum;
     private DateTimeOffset _firedAt;
     private DateTimeOffset? _recoveringSince;
+    private double _excessLogSum;
+    private int _excessBlocks;
 
     public ShiftDetector(ShiftRules rules)
     {
@@ -67,18 +69,32 @@ public sealed class ShiftDetector
     private DetectorVerdict WhileQuiet(DateTimeOffset at, double x, double z, double ratio)
     {
         var direction = _cusum.Update(z, at);
-        if (direction == ChangeDirection.Up && ratio >= _rules.MinRatio)
+        if (_cusum.Upper <= 0)
+        {
+            (_excessLogSum, _excessBlocks) = (0, 0);
+        }
+        else
+        {
+            _excessLogSum += Math.Log(ratio);
+            _excessBlocks++;
+        }
+
+        // Practical significance twice over: this block and the average since the estimated onset must both reach
+        // the ratio, so one noisy block after a few slightly high ones cannot page anyone.
+        var sustainedRatio = _excessBlocks > 0 ? Math.Exp(_excessLogSum / _excessBlocks) : 1;
+        if (direction == ChangeDirection.Up && ratio >= _rules.MinRatio && sustainedRatio >= _rules.MinRatio)
         {
             IsFiring = true;
             Onset = _cusum.UpperOnset;
             _firedAt = at;
             _recoveringSince = null;
             _cusum.Reset();
+            (_excessLogSum, _excessBlocks) = (0, 0);
             return DetectorVerdict.Fire;
         }
 
         // Learning continues while quiet; clipping keeps a building shift from dragging the baseline along.
-        _baseline.Update(at, x, clip: 2, scaleFloor: _minLogSpread);
+        _baseline.Update(at, x, clip: 3, scaleFloor: _minLogSpread);
         return DetectorVerdict.None;
     }
 
@@ -112,6 +128,7 @@ public sealed class ShiftDetector
         IsFiring = false;
         _recoveringSince = null;
         _cusum.Reset();
+        (_excessLogSum, _excessBlocks) = (0, 0);
         return DetectorVerdict.Resolve;
     }
 }

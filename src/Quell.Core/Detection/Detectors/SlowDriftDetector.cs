@@ -104,7 +104,10 @@ public sealed class SlowDriftDetector
         }
 
         var reference = ReferenceRate;
-        var stdError = Math.Max(_rules.MinDailyStdError, Math.Sqrt(reference * (1 - reference) / _dayTotal));
+
+        // The reference is itself an estimate from about ReferenceDays days; count its error too.
+        var variance = reference * (1 - reference);
+        var stdError = Math.Max(_rules.MinDailyStdError, Math.Sqrt((variance / _dayTotal) + (variance / _referenceTotal)));
         var z = (reference - rate) / stdError;
         Slope = ComputeSlope();
         var at = StartOf(_currentDay);
@@ -134,11 +137,9 @@ public sealed class SlowDriftDetector
             return DetectorVerdict.Fire;
         }
 
-        if (_cusum.Upper == 0)
-        {
-            // Quiet day: let the reference follow slowly (a two-week memory).
-            _referenceRate += (rate - _referenceRate) / _rules.HorizonDays;
-        }
+        // Let the reference follow slowly (two-week memory). Clipping is symmetric so that, unlike learning only
+        // from "quiet" days, it does not bias the reference upwards.
+        _referenceRate += Math.Clamp(rate - _referenceRate, -2 * stdError, 2 * stdError) / _rules.HorizonDays;
 
         return DetectorVerdict.None;
     }

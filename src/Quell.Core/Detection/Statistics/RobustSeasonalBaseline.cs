@@ -12,7 +12,9 @@ public sealed class RobustSeasonalBaseline
     private readonly double _globalAlpha;
     private readonly int _minSlotSamples;
     private readonly int _warmupSamples;
+    private const double ResidualAlpha = 0.005;
     private RobustEwma _global;
+    private RobustEwma _residuals;
 
     /// <param name="alpha">Smoothing of an hour slot per update.</param>
     /// <param name="globalAlpha">Smoothing of the all-hours estimate.</param>
@@ -36,7 +38,13 @@ public sealed class RobustSeasonalBaseline
     public void Update(DateTimeOffset at, double x, double clip = 3.0, double scaleFloor = 0)
     {
         _global.Update(x, _globalAlpha, clip, scaleFloor);
-        _slots[SlotOf(at)].Update(x, _alpha, clip, scaleFloor);
+        ref var slot = ref _slots[SlotOf(at)];
+        if (slot.Count >= _minSlotSamples)
+        {
+            _residuals.Update(x - slot.Center, ResidualAlpha, 3, scaleFloor);
+        }
+
+        slot.Update(x, _alpha, clip, scaleFloor);
     }
 
     /// <summary>Expected centre and robust spread at <paramref name="at"/>.</summary>
@@ -45,8 +53,10 @@ public sealed class RobustSeasonalBaseline
         ref readonly var slot = ref _slots[SlotOf(at)];
         if (slot.Count >= _minSlotSamples)
         {
-            // A slot's spread can be optimistic after few updates; never report less than half the global one.
-            return (slot.Center, Math.Max(slot.Scale, 0.5 * _global.Scale));
+            // Noise around the hourly level is pooled over all hours: a slot's own spread, learned from a few
+            // recent updates, is too often optimistic.
+            var scale = _residuals.Count >= _minSlotSamples ? _residuals.Scale : Math.Max(slot.Scale, _global.Scale);
+            return (slot.Center, scale);
         }
 
         return (_global.Center, _global.Scale);

@@ -55,6 +55,9 @@ public sealed class DetectionEngine
 
     public int SeriesCount => _series.Count;
 
+    /// <summary>Traces whose state is held for loop detection (bounded by idle eviction).</summary>
+    public int ActiveTraces => _loops.ActiveTraces;
+
     /// <summary>Raised synchronously for every alert event, in order (the same events <see cref="Drain"/> returns).</summary>
     public event Action<AlertEvent>? AlertChanged
     {

@@ -20,7 +20,7 @@ public sealed record DetectionRules
     public AttributionRules Attribution { get; init; } = new();
 
     /// <summary>Per-feature guard rails and SLOs, keyed by feature name.</summary>
-    public IReadOnlyDictionary<string, FeatureRules> Features { get; init; } = new Dictionary<string, FeatureRules>();
+    public Dictionary<string, FeatureRules> Features { get; init; } = [];
 
     /// <summary>Guard rails of <paramref name="feature"/>, or an empty override.</summary>
     public FeatureRules For(string? feature) =>
@@ -83,7 +83,7 @@ public sealed record ErrorRules
     /// <summary>Fraction of calls that must succeed; the error budget is 1 − target.</summary>
     public double SloTarget { get; init; } = 0.99;
 
-    public IReadOnlyList<BurnRateWindow> Windows { get; init; } =
+    public List<BurnRateWindow> Windows { get; init; } =
     [
         new() { LongMinutes = 60, ShortMinutes = 5, BurnRate = 14.4 },
         new() { LongMinutes = 360, ShortMinutes = 30, BurnRate = 6 },
@@ -110,7 +110,7 @@ public sealed record CostRules
     public ShiftRules OutputTokensPerCall { get; init; } = new() { MinSamples = 100, MinRatio = 1.3, ResolveRatio = 1.1 };
 
     /// <summary>Daily budgets in USD per tenant (UTC days).</summary>
-    public IReadOnlyDictionary<string, double> DailyBudgetUsdByTenant { get; init; } = new Dictionary<string, double>();
+    public Dictionary<string, double> DailyBudgetUsdByTenant { get; init; } = [];
 
     /// <summary>Fires early when the last hour's spend rate would exhaust the budget before the day ends.</summary>
     public bool AlertOnProjectedOverrun { get; init; } = true;
@@ -198,7 +198,7 @@ public sealed record DriftRules
 public sealed record AttributionRules
 {
     /// <summary>Dimensions broken down for every series.</summary>
-    public IReadOnlyList<string> Dimensions { get; init; } = ["tenant", "prompt_version", "model_version", "region", "provider", "model", "user"];
+    public List<string> Dimensions { get; init; } = ["tenant", "prompt_version", "model_version", "region", "provider", "model", "user"];
 
     /// <summary>Distinct values tracked per dimension; the rest fold into "other".</summary>
     public int MaxValuesPerDimension { get; init; } = 64;

@@ -25,6 +25,7 @@ public sealed class CsvAnomalyScorer
     private const double SpikeHigh = 9;
     private const double CusumClip = 4;
     private const int RecentSize = 5;
+    private const int SeedPoints = 10;
 
     private readonly int _warmup;
     private readonly double[] _recent = new double[RecentSize];
@@ -63,7 +64,10 @@ public sealed class CsvAnomalyScorer
         var z = scale > 0 ? residual / scale : 0;
         var learning = _seen <= _warmup;
 
-        var direction = learning ? ChangeDirection.None : _cusum.Update(Math.Clamp(z, -CusumClip, CusumClip), default);
+        // The first few points only seed the model; after that shifts re-anchor it even during warm-up, so a
+        // shift inside the warm-up does not leave it learning the wrong level.
+        var seeding = _seen <= SeedPoints;
+        var direction = seeding ? ChangeDirection.None : _cusum.Update(Math.Clamp(z, -CusumClip, CusumClip), default);
         var shifted = direction != ChangeDirection.None;
         if (shifted)
         {
@@ -71,7 +75,7 @@ public sealed class CsvAnomalyScorer
         }
         else
         {
-            Learn(predicted, residual, learning ? 1e9 : 3 * scale);
+            Learn(predicted, residual, seeding ? double.MaxValue : 3 * scale);
         }
 
         _levelSpread.Update(value, 0.01);
@@ -81,7 +85,9 @@ public sealed class CsvAnomalyScorer
         }
 
         var spike = Math.Clamp((Math.Abs(z) - SpikeLow) / (SpikeHigh - SpikeLow), 0, 1);
-        var shift = shifted ? 1 : 0.9 * Math.Clamp(Math.Max(_cusum.Upper, _cusum.Lower) / _cusum.Threshold, 0, 1);
+        // Half the CUSUM threshold is ordinary wandering; only evidence beyond it raises the score.
+        var half = _cusum.Threshold / 2;
+        var shift = shifted ? 1 : 0.9 * Math.Clamp((Math.Max(_cusum.Upper, _cusum.Lower) - half) / half, 0, 1);
         var score = Math.Max(spike, shift);
         return new AnomalyScore(score, shifted || Math.Abs(z) >= SpikeAlert);
     }

@@ -38,16 +38,17 @@ public sealed class TraceLoopDetector
 
         trace.Calls++;
         trace.LastSeen = call.Timestamp > trace.LastSeen ? call.Timestamp : trace.LastSeen;
-        if (trace.ExampleIds.Count < 5)
+        if (trace.Calls <= TraceState.MaxExamples)
         {
-            trace.ExampleIds.Add(call.Id);
+            trace.Examples[trace.Calls - 1] = call.Id;
         }
 
         var featureRules = _rules.For(trace.Feature);
         CheckLength(traceId, trace, featureRules, findings);
-        foreach (var tool in call.ToolCalls)
+        var tools = call.ToolCalls;
+        for (var i = 0; i < tools.Count; i++)
         {
-            CheckRepeat(traceId, trace, tool, featureRules, findings);
+            CheckRepeat(traceId, trace, tools[i], featureRules, findings);
         }
     }
 
@@ -74,7 +75,7 @@ public sealed class TraceLoopDetector
             var trace = _traces[id];
             _traces.Remove(id);
             ProfileOf(trace.Feature).Add(trace.Calls);
-            foreach (var signal in trace.Fired)
+            foreach (var signal in FiredSignals(trace.Fired))
             {
                 findings.Add(new LoopFinding(DetectorVerdict.Resolve, signal, id, trace.Feature, trace.Tenant, trace.Calls, 0, trace.FirstSeen, [], null));
             }
@@ -85,7 +86,7 @@ public sealed class TraceLoopDetector
 
     private void CheckLength(string traceId, TraceState trace, FeatureRules featureRules, List<LoopFinding> findings)
     {
-        if (trace.Fired.Contains(AlertSignals.CallsPerTrace))
+        if ((trace.Fired & LoopSignals.Length) != 0)
         {
             return;
         }
@@ -102,24 +103,34 @@ public sealed class TraceLoopDetector
 
         if (trace.Calls > limit)
         {
-            trace.Fired.Add(AlertSignals.CallsPerTrace);
+            trace.Fired |= LoopSignals.Length;
             findings.Add(new LoopFinding(DetectorVerdict.Fire, AlertSignals.CallsPerTrace, traceId, trace.Feature, trace.Tenant,
-                trace.Calls, double.IsNaN(usual) ? cap : usual, trace.FirstSeen, [.. trace.ExampleIds], null));
+                trace.Calls, double.IsNaN(usual) ? cap : usual, trace.FirstSeen, trace.ExampleIds(), null));
         }
     }
 
     private void CheckRepeat(string traceId, TraceState trace, ToolCallRecord tool, FeatureRules featureRules, List<LoopFinding> findings)
     {
-        trace.ToolCounts ??= [];
-        var key = (tool.Name, tool.ArgumentsHash);
-        var count = trace.ToolCounts.GetValueOrDefault(key) + 1;
-        trace.ToolCounts[key] = count;
+        var count = trace.CountTool(tool);
         var max = featureRules.MaxIdenticalToolCalls ?? _rules.Loops.MaxIdenticalToolCalls;
-        if (count > max && !trace.Fired.Contains(AlertSignals.RepeatedToolCalls))
+        if (count > max && (trace.Fired & LoopSignals.Repeat) == 0)
         {
-            trace.Fired.Add(AlertSignals.RepeatedToolCalls);
+            trace.Fired |= LoopSignals.Repeat;
             findings.Add(new LoopFinding(DetectorVerdict.Fire, AlertSignals.RepeatedToolCalls, traceId, trace.Feature, trace.Tenant,
-                count, max, trace.FirstSeen, [.. trace.ExampleIds], tool.Name));
+                count, max, trace.FirstSeen, trace.ExampleIds(), tool.Name));
+        }
+    }
+
+    private static IEnumerable<string> FiredSignals(LoopSignals fired)
+    {
+        if ((fired & LoopSignals.Length) != 0)
+        {
+            yield return AlertSignals.CallsPerTrace;
+        }
+
+        if ((fired & LoopSignals.Repeat) != 0)
+        {
+            yield return AlertSignals.RepeatedToolCalls;
         }
     }
 
@@ -135,16 +146,76 @@ public sealed class TraceLoopDetector
         return profile;
     }
 
+    [Flags]
+    private enum LoopSignals : byte
+    {
+        None = 0,
+        Length = 1,
+        Repeat = 2,
+    }
+
+    // Kept small: one object per live trace, a tool tally only for traces that call tools.
     private sealed class TraceState(string? feature, string? tenant, DateTimeOffset firstSeen)
     {
+        public const int MaxExamples = 5;
+        private const int MaxDistinctTools = 64;
+
+        private (string Name, string? Hash, int Count)[]? _tools;
+        private int _toolCount;
+
         public string? Feature { get; } = feature;
         public string? Tenant { get; } = tenant;
         public DateTimeOffset FirstSeen { get; } = firstSeen;
         public DateTimeOffset LastSeen { get; set; } = firstSeen;
         public int Calls { get; set; }
-        public List<string> ExampleIds { get; } = new(2);
-        public Dictionary<(string Name, string? Hash), int>? ToolCounts { get; set; }
-        public List<string> Fired { get; } = new(0);
+        public ExampleIdBuffer Examples;
+        public LoopSignals Fired { get; set; }
+
+        public string[] ExampleIds()
+        {
+            var n = Math.Min(Calls, MaxExamples);
+            var ids = new string[n];
+            for (var i = 0; i < n; i++)
+            {
+                ids[i] = Examples[i];
+            }
+
+            return ids;
+        }
+
+        /// <summary>Counts one tool call and returns how often this exact call was made in the trace.</summary>
+        public int CountTool(ToolCallRecord tool)
+        {
+            _tools ??= new (string, string?, int)[4];
+            for (var i = 0; i < _toolCount; i++)
+            {
+                ref var entry = ref _tools[i];
+                if (string.Equals(entry.Name, tool.Name, StringComparison.Ordinal) && string.Equals(entry.Hash, tool.ArgumentsHash, StringComparison.Ordinal))
+                {
+                    return ++entry.Count;
+                }
+            }
+
+            if (_toolCount == MaxDistinctTools)
+            {
+                // A trace with this many distinct calls is not repeating itself; stop tallying to bound memory.
+                return 1;
+            }
+
+            if (_toolCount == _tools.Length)
+            {
+                Array.Resize(ref _tools, _tools.Length * 2);
+            }
+
+            _tools[_toolCount++] = (tool.Name, tool.ArgumentsHash, 1);
+            return 1;
+        }
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(TraceState.MaxExamples)]
+    private struct ExampleIdBuffer
+    {
+        private string _element;
     }
 
     // Usual trace length of a feature: sketch of completed traces' call counts.

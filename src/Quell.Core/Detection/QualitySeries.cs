@@ -86,7 +86,7 @@ internal sealed class QualitySeries
         var headline = string.Create(CultureInfo.InvariantCulture, $"{what} from {baseline:P0} to {observed:P0}");
         var attribution = AttributionSentence.Build(headline, _breakdown.Explain(FBad, FCount, pendingOnly: true, _rules.Attribution.MinShare));
         var summary = string.Create(CultureInfo.InvariantCulture,
-            $"{headline} for {Describe()} (SPRT decided after {_rate.DecisionSamples} results). {attribution.Sentence}.");
+            $"{headline} for {Describe()} (SPRT decided {_rate.DecisionSamples} results after the estimated change). {attribution.Sentence}.");
         book.Fire(AlertDraft.Create(AlertCategory.Quality, _signal, Labels, observed, baseline, _rate.Onset, at,
             _badExamples.Snapshot(), attribution, summary, AlertSeverityHint.High));
     }

@@ -1,10 +1,11 @@
 using Quell.Alerts;
 using Quell.Calls;
 using Quell.Detection;
+using Xunit.Abstractions;
 
 namespace Quell.Tests.Detection;
 
-public sealed class ErrorAndCostDetectionTests
+public sealed class ErrorAndCostDetectionTests(ITestOutputHelper output)
 {
     private static readonly DateTimeOffset Onset = SyntheticTraffic.Start + TimeSpan.FromHours(33);
 
@@ -21,6 +22,7 @@ public sealed class ErrorAndCostDetectionTests
 
         Assert.DoesNotContain(events.Fired(), e => e.At < Onset);
         var fired = events.Fired(AlertSignals.ErrorRate).First();
+        output.WriteLine($"us-east 429s: fired {(fired.At - Onset).TotalMinutes:0.0} min after onset: {fired.Alert.Summary}");
 
         // A third of calls failing is a 33× burn of a 99 % SLO; the 1 h window crosses 14.4× after ~26 minutes.
         Assert.InRange(fired.At - Onset, TimeSpan.FromMinutes(20), TimeSpan.FromMinutes(30));
@@ -55,6 +57,7 @@ public sealed class ErrorAndCostDetectionTests
 
         Assert.DoesNotContain(events.Fired(), e => e.At < Onset);
         var cost = events.Fired(AlertSignals.CostPerCall).First();
+        output.WriteLine($"prompt bloat: fired {(cost.At - Onset).TotalSeconds:0} s after onset: {cost.Alert.Summary}");
         Assert.True(cost.At - Onset < TimeSpan.FromMinutes(5), $"took {cost.At - Onset}");
         Assert.Equal(AlertCategory.Cost, cost.Alert.Category);
         Assert.Contains("because input tokens per call rose", cost.Alert.Summary, StringComparison.Ordinal);

@@ -1,10 +1,11 @@
 using Quell.Alerts;
 using Quell.Calls;
 using Quell.Detection;
+using Xunit.Abstractions;
 
 namespace Quell.Tests.Detection;
 
-public sealed class LatencyDetectionTests
+public sealed class LatencyDetectionTests(ITestOutputHelper output)
 {
     // A day and nine hours of history: the change lands at 09:00, when traffic runs at its 5 calls/s mean.
     private static readonly TimeSpan Warmup = TimeSpan.FromHours(33);
@@ -28,6 +29,7 @@ public sealed class LatencyDetectionTests
 
         Assert.DoesNotContain(events.Fired(), e => e.At < onset);
         var p99 = events.Fired(AlertSignals.LatencyP99).First();
+        output.WriteLine($"seed {seed}: p99 alert {(p99.At - onset).TotalSeconds:0} s after onset; first latency alert {(events.Fired().First().At - onset).TotalSeconds:0} s");
         Assert.InRange(p99.At - onset, TimeSpan.Zero, TimeSpan.FromMinutes(2));
         Assert.Equal(AlertCategory.Latency, p99.Alert.Category);
         Assert.InRange(p99.Alert.Observed / p99.Alert.Baseline, 2, 5);
@@ -48,6 +50,7 @@ public sealed class LatencyDetectionTests
         var events = EngineHarness.Run(engine, SyntheticTraffic.Generate(shape, SyntheticTraffic.Start, Warmup + TimeSpan.FromMinutes(20), 21));
 
         var alert = events.Fired().First(e => e.Alert.Category == AlertCategory.Latency).Alert;
+        output.WriteLine(alert.Summary);
         var top = Assert.Single(alert.Attribution.Factors);
         Assert.Equal(("region", "eu-west"), (top.Dimension, top.Value));
         Assert.Contains("region eu-west", alert.Attribution.Sentence, StringComparison.Ordinal);

@@ -1,10 +1,11 @@
 using Quell.Alerts;
 using Quell.Detection;
 using Quell.Detection.Detectors;
+using Xunit.Abstractions;
 
 namespace Quell.Tests.Detection;
 
-public sealed class QualityDetectionTests
+public sealed class QualityDetectionTests(ITestOutputHelper output)
 {
     private static readonly DateTimeOffset Start = SyntheticTraffic.Start;
 
@@ -34,6 +35,7 @@ public sealed class QualityDetectionTests
             }
         }
 
+        output.WriteLine($"SPRT α=β=0.05: detected {samples.Count}/40, mean {samples.Average():0.0} results after the drop (Wald ASN ≈ 60)");
         Assert.True(samples.Count >= 36, $"detected {samples.Count}/40");
         Assert.InRange(samples.Average(), 20, 100);
     }
@@ -47,6 +49,7 @@ public sealed class QualityDetectionTests
         var events = Replay(evals, []);
 
         var fired = events.Fired(AlertSignals.EvalPassRate).Single();
+        output.WriteLine($"prompt v13 drop: fired {(fired.At - change).TotalHours:0.0} h after the change: {fired.Alert.Summary}");
         Assert.True(fired.At > change);
         Assert.True(fired.At - change < TimeSpan.FromHours(12), $"took {fired.At - change}");
         Assert.Equal("prompt_version", fired.Alert.Attribution.Factors[0].Dimension);
@@ -61,6 +64,7 @@ public sealed class QualityDetectionTests
         var change = Start + TimeSpan.FromDays(3);
         var feedback = SyntheticQuality.Feedback(Start, TimeSpan.FromDays(4), 400, t => t >= change ? 0.2 : 0.05, seed: 4);
         var fired = Replay([], feedback).Fired(AlertSignals.NegativeFeedbackRate).Single();
+        output.WriteLine($"feedback: fired {(fired.At - change).TotalHours:0.0} h after the change: {fired.Alert.Summary}");
         Assert.InRange(fired.Alert.Observed, 0.12, 0.35);
         Assert.InRange(fired.Alert.Baseline, 0.03, 0.07);
         Assert.True(fired.At - change < TimeSpan.FromHours(12));
@@ -79,6 +83,7 @@ public sealed class QualityDetectionTests
         var events = Replay(evals, []);
 
         var drift = events.Fired(AlertSignals.QualityDrift).First();
+        output.WriteLine($"seed {seed}: drift alert {(drift.At - driftStart).TotalDays:0.0} days after the decline began");
         Assert.InRange(drift.At - driftStart, TimeSpan.FromDays(1), TimeSpan.FromDays(5));
         Assert.Equal(AlertCategory.Quality, drift.Alert.Category);
     }

@@ -92,8 +92,7 @@ public sealed class DimensionBreakdown
         for (var d = 0; d < _tables.Length; d++)
         {
             var best = _tables[d].Explain(Dimensions[d], numerator, denominator, pendingOnly, _fields);
-            if (best is not null && best.Share >= minShare
-                && (best.RecentTrafficShare <= 0.9 || best.BaselineTrafficShare <= 0.5))
+            if (best is not null && best.Share >= minShare && IsInformative(best))
             {
                 factors.Add(best);
             }
@@ -101,6 +100,13 @@ public sealed class DimensionBreakdown
 
         return [.. factors.OrderByDescending(f => f.Share - f.RecentTrafficShare).ThenBy(f => f.Dimension, StringComparer.Ordinal)];
     }
+
+    // A value explains the change when it carries clearly more of the excess than of the traffic, or when it is
+    // the new thing (a version that took over since the baseline). A value carrying all traffic both before and
+    // after explains nothing.
+    private static bool IsInformative(AttributionFactor f) =>
+        f.Share - f.RecentTrafficShare >= 0.2
+        || (f.BaselineTrafficShare <= 0.5 && f.RecentTrafficShare - f.BaselineTrafficShare >= 0.3);
 
     private sealed class DimensionTable(int fields, int maxValues)
     {
@@ -173,13 +179,19 @@ public sealed class DimensionBreakdown
                 return null;
             }
 
-            var top = 0;
-            for (var s = 1; s < Used; s++)
+            // "other" folds many unrelated values together; it is never the answer.
+            var top = -1;
+            for (var s = 0; s < Used; s++)
             {
-                if (excess[s] > excess[top])
+                if (s != _otherSlot && (top < 0 || excess[s] > excess[top]))
                 {
                     top = s;
                 }
+            }
+
+            if (top < 0)
+            {
+                return null;
             }
 
             var topRecentDen = RecentOf(top, den, pendingOnly, f);

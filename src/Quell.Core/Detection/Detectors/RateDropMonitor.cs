@@ -16,7 +16,10 @@ public sealed class RateDropMonitor
     private double _baselineTotal;
     private BernoulliSprt _test;
     private BernoulliSprt _recovery;
-    private DateTimeOffset _testStart;
+    private double _minRatio;
+    private DateTimeOffset _minAt;
+    private int _samplesAtMin;
+    private int _successesAtMin;
 
     public RateDropMonitor(QualityRules rules, double drop)
     {
@@ -34,7 +37,7 @@ public sealed class RateDropMonitor
     /// <summary>Good rate among the samples of the test that fired.</summary>
     public double ObservedRate { get; private set; }
 
-    /// <summary>Samples the firing test needed.</summary>
+    /// <summary>Results between the estimated change and the decision.</summary>
     public int DecisionSamples { get; private set; }
 
     /// <summary>Samples in the running test; zero right after a test settled on "no change".</summary>
@@ -73,11 +76,6 @@ public sealed class RateDropMonitor
 
     private DetectorVerdict WhileTesting(DateTimeOffset at, bool good)
     {
-        if (_test.Samples == 0)
-        {
-            _testStart = at;
-        }
-
         var decision = _test.Update(good);
         if (decision == SprtDecision.AcceptNull)
         {
@@ -85,14 +83,23 @@ public sealed class RateDropMonitor
             return DetectorVerdict.None;
         }
 
+        // The lowest point of the likelihood-ratio path is the likeliest change point: a test can linger near
+        // its lower bound for a long time before the drop, and those samples say nothing about the new rate.
+        if (_test.LogLikelihoodRatio <= _minRatio)
+        {
+            (_minRatio, _minAt, _samplesAtMin, _successesAtMin) = (_test.LogLikelihoodRatio, at, _test.Samples, _test.Successes);
+        }
+
+        var recent = _test.Samples - _samplesAtMin;
+        var recentGood = _test.Successes - _successesAtMin;
         if (decision == SprtDecision.AcceptAlternative
-            && _test.Samples >= _rules.MinSamples
-            && WilsonInterval.Upper(_test.Successes, _test.Samples, _rules.WilsonZ) < _test.P0)
+            && recent >= _rules.MinSamples
+            && WilsonInterval.Upper(recentGood, recent, _rules.WilsonZ) < _test.P0)
         {
             IsFiring = true;
-            Onset = _testStart;
-            ObservedRate = (double)_test.Successes / _test.Samples;
-            DecisionSamples = _test.Samples;
+            Onset = _minAt;
+            ObservedRate = (double)recentGood / recent;
+            DecisionSamples = recent;
             _recovery = new BernoulliSprt(_test.P1, _test.P0, _rules.Alpha, _rules.Beta);
             return DetectorVerdict.Fire;
         }
@@ -111,6 +118,7 @@ public sealed class RateDropMonitor
         {
             IsFiring = false;
             _test.Restart();
+            (_minRatio, _samplesAtMin, _successesAtMin) = (0, 0, 0);
             return DetectorVerdict.Resolve;
         }
 
@@ -122,6 +130,6 @@ public sealed class RateDropMonitor
         IsWarm = true;
         var p0 = _baselineGood / _baselineTotal;
         _test = new BernoulliSprt(p0, Math.Max(0.001, p0 - _drop), _rules.Alpha, _rules.Beta);
-        _testStart = at;
+        (_minRatio, _minAt, _samplesAtMin, _successesAtMin) = (0, at, 0, 0);
     }
 }

@@ -21,6 +21,7 @@ public sealed class SlowDriftDetector
     private Cusum _cusum;
     private int _calmDays;
     private long _firedDay;
+    private long _lastLookHour = long.MinValue;
 
     public SlowDriftDetector(DriftRules rules)
     {
@@ -76,7 +77,54 @@ public sealed class SlowDriftDetector
             }
         }
 
+        if (verdict == DetectorVerdict.None)
+        {
+            verdict = LookAtPartialDay(now);
+        }
+
         return verdict;
+    }
+
+    // Once an hour, test the day so far as if it were closing now. Only a firing decision is kept: the day's
+    // evidence is committed to the CUSUM when the day really closes. This takes up to a day off the delay.
+    private DetectorVerdict LookAtPartialDay(DateTimeOffset now)
+    {
+        var hour = now.ToUnixTimeSeconds() / 3600;
+        if (hour == _lastLookHour || IsFiring || _referenceDays < _rules.ReferenceDays || _dayTotal < _rules.MinDailySamples)
+        {
+            return DetectorVerdict.None;
+        }
+
+        _lastLookHour = hour;
+        var rate = _dayGood / _dayTotal;
+        var z = (_referenceRate - rate) / StdError(_dayTotal);
+        var tentative = Math.Max(0, _cusum.Upper + z - _rules.CusumSlack);
+        if (tentative <= _rules.CusumThreshold)
+        {
+            return DetectorVerdict.None;
+        }
+
+        var elapsed = (now - StartOf(_currentDay)).TotalDays;
+        var slope = ComputeSlope(_currentDay + (elapsed / 2), rate);
+        if (slope > -_rules.MinSlopePerDay)
+        {
+            return DetectorVerdict.None;
+        }
+
+        Slope = slope;
+        LastDayRate = rate;
+        IsFiring = true;
+        Onset = _cusum.Upper > 0 ? _cusum.UpperOnset : StartOf(_currentDay);
+        _firedDay = _currentDay;
+        _calmDays = 0;
+        return DetectorVerdict.Fire;
+    }
+
+    private double StdError(double n)
+    {
+        // The reference is itself an estimate from about ReferenceDays days; count its error too.
+        var variance = _referenceRate * (1 - _referenceRate);
+        return Math.Max(_rules.MinDailyStdError, Math.Sqrt((variance / n) + (variance / _referenceTotal)));
     }
 
     private DetectorVerdict CloseDay()
@@ -103,12 +151,8 @@ public sealed class SlowDriftDetector
             return DetectorVerdict.None;
         }
 
-        var reference = ReferenceRate;
-
-        // The reference is itself an estimate from about ReferenceDays days; count its error too.
-        var variance = reference * (1 - reference);
-        var stdError = Math.Max(_rules.MinDailyStdError, Math.Sqrt((variance / _dayTotal) + (variance / _referenceTotal)));
-        var z = (reference - rate) / stdError;
+        var stdError = StdError(_dayTotal);
+        var z = (_referenceRate - rate) / stdError;
         Slope = ComputeSlope();
         var at = StartOf(_currentDay);
 
@@ -146,9 +190,10 @@ public sealed class SlowDriftDetector
 
     private void ResetReference(double rate) => _referenceRate = rate;
 
-    private double ComputeSlope()
+    private double ComputeSlope(double extraX = double.NaN, double extraY = double.NaN)
     {
-        var n = _days.Count;
+        var extra = double.IsNaN(extraX) ? 0 : 1;
+        var n = _days.Count + extra;
         if (n < 3)
         {
             return 0;
@@ -162,6 +207,11 @@ public sealed class SlowDriftDetector
             x[i] = day;
             y[i] = rate;
             i++;
+        }
+
+        if (extra == 1)
+        {
+            (x[i], y[i]) = (extraX, extraY);
         }
 
         return TrendStatistics.TheilSenSlope(x, y);

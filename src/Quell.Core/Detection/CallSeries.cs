@@ -220,14 +220,14 @@ internal sealed class CallSeries
         var labels = new Dictionary<string, string>(Labels) { ["error_type"] = _errors.DominantErrorType };
         if (verdict == DetectorVerdict.Resolve)
         {
-            book.Resolve(_errorFingerprint ?? AlertDraft.FingerprintOf(AlertCategory.Latency, AlertSignals.ErrorRate, labels), now);
+            book.Resolve(_errorFingerprint ?? AlertDraft.FingerprintOf(_rules.Errors.Category, AlertSignals.ErrorRate, labels), now);
             _errorFingerprint = null;
             return;
         }
 
         var headline = string.Create(CultureInfo.InvariantCulture, $"error rate {_errors.ObservedErrorRate:P1} burns the error budget {_errors.BurnRate:0.#}× too fast");
         var attribution = Explain(headline, FErrors);
-        var alert = AlertDraft.Create(AlertCategory.Latency, AlertSignals.ErrorRate, labels, _errors.ObservedErrorRate, _errors.Budget, _errors.Onset, now,
+        var alert = AlertDraft.Create(_rules.Errors.Category, AlertSignals.ErrorRate, labels, _errors.ObservedErrorRate, _errors.Budget, _errors.Onset, now,
             _errorExamples.Snapshot(), attribution, $"{headline} on {Describe()}, mostly {_errors.DominantErrorType}. {attribution.Sentence}.",
             _errors.BurnRate >= 14.4 ? AlertSeverityHint.High : AlertSeverityHint.Medium);
         _errorFingerprint = alert.Fingerprint;

@@ -1,3 +1,5 @@
+using Quell.Alerts;
+
 namespace Quell.Detection;
 
 /// <summary>
@@ -92,6 +94,9 @@ public sealed record ErrorRules
     /// <summary>Calls the short window needs before it can fire: one error among three calls is not an outage.</summary>
     public int MinCallsShortWindow { get; init; } = 20;
     public int RecoveryMinutes { get; init; } = 5;
+
+    /// <summary>Where error alerts file: vendor-side errors are a latency incident unless configured otherwise.</summary>
+    public AlertCategory Category { get; init; } = AlertCategory.Latency;
 }
 
 /// <summary>One long/short window pair and the burn rate both must exceed.</summary>

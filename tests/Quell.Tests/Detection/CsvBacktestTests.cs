@@ -113,6 +113,50 @@ public sealed class CsvBacktestTests
         Assert.All(alerts, i => Assert.InRange(i, 400, 402));
     }
 
+    [Theory]
+    [InlineData(12)]
+    [InlineData(24)]
+    [InlineData(50)]
+    public void Scorer_SeasonalSeriesWithSpikes_LearnsCycleAndFindsSpikes(int period)
+    {
+        var (hits, spikes, falseAlerts) = (0, 0, 0);
+        for (var seed = 0; seed < 10; seed++)
+        {
+            var rng = new Random(seed);
+            const int n = 1500;
+            var values = Enumerable.Range(0, n).Select(i => 100 + (10 * Math.Sin(2 * Math.PI * i / period)) + (0.02 * i) + SyntheticTraffic.Normal(rng)).ToArray();
+            var spikeAt = new HashSet<int>();
+            for (var k = 300; k < n; k += 97)
+            {
+                values[k] += (rng.Next(2) == 0 ? -1 : 1) * 8;
+                spikeAt.Add(k);
+            }
+
+            var scorer = new CsvAnomalyScorer(CsvAnomalyScorer.WarmupFor(n));
+            for (var i = 0; i < n; i++)
+            {
+                if (scorer.Next(values[i]).Alert)
+                {
+                    _ = spikeAt.Contains(i) ? hits++ : falseAlerts++;
+                }
+            }
+
+            Assert.Equal(period, scorer.Period);
+            spikes += spikeAt.Count;
+        }
+
+        Assert.True(hits >= 0.8 * spikes, $"found {hits}/{spikes}");
+        Assert.True(falseAlerts <= 5, $"false alerts {falseAlerts}");
+    }
+
+    [Fact]
+    public void SeasonalPeriod_NoiseOnly_FindsNoCycle()
+    {
+        var rng = new Random(9);
+        var noise = Enumerable.Range(0, 500).Select(_ => SyntheticTraffic.Normal(rng)).ToArray();
+        Assert.Equal(0, Quell.Detection.Statistics.SeasonalPeriod.Detect(noise));
+    }
+
     // Latency-like noise: lognormal around 100 with a mild daily wave every 288 points (5-minute samples).
     private static double[] Series(int n, int seed)
     {

@@ -1,8 +1,11 @@
+using Quell.Detection;
+using Quell.Detection.Detectors;
 using Quell.Detection.Statistics;
+using Xunit.Abstractions;
 
 namespace Quell.Tests.Detection;
 
-public sealed class SprtTests
+public sealed class SprtTests(ITestOutputHelper output)
 {
     [Fact]
     public void Sprt_TenPointDrop_DecidesWithinExpectedSampleNumber()
@@ -49,5 +52,33 @@ public sealed class SprtTests
         }
 
         Assert.True(alarms <= 0.05 * runs, $"false alarms {alarms}/{runs}");
+    }
+
+    [Theory]
+    [InlineData(0.05, 100, 2000)]
+    [InlineData(0.001, 5, 60)]
+    [InlineData(0.0001, 0, 12)]
+    public void RateDropMonitor_ContinuousCleanResults_AlphaSetsFalseAlarmsPerResult(double alpha, double minPerMillion, double maxPerMillion)
+    {
+        // The monitor restarts its test after every "no change" decision, so α is paid once per test.
+        const int results = 2_000_000;
+        var rules = new QualityRules { Alpha = alpha };
+        var monitor = new RateDropMonitor(rules, 0.10);
+        var rng = new Random(17);
+        var t = DateTimeOffset.UnixEpoch;
+        var alarms = 0;
+        for (var i = 0; i < results; i++)
+        {
+            var verdict = monitor.Observe(t = t.AddSeconds(1), rng.NextDouble() < 0.9);
+            if (verdict == DetectorVerdict.Fire)
+            {
+                alarms++;
+                monitor = new RateDropMonitor(rules, 0.10);
+            }
+        }
+
+        var perMillion = alarms * 1_000_000.0 / results;
+        output.WriteLine($"alpha {alpha}: {alarms} false alarms in {results:N0} clean results ({perMillion:0.0} per million)");
+        Assert.InRange(perMillion, minPerMillion, maxPerMillion);
     }
 }

@@ -1,0 +1,143 @@
+using Quell.Calls;
+using Quell.Detection.Statistics;
+
+namespace Quell.Detection.Detectors;
+
+/// <summary>
+/// Multiwindow, multi-burn-rate error-budget alerts (Google SRE workbook ch. 5): fires when both the long and the
+/// short window of any pair burn the budget faster than the pair's rate, e.g. 14.4× over 1 h and 5 min.
+/// The long window makes it significant, the short one makes it current so the alert resets quickly.
+/// </summary>
+public sealed class BurnRateMonitor
+{
+    private const int Total = 0;
+    private const int Errors = 1;
+    private static readonly string[] ErrorKinds = [ErrorTypes.RateLimited, ErrorTypes.ServerError, ErrorTypes.Timeout, ErrorTypes.ContentFilter, ErrorTypes.Other];
+
+    private readonly ErrorRules _rules;
+    private readonly double _budget;
+    private readonly WindowedSums _sums;
+    private readonly int[] _windowIndex;
+    private DateTimeOffset? _recoveringSince;
+
+    public BurnRateMonitor(ErrorRules rules, double sloTarget)
+    {
+        _rules = rules;
+        _budget = Math.Max(1e-6, 1 - sloTarget);
+        var lengths = rules.Windows.SelectMany(w => new[] { w.LongMinutes, w.ShortMinutes }).Distinct().Order().ToList();
+        _windowIndex = [.. rules.Windows.SelectMany(w => new[] { lengths.IndexOf(w.LongMinutes), lengths.IndexOf(w.ShortMinutes) })];
+
+        // A window of N minutes is the N−1 closed minute buckets plus the open one.
+        _sums = new WindowedSums(2 + ErrorKinds.Length, [.. lengths.Select(l => Math.Max(1, l - 1))]);
+    }
+
+    public bool IsFiring { get; private set; }
+    public DateTimeOffset Onset { get; private set; }
+
+    /// <summary>Error rate of the short window of the pair that fired (or the first pair).</summary>
+    public double ObservedErrorRate { get; private set; }
+
+    /// <summary>Allowed error rate: 1 − SLO target.</summary>
+    public double Budget => _budget;
+
+    /// <summary>Burn rate of the firing pair's short window.</summary>
+    public double BurnRate { get; private set; }
+
+    /// <summary>Most frequent error type in the shortest window.</summary>
+    public string DominantErrorType { get; private set; } = ErrorTypes.Other;
+
+    /// <summary>Counts a call; <paramref name="errorType"/> is a normalised error type or null for success.</summary>
+    public void Record(long minute, bool isError, string? errorType)
+    {
+        _sums.AdvanceTo(minute);
+        _sums.Add(Total, 1);
+        if (isError)
+        {
+            _sums.Add(Errors, 1);
+            _sums.Add(2 + KindIndex(errorType), 1);
+        }
+    }
+
+    /// <summary>Evaluates all window pairs at <paramref name="now"/> (call once per evaluation tick).</summary>
+    public DetectorVerdict Evaluate(DateTimeOffset now)
+    {
+        _sums.AdvanceTo(now.ToUnixTimeSeconds() / 60);
+        var (any, rate, burn) = (false, 0.0, 0.0);
+        for (var p = 0; p < _rules.Windows.Count; p++)
+        {
+            var pair = _rules.Windows[p];
+            var longRate = Rate(_windowIndex[2 * p], out _);
+            var shortRate = Rate(_windowIndex[(2 * p) + 1], out var shortCalls);
+            var threshold = pair.BurnRate * _budget;
+            if (shortCalls >= _rules.MinCallsShortWindow && longRate >= threshold && shortRate >= threshold)
+            {
+                (any, rate, burn) = (true, shortRate, shortRate / _budget);
+                break;
+            }
+        }
+
+        if (!IsFiring)
+        {
+            if (!any)
+            {
+                return DetectorVerdict.None;
+            }
+
+            IsFiring = true;
+            _recoveringSince = null;
+            ObservedErrorRate = rate;
+            BurnRate = burn;
+            DominantErrorType = FindDominantType();
+            Onset = EstimateOnset(now);
+            return DetectorVerdict.Fire;
+        }
+
+        if (any)
+        {
+            _recoveringSince = null;
+            return DetectorVerdict.None;
+        }
+
+        _recoveringSince ??= now;
+        if (now - _recoveringSince.Value < TimeSpan.FromMinutes(_rules.RecoveryMinutes))
+        {
+            return DetectorVerdict.None;
+        }
+
+        IsFiring = false;
+        return DetectorVerdict.Resolve;
+    }
+
+    private double Rate(int window, out double calls)
+    {
+        calls = _sums.Sum(window, Total);
+        return calls > 0 ? _sums.Sum(window, Errors) / calls : 0;
+    }
+
+    // The shortest window that already burns above the gentlest threshold bounds when it started.
+    private DateTimeOffset EstimateOnset(DateTimeOffset now)
+    {
+        var shortest = _rules.Windows.Min(w => w.ShortMinutes);
+        return now - TimeSpan.FromMinutes(shortest);
+    }
+
+    private string FindDominantType()
+    {
+        var best = 0;
+        for (var k = 1; k < ErrorKinds.Length; k++)
+        {
+            if (_sums.Sum(0, 2 + k) > _sums.Sum(0, 2 + best))
+            {
+                best = k;
+            }
+        }
+
+        return ErrorKinds[best];
+    }
+
+    private static int KindIndex(string? errorType)
+    {
+        var i = Array.IndexOf(ErrorKinds, errorType);
+        return i < 0 ? ErrorKinds.Length - 1 : i;
+    }
+}

@@ -23,6 +23,9 @@ public sealed record QuellConfig
     /// <summary>Ingest queue and writer settings.</summary>
     public IngestQueueOptions Queue { get; init; } = new();
 
+    /// <summary>Detector rules: thresholds, windows, SLOs, budgets, loop caps, per-feature overrides.</summary>
+    public Detection.DetectionRules Detection { get; init; } = new();
+
     /// <summary>Which content scanners run on ingest and their thresholds.</summary>
     public Scanning.ContentScannerOptions Scanning { get; init; } = new();
 

@@ -16,6 +16,9 @@ public sealed record QuellServerOptions
     public QuellConfig Config { get; init; } = new();
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>How the detectors follow the logs; the demo lets time follow the data only.</summary>
+    public Server.Detection.DetectionServiceOptions Detection { get; init; } = new();
+
     /// <summary>Lets tests and the demo silence request logging.</summary>
     public bool QuietLogging { get; init; } = true;
 }
@@ -53,6 +56,8 @@ public static class QuellServer
         app.MapCallQueries();
         app.MapChanges();
         app.MapCanaries();
+        app.MapQualityInputs();
+        app.MapAlerts();
         app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<IngestQueue>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }
@@ -68,6 +73,12 @@ public static class QuellServer
         services.AddSingleton<ICallLog>(sp => sp.GetRequiredService<SqliteCallLog>());
         services.AddSingleton<ICursorStore, SqliteCursorStore>();
         services.AddSingleton<IChangeLog, SqliteChangeLog>();
+        services.AddSingleton<IQualityLog, SqliteQualityLog>();
+        services.AddSingleton<IAlertStore, SqliteAlertStore>();
+        services.AddSingleton(_ => new Quell.Detection.DetectionEngine(config.Detection, options.Time));
+        services.AddSingleton(options.Detection);
+        services.AddSingleton<Server.Detection.DetectionService>();
+        services.AddHostedService(sp => sp.GetRequiredService<Server.Detection.DetectionService>());
         services.AddSingleton<IngestMetrics>();
         services.AddSingleton(_ => PriceTable.Create(config.Prices));
         services.AddSingleton(sp => new CallPreparer(config, sp.GetRequiredService<PriceTable>()));

@@ -1,0 +1,257 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using Quell.Alerts;
+using Quell.Calls;
+using Quell.Detection;
+using Quell.Ingest;
+using Quell.Storage;
+
+namespace Quell.Server.Detection;
+
+/// <summary>How the detection consumer follows the logs.</summary>
+public sealed record DetectionServiceOptions
+{
+    /// <summary>Rows read per log per step.</summary>
+    public int BatchSize { get; init; } = 5000;
+
+    /// <summary>History replayed at start-up to rebuild baselines, counted in calls before the saved cursor.</summary>
+    public int ReplayCalls { get; init; } = 500_000;
+
+    /// <summary>
+    /// In live mode the engine's clock follows the server clock minus this lag, so windows close and alerts
+    /// resolve without traffic while late records still land in their window. Null: time follows the data only.
+    /// </summary>
+    public TimeSpan? LiveAdvanceLag { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Idle poll period when nothing is committed.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>
+/// Feeds the detection engine from the calls, eval and feedback logs by persisted cursor, stores the alerts it
+/// raises and resolves, and tells subscribers (incidents) about them.
+/// </summary>
+public sealed class DetectionService : BackgroundService
+{
+    private const string CallsCursor = "detection.calls";
+    private const string EvalsCursor = "detection.evals";
+    private const string FeedbackCursor = "detection.feedback";
+
+    private readonly ICallLog _calls;
+    private readonly IQualityLog _quality;
+    private readonly ICursorStore _cursors;
+    private readonly IAlertStore _alerts;
+    private readonly DetectionEngine _engine;
+    private readonly DetectionServiceOptions _options;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    private readonly ConcurrentQueue<TaskCompletionSource> _catchUpWaiters = new();
+    private readonly ConcurrentDictionary<string, long> _fired = new(StringComparer.Ordinal);
+    private readonly Lock _subscribersLock = new();
+    private readonly List<Func<AlertEvent, CancellationToken, Task>> _subscribers = [];
+    private long _firing;
+    private long _callsProcessed;
+
+    public DetectionService(ICallLog calls, IQualityLog quality, ICursorStore cursors, IAlertStore alerts, DetectionEngine engine, DetectionServiceOptions options, TimeProvider time, IngestQueue queue, IngestMetrics metrics)
+    {
+        _calls = calls;
+        _quality = quality;
+        _cursors = cursors;
+        _alerts = alerts;
+        _engine = engine;
+        _options = options;
+        _time = time;
+        queue.Committed += _ => Poke();
+        metrics.AddSection(RenderMetrics);
+    }
+
+    public DetectionEngine Engine => _engine;
+
+    /// <summary>Subscribes to alert events after they are stored (incidents, notifications).</summary>
+    public void Subscribe(Func<AlertEvent, CancellationToken, Task> handler)
+    {
+        lock (_subscribersLock)
+        {
+            _subscribers.Add(handler);
+        }
+    }
+
+    public void Poke() => _wake.Release();
+
+    /// <summary>Completes when everything committed so far has been observed and its alerts stored.</summary>
+    public Task CatchUpAsync(CancellationToken cancellationToken = default)
+    {
+        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _catchUpWaiters.Enqueue(waiter);
+        Poke();
+        return waiter.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Moves the engine's clock (e.g. to the end of a simulated run) and stores what it decides.</summary>
+    public async Task AdvanceToAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await CatchUpAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _engine.AdvanceTo(now);
+            await PublishAsync(replaying: false, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public override void Dispose()
+    {
+        _wake.Dispose();
+        _gate.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        var callCursor = await _cursors.GetAsync(CallsCursor, stoppingToken).ConfigureAwait(false);
+        var evalCursor = await _cursors.GetAsync(EvalsCursor, stoppingToken).ConfigureAwait(false);
+        var feedbackCursor = await _cursors.GetAsync(FeedbackCursor, stoppingToken).ConfigureAwait(false);
+
+        // Rebuild baselines from recent history; alerts re-raised on the way keep their ids and are not re-announced.
+        var replayUntil = callCursor;
+        var positions = (Calls: Math.Max(0, callCursor - _options.ReplayCalls), Evals: Math.Max(0, evalCursor - 50_000), Feedback: Math.Max(0, feedbackCursor - 50_000));
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            bool progressed;
+            await _gate.WaitAsync(stoppingToken).ConfigureAwait(false);
+            try
+            {
+                (progressed, positions) = await StepAsync(positions, positions.Calls < replayUntil, stoppingToken).ConfigureAwait(false);
+                if (!progressed && _options.LiveAdvanceLag is { } lag)
+                {
+                    var target = _time.GetUtcNow() - lag;
+                    if (target > _engine.Now && _engine.Now != DateTimeOffset.MinValue)
+                    {
+                        _engine.AdvanceTo(target);
+                        await PublishAsync(replaying: false, stoppingToken).ConfigureAwait(false);
+                    }
+                }
+            }
+            finally
+            {
+                _gate.Release();
+            }
+
+            if (progressed)
+            {
+                await _cursors.SetAsync(CallsCursor, positions.Calls, stoppingToken).ConfigureAwait(false);
+                await _cursors.SetAsync(EvalsCursor, positions.Evals, stoppingToken).ConfigureAwait(false);
+                await _cursors.SetAsync(FeedbackCursor, positions.Feedback, stoppingToken).ConfigureAwait(false);
+                continue;
+            }
+
+            while (_catchUpWaiters.TryDequeue(out var waiter))
+            {
+                waiter.TrySetResult();
+            }
+
+            try
+            {
+                await _wake.WaitAsync(_options.PollInterval, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    private async Task<(bool Progressed, (long Calls, long Evals, long Feedback) Positions)> StepAsync((long Calls, long Evals, long Feedback) at, bool replaying, CancellationToken ct)
+    {
+        var calls = await _calls.ReadAfterAsync(at.Calls, _options.BatchSize, ct).ConfigureAwait(false);
+        var evals = await _quality.ReadEvalsAfterAsync(at.Evals, _options.BatchSize, ct).ConfigureAwait(false);
+        var feedback = await _quality.ReadFeedbackAfterAsync(at.Feedback, _options.BatchSize, ct).ConfigureAwait(false);
+        if (calls.Count == 0 && evals.Count == 0 && feedback.Count == 0)
+        {
+            return (false, at);
+        }
+
+        // Three logs, one clock: observe in timestamp order.
+        int c = 0, e = 0, f = 0;
+        while (c < calls.Count || e < evals.Count || f < feedback.Count)
+        {
+            var tc = c < calls.Count ? calls[c].Call.Timestamp : DateTimeOffset.MaxValue;
+            var te = e < evals.Count ? evals[e].Result.Timestamp : DateTimeOffset.MaxValue;
+            var tf = f < feedback.Count ? feedback[f].Feedback.Timestamp : DateTimeOffset.MaxValue;
+            if (tc <= te && tc <= tf)
+            {
+                _engine.Observe(calls[c++]);
+            }
+            else if (te <= tf)
+            {
+                _engine.Observe(evals[e++].Result);
+            }
+            else
+            {
+                _engine.Observe(feedback[f++].Feedback);
+            }
+        }
+
+        Interlocked.Add(ref _callsProcessed, calls.Count);
+        await PublishAsync(replaying, ct).ConfigureAwait(false);
+        return (true, (calls.Count > 0 ? calls[^1].Sequence : at.Calls, evals.Count > 0 ? evals[^1].Sequence : at.Evals, feedback.Count > 0 ? feedback[^1].Sequence : at.Feedback));
+    }
+
+    private async Task PublishAsync(bool replaying, CancellationToken ct)
+    {
+        var events = _engine.Drain();
+        foreach (var ev in events)
+        {
+            await _alerts.UpsertAsync(ev.Alert, ct).ConfigureAwait(false);
+            if (ev.Alert.State == AlertState.Firing)
+            {
+                _fired.AddOrUpdate(ev.Alert.Category.ToString().ToLowerInvariant(), 1, (_, n) => n + 1);
+            }
+
+            if (replaying)
+            {
+                continue;
+            }
+
+            List<Func<AlertEvent, CancellationToken, Task>> subscribers;
+            lock (_subscribersLock)
+            {
+                subscribers = [.. _subscribers];
+            }
+
+            foreach (var subscriber in subscribers)
+            {
+                await subscriber(ev, ct).ConfigureAwait(false);
+            }
+        }
+
+        Interlocked.Exchange(ref _firing, _engine.ActiveAlerts.Count);
+    }
+
+    private string RenderMetrics()
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("# HELP quell_alerts_fired_total Alerts raised by the detectors, by category.");
+        sb.AppendLine("# TYPE quell_alerts_fired_total counter");
+        foreach (var (category, n) in _fired.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"quell_alerts_fired_total{{category=\"{category}\"}} {n}\n");
+        }
+
+        sb.AppendLine("# HELP quell_alerts_firing Alerts currently firing.");
+        sb.AppendLine("# TYPE quell_alerts_firing gauge");
+        sb.Append(CultureInfo.InvariantCulture, $"quell_alerts_firing {Interlocked.Read(ref _firing)}\n");
+        sb.AppendLine("# HELP quell_detection_calls_observed_total Calls observed by the detectors.");
+        sb.AppendLine("# TYPE quell_detection_calls_observed_total counter");
+        sb.Append(CultureInfo.InvariantCulture, $"quell_detection_calls_observed_total {Interlocked.Read(ref _callsProcessed)}\n");
+        return sb.ToString();
+    }
+}

@@ -26,6 +26,9 @@ public sealed record QuellConfig
     /// <summary>Detector rules: thresholds, windows, SLOs, budgets, loop caps, per-feature overrides.</summary>
     public Detection.DetectionRules Detection { get; init; } = new();
 
+    /// <summary>When scanner findings become data and abuse alerts.</summary>
+    public Detection.ContentAlertRules ContentAlerts { get; init; } = new();
+
     /// <summary>Which content scanners run on ingest and their thresholds.</summary>
     public Scanning.ContentScannerOptions Scanning { get; init; } = new();
 

@@ -150,10 +150,15 @@ public sealed class AppSimulator
             }
 
             Finish(d);
+            if (d.LoopRepeat > steps)
+            {
+                steps = d.LoopRepeat;
+            }
+
             if (!d.Failed && step == steps - 1 && _random.NextDouble() < _options.FeedbackShare)
             {
                 var positive = _random.NextDouble() < d.Quality;
-                Enqueue(new SimulatedFeedback(d.Timestamp.AddSeconds(5 + _random.Next(60)), d.Id, feature.Name, positive, positive ? null : "not helpful"));
+                Enqueue(new SimulatedFeedback(d.Timestamp.AddSeconds(5 + _random.Next(60)), d.Id, feature.Name, positive, positive ? null : "not helpful", tenant.Name, d.Endpoint.Model, d.Endpoint.ModelVersion, d.PromptVersion));
             }
 
             t = t.AddMilliseconds(d.LatencyMs + 50 + _random.Next(400));

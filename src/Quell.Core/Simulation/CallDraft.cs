@@ -31,6 +31,9 @@ public sealed class CallDraft
     /// <summary>Position of the call in its trace (0 for the first).</summary>
     public int StepInTrace { get; init; }
 
+    /// <summary>When a scenario makes the trace loop: how many calls the trace makes in all.</summary>
+    public int LoopRepeat { get; set; }
+
     /// <summary>Probability that the answer is good, read by the feedback generator; scenarios lower it.</summary>
     public double Quality { get; set; } = 0.93;
 

@@ -24,6 +24,18 @@ public interface IScenario
 
     /// <summary>A one-line description of what the scenario does, for the demo's screen and report.</summary>
     string Description { get; }
+
+    /// <summary>The feature the incident hits.</summary>
+    string Feature { get; }
+
+    /// <summary>The dimension value a correct attribution names (e.g. region eu-west), or null when any is fine.</summary>
+    (string Dimension, string Value)? ExpectedAttribution { get; }
+
+    /// <summary>The change (deploy or config) that caused it, if any: what investigation should rank first.</summary>
+    string? CauseChangeId { get; }
+
+    /// <summary>How long after onset a detection still counts (slow drifts take days by nature).</summary>
+    TimeSpan DetectionBudget { get; }
 }
 
 /// <summary>Convenience base: active between onset and end, no extra events unless overridden.</summary>
@@ -39,7 +51,29 @@ public abstract class ScenarioBase(DateTimeOffset onset, TimeSpan? duration) : I
 
     public DateTimeOffset? End { get; } = duration is { } d ? onset + d : null;
 
+    public abstract string Feature { get; }
+
+    public virtual (string Dimension, string Value)? ExpectedAttribution => null;
+
+    public virtual string? CauseChangeId => null;
+
+    public virtual TimeSpan DetectionBudget => TimeSpan.FromHours(2);
+
     public bool IsActive(DateTimeOffset t) => t >= Onset && (End is null || t < End);
+
+    /// <summary>A change event at the onset (and its revert at the end), emitted once each.</summary>
+    protected IEnumerable<SimulatedEvent> ChangeAtOnset(DateTimeOffset now, string id, string kind, string from, string to, string description, string author)
+    {
+        if (now <= Onset && Onset < now.AddSeconds(1))
+        {
+            yield return new SimulatedChange(Onset.AddMinutes(-4), kind, Feature, description, author, new Dictionary<string, string> { ["id"] = id, ["from"] = from, ["to"] = to });
+        }
+
+        if (End is { } end && now <= end && end < now.AddSeconds(1))
+        {
+            yield return new SimulatedChange(end, kind, Feature, $"revert: {description}", "oncall", new Dictionary<string, string> { ["id"] = id + "-revert", ["from"] = to, ["to"] = from });
+        }
+    }
 
     public void Shape(CallDraft call, Random random)
     {

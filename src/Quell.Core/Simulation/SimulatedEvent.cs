@@ -15,4 +15,4 @@ public sealed record SimulatedChange(DateTimeOffset At, string Kind, string Scop
 public sealed record SimulatedEvalResult(DateTimeOffset At, string Suite, string CaseId, string Feature, bool Passed, double Score, string? Model, string? ModelVersion, string? PromptVersion) : SimulatedEvent(At);
 
 /// <summary>A user's thumbs up or down on an answer.</summary>
-public sealed record SimulatedFeedback(DateTimeOffset At, string CallId, string Feature, bool Positive, string? Comment) : SimulatedEvent(At);
+public sealed record SimulatedFeedback(DateTimeOffset At, string CallId, string Feature, bool Positive, string? Comment, string? Tenant = null, string? Model = null, string? ModelVersion = null, string? PromptVersion = null) : SimulatedEvent(At);

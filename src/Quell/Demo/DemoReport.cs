@@ -34,7 +34,13 @@ public sealed record ScenarioOutcome
     public required string Name { get; init; }
     public required string Category { get; init; }
     public required DateTimeOffset Onset { get; init; }
+    public DateTimeOffset? End { get; init; }
+    public string? Feature { get; init; }
     public string? Description { get; init; }
+    public string? ExpectedAttribution { get; init; }
+    public bool? AttributionCorrect { get; init; }
+    public string? AlertId { get; init; }
+    public IReadOnlyList<string> AlertSignals { get; init; } = [];
     public bool Detected { get; init; }
     public DateTimeOffset? DetectedAt { get; init; }
     public double? DelaySeconds { get; init; }

@@ -43,6 +43,7 @@ public sealed class DetectionService : BackgroundService
     private readonly ICursorStore _cursors;
     private readonly IAlertStore _alerts;
     private readonly DetectionEngine _engine;
+    private readonly ContentFindingsMonitor _content;
     private readonly DetectionServiceOptions _options;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
@@ -53,8 +54,9 @@ public sealed class DetectionService : BackgroundService
     private long _firing;
     private long _callsProcessed;
 
-    public DetectionService(ICallLog calls, IQualityLog quality, ICursorStore cursors, IAlertStore alerts, DetectionEngine engine, DetectionServiceOptions options, TimeProvider time, IngestQueue queue, IngestMetrics metrics)
+    public DetectionService(ICallLog calls, IQualityLog quality, ICursorStore cursors, IAlertStore alerts, DetectionEngine engine, ContentFindingsMonitor content, DetectionServiceOptions options, TimeProvider time, IngestQueue queue, IngestMetrics metrics)
     {
+        _content = content;
         _calls = calls;
         _quality = quality;
         _cursors = cursors;
@@ -188,7 +190,8 @@ public sealed class DetectionService : BackgroundService
             var tf = f < feedback.Count ? feedback[f].Feedback.Timestamp : DateTimeOffset.MaxValue;
             if (tc <= te && tc <= tf)
             {
-                _engine.Observe(calls[c++]);
+                _engine.Observe(calls[c]);
+                _content.Observe(calls[c++].Call);
             }
             else if (te <= tf)
             {
@@ -207,7 +210,8 @@ public sealed class DetectionService : BackgroundService
 
     private async Task PublishAsync(bool replaying, CancellationToken ct)
     {
-        var events = _engine.Drain();
+        _content.AdvanceTo(_engine.Now);
+        var events = _engine.Drain().Concat(_content.Drain()).OrderBy(e => e.At).ToList();
         foreach (var ev in events)
         {
             await _alerts.UpsertAsync(ev.Alert, ct).ConfigureAwait(false);

@@ -77,6 +77,7 @@ public static class QuellServer
         services.AddSingleton<IAlertStore, SqliteAlertStore>();
         services.AddSingleton(_ => new Quell.Detection.DetectionEngine(config.Detection, options.Time));
         services.AddSingleton(options.Detection);
+        services.AddSingleton(_ => new Quell.Detection.ContentFindingsMonitor(config.ContentAlerts));
         services.AddSingleton<Server.Detection.DetectionService>();
         services.AddHostedService(sp => sp.GetRequiredService<Server.Detection.DetectionService>());
         services.AddSingleton<IngestMetrics>();

@@ -16,6 +16,8 @@ public sealed class DetectionEngine
     private static readonly string[] EvalDimensions = ["prompt_version", "model_version", "model", "suite"];
     private static readonly string[] FeedbackDimensions = ["prompt_version", "model_version", "model", "tenant"];
 
+    private const long MaxCatchUpTicks = 8640;
+
     private readonly TimeProvider _time;
     private readonly long _intervalMs;
     private readonly AlertBook _book = new();
@@ -130,6 +132,14 @@ public sealed class DetectionEngine
         if (_nextTickMs == long.MinValue)
         {
             _nextTickMs = ((nowMs / _intervalMs) + 1) * _intervalMs;
+        }
+
+        // After a long silence every window is empty anyway; run at most a day of ticks so a gap in a backtest
+        // (or one absurd timestamp) cannot stall the engine.
+        var maxCatchUp = MaxCatchUpTicks * _intervalMs;
+        if (nowMs - _nextTickMs > maxCatchUp)
+        {
+            _nextTickMs = ((nowMs - maxCatchUp) / _intervalMs) * _intervalMs;
         }
 
         while (_nextTickMs <= nowMs)

@@ -35,10 +35,19 @@ public sealed class DetectionEngine
     private CallSeries? _lastSeries;
     private SeriesKey _lastKey;
 
-    /// <summary>Creates an engine; null rules mean <c>new DetectionRules()</c>, null time means the system clock.</summary>
+    /// <summary>
+    /// Creates an engine; null rules mean <c>new DetectionRules()</c>, null time means the system clock.
+    /// Invalid rules throw: call <see cref="DetectionRulesValidation.Validate"/> first to report them as values.
+    /// </summary>
     public DetectionEngine(DetectionRules? rules = null, TimeProvider? timeProvider = null)
     {
         Rules = rules ?? new DetectionRules();
+        var problems = Rules.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("invalid detection rules: " + string.Join("; ", problems), nameof(rules));
+        }
+
         _time = timeProvider ?? TimeProvider.System;
         _intervalMs = Math.Max(1, Rules.EvaluationSeconds) * 1000L;
         _loops = new TraceLoopDetector(Rules);

@@ -125,4 +125,24 @@ public sealed class RulesAndAlertTests
         var feedback = new Quell.Detection.FeedbackRecord { CallId = "c", Timestamp = SyntheticTraffic.Start, ThumbsUp = thumbsUp, Score = score };
         Assert.Equal(negative, feedback.IsNegative(0.5));
     }
+
+    [Fact]
+    public void Validate_DefaultRules_HasNoProblems() => Assert.Empty(new DetectionRules().Validate());
+
+    [Fact]
+    public void Validate_BadSloAndWindows_NamesTheKeys()
+    {
+        var rules = new DetectionRules
+        {
+            Errors = new ErrorRules { SloTarget = 99, Windows = [new BurnRateWindow { LongMinutes = 5, ShortMinutes = 60 }] },
+            Attribution = new AttributionRules { Dimensions = ["colour"] },
+        };
+
+        var problems = rules.Validate();
+
+        Assert.Contains(problems, p => p.Contains("errors.slo_target", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("errors.windows", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("'colour'", StringComparison.Ordinal));
+        Assert.Throws<ArgumentException>(() => new DetectionEngine(rules));
+    }
 }

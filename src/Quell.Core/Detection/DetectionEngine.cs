@@ -16,6 +16,8 @@ public sealed class DetectionEngine
     private static readonly string[] EvalDimensions = ["prompt_version", "model_version", "model", "suite"];
     private static readonly string[] FeedbackDimensions = ["prompt_version", "model_version", "model", "tenant"];
 
+    private const long MaxCatchUpTicks = 8640;
+
     private readonly TimeProvider _time;
     private readonly long _intervalMs;
     private readonly AlertBook _book = new();
@@ -33,10 +35,19 @@ public sealed class DetectionEngine
     private CallSeries? _lastSeries;
     private SeriesKey _lastKey;
 
-    /// <summary>Creates an engine; null rules mean <c>new DetectionRules()</c>, null time means the system clock.</summary>
+    /// <summary>
+    /// Creates an engine; null rules mean <c>new DetectionRules()</c>, null time means the system clock.
+    /// Invalid rules throw: call <see cref="DetectionRulesValidation.Validate"/> first to report them as values.
+    /// </summary>
     public DetectionEngine(DetectionRules? rules = null, TimeProvider? timeProvider = null)
     {
         Rules = rules ?? new DetectionRules();
+        var problems = Rules.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("invalid detection rules: " + string.Join("; ", problems), nameof(rules));
+        }
+
         _time = timeProvider ?? TimeProvider.System;
         _intervalMs = Math.Max(1, Rules.EvaluationSeconds) * 1000L;
         _loops = new TraceLoopDetector(Rules);
@@ -130,6 +141,14 @@ public sealed class DetectionEngine
         if (_nextTickMs == long.MinValue)
         {
             _nextTickMs = ((nowMs / _intervalMs) + 1) * _intervalMs;
+        }
+
+        // After a long silence every window is empty anyway; run at most a day of ticks so a gap in a backtest
+        // (or one absurd timestamp) cannot stall the engine.
+        var maxCatchUp = MaxCatchUpTicks * _intervalMs;
+        if (nowMs - _nextTickMs > maxCatchUp)
+        {
+            _nextTickMs = ((nowMs - maxCatchUp) / _intervalMs) * _intervalMs;
         }
 
         while (_nextTickMs <= nowMs)

@@ -157,6 +157,18 @@ public sealed class CsvBacktestTests
         Assert.Equal(0, Quell.Detection.Statistics.SeasonalPeriod.Detect(noise));
     }
 
+    [Fact]
+    public void Scorer_SparseCounts_AlertsOnBurstNotOnEverySmallCount()
+    {
+        var rng = new Random(12);
+        var values = Enumerable.Range(0, 2000).Select(_ => rng.NextDouble() < 0.1 ? (double)(1 + rng.Next(2)) : 0).ToArray();
+        values[1500] = 25;
+        var scorer = new CsvAnomalyScorer(300);
+        var alerts = values.Select((v, i) => (i, scorer.Next(v).Alert)).Where(x => x.Alert).Select(x => x.i).ToList();
+        Assert.Contains(1500, alerts);
+        Assert.True(alerts.Count <= 3, $"alerts at {string.Join(',', alerts)}");
+    }
+
     // Latency-like noise: lognormal around 100 with a mild daily wave every 288 points (5-minute samples).
     private static double[] Series(int n, int seed)
     {

@@ -27,6 +27,7 @@ public sealed class ErrorAndCostDetectionTests(ITestOutputHelper output)
         // A third of calls failing is a 33× burn of a 99 % SLO; the 1 h window crosses 14.4× after ~26 minutes.
         Assert.InRange(fired.At - Onset, TimeSpan.FromMinutes(20), TimeSpan.FromMinutes(30));
         Assert.Equal(ErrorTypes.RateLimited, fired.Alert.Labels["error_type"]);
+        Assert.InRange(fired.Alert.OnsetEstimate, Onset - TimeSpan.FromMinutes(6), Onset + TimeSpan.FromMinutes(1));
         Assert.Equal(("region", "us-east"), (fired.Alert.Attribution.Factors[0].Dimension, fired.Alert.Attribution.Factors[0].Value));
     }
 

@@ -37,6 +37,29 @@ public sealed class LatencyDetectionTests(ITestOutputHelper output)
         Assert.NotEmpty(p99.Alert.ExampleCallIds);
     }
 
+    [Theory]
+    [InlineData(21)]
+    [InlineData(22)]
+    [InlineData(23)]
+    public void Engine_OnlyTailTripled_P99FiresWithinTwoMinutes(int seed)
+    {
+        // Calls beyond the 97th percentile take three times longer: p99 triples, the median does not move.
+        var onset = SyntheticTraffic.Start + Warmup;
+        var tail = 800 * Math.Exp(0.5 * 1.88);
+        var shape = new TrafficShape
+        {
+            CallsPerSecond = 5,
+            LoadLatencyEffect = 0,
+            Inject = c => c.Timestamp >= onset && c.LatencyMs > tail ? c with { LatencyMs = c.LatencyMs * 3 } : c,
+        };
+        var events = EngineHarness.Run(new DetectionEngine(), SyntheticTraffic.Generate(shape, SyntheticTraffic.Start, Warmup + TimeSpan.FromMinutes(10), seed));
+
+        Assert.DoesNotContain(events.Fired(), e => e.At < onset);
+        var p99 = events.Fired(AlertSignals.LatencyP99).First();
+        output.WriteLine($"seed {seed}: tail-only p99 alert {(p99.At - onset).TotalSeconds:0} s after onset");
+        Assert.InRange(p99.At - onset, TimeSpan.Zero, TimeSpan.FromMinutes(2));
+    }
+
     [Fact]
     public void Engine_ShiftOnlyInEuWest_AttributionNamesRegionEuWest()
     {

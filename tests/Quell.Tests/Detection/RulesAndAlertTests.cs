@@ -86,4 +86,63 @@ public sealed class RulesAndAlertTests
         engine.AdvanceToNow();
         Assert.Equal(SyntheticTraffic.Start.AddMinutes(5), engine.Now);
     }
+
+    [Fact]
+    public void Engine_YearLongGap_CatchesUpWithoutStalling()
+    {
+        var engine = new DetectionEngine();
+        engine.Observe(new CallRecord { Id = "a", Timestamp = SyntheticTraffic.Start, LatencyMs = 100 });
+        engine.Observe(new CallRecord { Id = "b", Timestamp = SyntheticTraffic.Start.AddYears(1), LatencyMs = 100 });
+        Assert.Equal(SyntheticTraffic.Start.AddYears(1), engine.Now);
+        Assert.Empty(engine.Drain());
+    }
+
+    [Fact]
+    public void DimensionBreakdown_MoreValuesThanCap_FoldsIntoOtherAndNeverNamesIt()
+    {
+        var breakdown = new Quell.Detection.Attribution.DimensionBreakdown(["user"], 2, maxValuesPerDimension: 4);
+        for (var i = 0; i < 1000; i++)
+        {
+            breakdown.Record(0, $"user-{i % 100}", [1, 0]);
+        }
+
+        breakdown.Roll(0.5, 0.99, learn: true);
+        for (var i = 0; i < 1000; i++)
+        {
+            breakdown.Record(0, $"user-{i % 100}", [1, 1]);
+        }
+
+        Assert.DoesNotContain(breakdown.Explain(1, 0, pendingOnly: false, minShare: 0.1), f => f.Value == "other");
+    }
+
+    [Theory]
+    [InlineData(true, null, false)]
+    [InlineData(false, null, true)]
+    [InlineData(null, 0.2, true)]
+    [InlineData(null, 0.9, false)]
+    public void FeedbackRecord_IsNegative_ReadsThumbsOrScore(bool? thumbsUp, double? score, bool negative)
+    {
+        var feedback = new Quell.Detection.FeedbackRecord { CallId = "c", Timestamp = SyntheticTraffic.Start, ThumbsUp = thumbsUp, Score = score };
+        Assert.Equal(negative, feedback.IsNegative(0.5));
+    }
+
+    [Fact]
+    public void Validate_DefaultRules_HasNoProblems() => Assert.Empty(new DetectionRules().Validate());
+
+    [Fact]
+    public void Validate_BadSloAndWindows_NamesTheKeys()
+    {
+        var rules = new DetectionRules
+        {
+            Errors = new ErrorRules { SloTarget = 99, Windows = [new BurnRateWindow { LongMinutes = 5, ShortMinutes = 60 }] },
+            Attribution = new AttributionRules { Dimensions = ["colour"] },
+        };
+
+        var problems = rules.Validate();
+
+        Assert.Contains(problems, p => p.Contains("errors.slo_target", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("errors.windows", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("'colour'", StringComparison.Ordinal));
+        Assert.Throws<ArgumentException>(() => new DetectionEngine(rules));
+    }
 }

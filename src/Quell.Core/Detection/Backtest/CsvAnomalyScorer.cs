@@ -1,3 +1,4 @@
+using Quell.Detection.Sketches;
 using Quell.Detection.Statistics;
 
 namespace Quell.Detection.Backtest;
@@ -42,6 +43,9 @@ public sealed class CsvAnomalyScorer
     private double _trend;
     private long _t;
     private long _seen;
+    private double _previous = double.NaN;
+    private readonly DDSketch _steps = new(0.02);
+    private double _quantum;
 
     /// <param name="warmupPoints">Points learned before any score is given (scores are 0 meanwhile).</param>
     public CsvAnomalyScorer(int warmupPoints = 100) => _warmup = Math.Max(SeedPoints, warmupPoints);
@@ -65,6 +69,7 @@ public sealed class CsvAnomalyScorer
         {
             _warmupValues.Add(value);
             Step(value, seeding: _seen <= SeedPoints);
+            TrackStep(value);
             if (_seen == _warmup)
             {
                 FitSeasonality();
@@ -74,6 +79,7 @@ public sealed class CsvAnomalyScorer
         }
 
         var (z, shifted) = Step(value, seeding: false);
+        TrackStep(value);
         var spike = Math.Clamp((Math.Abs(z) - SpikeLow) / (SpikeHigh - SpikeLow), 0, 1);
 
         // Half the CUSUM threshold is ordinary wandering; only evidence beyond it raises the score.
@@ -176,6 +182,25 @@ public sealed class CsvAnomalyScorer
         }
     }
 
-    // Constant stretches have zero spread; a floor tied to the series' own scale avoids infinite z-scores.
-    private double ScaleFloor() => Math.Max(1e-9, Math.Max(1e-3 * Math.Abs(_level), 0.05 * _levelSpread.Scale));
+    // Constant stretches have zero spread, and sparse or quantised series (counts that are mostly 0) make the
+    // robust spread far smaller than one quantum. The floor is the larger of a sliver of the level, a sliver of
+    // the series' own spread, and half the quantum: a low quantile of the non-zero steps between consecutive
+    // values, which is one unit for counts but a small fraction of σ for continuous data.
+    private double ScaleFloor() =>
+        Math.Max(1e-9, Math.Max(Math.Max(1e-3 * Math.Abs(_level), 0.05 * _levelSpread.Scale), 0.5 * _quantum));
+
+    private void TrackStep(double value)
+    {
+        var step = Math.Abs(value - _previous);
+        _previous = value;
+        if (step > 0 && double.IsFinite(step))
+        {
+            // A quantum guessed from a handful of steps would be the first jump itself.
+            _steps.Add(step);
+            if (_steps.Count >= 20 && _steps.Count % 16 == 4)
+            {
+                _quantum = _steps.Quantile(0.1);
+            }
+        }
+    }
 }

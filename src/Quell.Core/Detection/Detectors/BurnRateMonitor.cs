@@ -18,12 +18,15 @@ public sealed class BurnRateMonitor
     private readonly double _budget;
     private readonly WindowedSums _sums;
     private readonly int[] _windowIndex;
+    private readonly int _shortestMinutes;
     private DateTimeOffset? _recoveringSince;
+    private DateTimeOffset? _elevatedSince;
 
     public BurnRateMonitor(ErrorRules rules, double sloTarget)
     {
         _rules = rules;
         _budget = Math.Max(1e-6, 1 - sloTarget);
+        _shortestMinutes = rules.Windows.Min(w => w.ShortMinutes);
         var lengths = rules.Windows.SelectMany(w => new[] { w.LongMinutes, w.ShortMinutes }).Distinct().Order().ToList();
         _windowIndex = [.. rules.Windows.SelectMany(w => new[] { lengths.IndexOf(w.LongMinutes), lengths.IndexOf(w.ShortMinutes) })];
 
@@ -62,6 +65,7 @@ public sealed class BurnRateMonitor
     public DetectorVerdict Evaluate(DateTimeOffset now)
     {
         _sums.AdvanceTo(now.ToUnixTimeSeconds() / 60);
+        TrackElevation(now);
         var (any, rate, burn) = (false, 0.0, 0.0);
         for (var p = 0; p < _rules.Windows.Count; p++)
         {
@@ -114,12 +118,23 @@ public sealed class BurnRateMonitor
         return calls > 0 ? _sums.Sum(window, Errors) / calls : 0;
     }
 
-    // The shortest window that already burns above the gentlest threshold bounds when it started.
-    private DateTimeOffset EstimateOnset(DateTimeOffset now)
+    // Onset: when the shortest window first burned above the gentlest threshold without dropping back, minus
+    // that window's length (the errors were already in it).
+    private void TrackElevation(DateTimeOffset now)
     {
-        var shortest = _rules.Windows.Min(w => w.ShortMinutes);
-        return now - TimeSpan.FromMinutes(shortest);
+        var gentlest = _rules.Windows.Min(w => w.BurnRate) * _budget;
+        var shortRate = Rate(0, out var calls);
+        if (calls > 0 && shortRate >= gentlest)
+        {
+            _elevatedSince ??= now - TimeSpan.FromMinutes(_shortestMinutes);
+        }
+        else if (!IsFiring)
+        {
+            _elevatedSince = null;
+        }
     }
+
+    private DateTimeOffset EstimateOnset(DateTimeOffset now) => _elevatedSince ?? now - TimeSpan.FromMinutes(_shortestMinutes);
 
     private string FindDominantType()
     {

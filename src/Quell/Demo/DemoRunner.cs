@@ -17,16 +17,25 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
     public async Task<DemoReport> RunAsync(CancellationToken cancellationToken)
     {
         var sim = new SimulationOptions { Seed = options.Seed, Duration = options.Duration, RequestsPerSecond = options.RequestsPerSecond };
-        var scenarios = ScenarioCatalog.Create(options.Scenarios, sim);
         var clock = new SimulationClock(sim.Start);
         var dataDir = options.OutputDirectory ?? Path.Combine(Path.GetTempPath(), $"quell-demo-{options.Seed}-{Guid.NewGuid():N}"[..40]);
         Directory.CreateDirectory(dataDir);
 
-        var app = QuellServer.Build(new QuellServerOptions { Urls = "http://127.0.0.1:0", DataDirectory = dataDir, Time = clock });
+        var app = QuellServer.Build(new QuellServerOptions
+        {
+            Urls = "http://127.0.0.1:0",
+            DataDirectory = dataDir,
+            Time = clock,
+
+            // Simulated time follows the data; the detectors must not run ahead of calls still in flight.
+            Detection = new Server.Detection.DetectionServiceOptions { LiveAdvanceLag = null },
+        });
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             using var http = new HttpClient { BaseAddress = app.BoundAddress(), Timeout = TimeSpan.FromMinutes(5) };
+            var canaries = await MintCanariesAsync(http, cancellationToken).ConfigureAwait(false);
+            var scenarios = ScenarioCatalog.Create(options.Scenarios, sim, canaries);
             progress.Started(sim, scenarios, app.BoundAddress());
             var figures = await DriveAsync(new AppSimulator(sim, scenarios), clock, http, sim, cancellationToken).ConfigureAwait(false);
             var log = app.Services.GetRequiredService<ICallLog>();
@@ -122,6 +131,20 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
         progress.Advanced(sim.Start + sim.Duration, sent, accepted);
         var seconds = wall.Elapsed.TotalSeconds;
         return new IngestFigures(sent, accepted, rejected, feedback, evals, changes, Math.Round(seconds, 2), Math.Round(sent / Math.Max(seconds, 1e-3)));
+    }
+
+    private static async Task<IReadOnlyList<(string Tenant, string Token)>> MintCanariesAsync(HttpClient http, CancellationToken ct)
+    {
+        var minted = new List<(string, string)>();
+        foreach (var tenant in (string[])["globex", "initech", "umbrella"])
+        {
+            using var response = await http.PostAsJsonAsync("/api/v1/canaries", new CanaryRequest(tenant, "document"), ServerJsonContext.Default.CanaryRequest, ct).ConfigureAwait(false);
+            response.EnsureSuccessStatusCode();
+            var canary = await response.Content.ReadFromJsonAsync(ServerJsonContext.Default.CanaryView, ct).ConfigureAwait(false);
+            minted.Add((tenant, canary!.Token));
+        }
+
+        return minted;
     }
 
     private static async Task<(int Accepted, int Rejected)> PostCallsAsync(HttpClient http, CallRecord[] calls, CancellationToken ct)

@@ -15,8 +15,8 @@ public static class DemoCommand
         var seed = new Option<int>("--seed") { Description = "Random seed; the same seed gives the same run", DefaultValueFactory = _ => 7 };
         var json = new Option<bool>("--json") { Description = "Print the final report as JSON on stdout (progress stays on stderr)" };
         var scenario = new Option<string[]>("--scenario") { Description = "Run only these scenarios (repeatable)", AllowMultipleArgumentsPerToken = false };
-        var duration = new Option<string>("--duration") { Description = "Simulated span, e.g. 2d, 36h, 30d", DefaultValueFactory = _ => "2d" };
-        var rate = new Option<double>("--rate") { Description = "Average user requests per simulated second", DefaultValueFactory = _ => 1.0 };
+        var duration = new Option<string>("--duration") { Description = "Simulated span, e.g. 2d, 36h, 30d", DefaultValueFactory = _ => "14d" };
+        var rate = new Option<double>("--rate") { Description = "Average user requests per simulated second", DefaultValueFactory = _ => 0.5 };
         var output = new Option<string?>("--output") { Description = "Folder for the demo's store and artefacts (default: a new temporary folder)" };
         var command = new Command("demo", "Run a simulated multi-tenant AI application against an in-process Quell.") { speed, seed, json, scenario, duration, rate, output };
         command.SetAction(async (parse, ct) =>

@@ -4,11 +4,11 @@ namespace Quell.Demo;
 public sealed record DemoOptions
 {
     public int Seed { get; init; } = 7;
-    public TimeSpan Duration { get; init; } = TimeSpan.FromDays(2);
+    public TimeSpan Duration { get; init; } = TimeSpan.FromDays(14);
 
     /// <summary>Simulated seconds per wall-clock second; 0 runs as fast as ingest allows.</summary>
     public double Speed { get; init; }
-    public double RequestsPerSecond { get; init; } = 1.0;
+    public double RequestsPerSecond { get; init; } = 0.5;
     public IReadOnlyList<string> Scenarios { get; init; } = [];
     public bool Json { get; init; }
 

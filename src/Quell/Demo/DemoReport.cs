@@ -17,6 +17,9 @@ public sealed record DemoReport
     public IReadOnlyList<UsageLine> ByTenant { get; init; } = [];
     public IReadOnlyList<ScenarioOutcome> Scenarios { get; init; } = [];
     public IReadOnlyList<FalseAlarm> FalseAlarms { get; init; } = [];
+
+    /// <summary>Every alert raised during the run, scenario or not.</summary>
+    public int Alerts { get; init; }
     public IReadOnlyList<object> Incidents { get; init; } = [];
     public required IngestFigures Ingest { get; init; }
     public string? DataDirectory { get; init; }

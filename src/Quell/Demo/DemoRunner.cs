@@ -38,8 +38,22 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
             var scenarios = ScenarioCatalog.Create(options.Scenarios, sim, canaries);
             progress.Started(sim, scenarios, app.BoundAddress());
             var figures = await DriveAsync(new AppSimulator(sim, scenarios), clock, http, sim, cancellationToken).ConfigureAwait(false);
+
+            // Let the detectors finish the backlog and close the simulated span.
+            var detection = app.Services.GetRequiredService<Server.Detection.DetectionService>();
+            await detection.AdvanceToAsync(sim.Start + sim.Duration, cancellationToken).ConfigureAwait(false);
+            var alerts = await app.Services.GetRequiredService<IAlertStore>().QueryAsync(new AlertQuery(Limit: 10_000), cancellationToken).ConfigureAwait(false);
+            var (outcomes, falseAlarms) = ScenarioEvaluator.Evaluate(scenarios, alerts, sim.Start + sim.Duration);
+            foreach (var o in outcomes)
+            {
+                progress.Note(o.DetectedAt ?? o.Onset, o.Detected
+                    ? $"[green]detected[/] {o.Name} after {o.DelaySeconds:0}s: {Spectre.Console.Markup.Escape(o.Attribution ?? string.Empty)}"
+                    : $"[red]missed[/] {o.Name}");
+            }
+
             var log = app.Services.GetRequiredService<ICallLog>();
-            return await BuildReportAsync(log, sim, scenarios, figures, dataDir, cancellationToken).ConfigureAwait(false);
+            var report = await BuildReportAsync(log, sim, scenarios, figures, dataDir, cancellationToken).ConfigureAwait(false);
+            return report with { Scenarios = outcomes, FalseAlarms = falseAlarms, Alerts = alerts.Count };
         }
         finally
         {
@@ -51,63 +65,17 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
     private async Task<IngestFigures> DriveAsync(AppSimulator simulator, SimulationClock clock, HttpClient http, SimulationOptions sim, CancellationToken ct)
     {
         var wall = Stopwatch.StartNew();
-        var batch = new List<CallRecord>(options.BatchSize);
-        var inFlight = new List<Task<(int Accepted, int Rejected)>>();
-        long sent = 0, accepted = 0, rejected = 0, feedback = 0, evals = 0, changes = 0;
+        var sender = new DemoSender(http, options.BatchSize);
         var lastReport = sim.Start;
-
-        async Task FlushAsync()
-        {
-            if (batch.Count == 0)
-            {
-                return;
-            }
-
-            var calls = batch.ToArray();
-            batch.Clear();
-            sent += calls.Length;
-            inFlight.Add(PostCallsAsync(http, calls, ct));
-
-            // Two requests in flight keep the writer's group commit busy without reordering time much.
-            if (inFlight.Count >= 2)
-            {
-                var done = await Task.WhenAny(inFlight).ConfigureAwait(false);
-                inFlight.Remove(done);
-                var (a, r) = await done.ConfigureAwait(false);
-                accepted += a;
-                rejected += r;
-            }
-        }
-
         foreach (var e in simulator.Run())
         {
             ct.ThrowIfCancellationRequested();
             clock.AdvanceTo(e.Timestamp);
-            switch (e)
-            {
-                case SimulatedCall call:
-                    batch.Add(call.Call);
-                    if (batch.Count >= options.BatchSize)
-                    {
-                        await FlushAsync().ConfigureAwait(false);
-                    }
-
-                    break;
-                case SimulatedFeedback:
-                    feedback++;
-                    break;
-                case SimulatedEvalResult:
-                    evals++;
-                    break;
-                case SimulatedChange:
-                    changes++;
-                    break;
-            }
-
+            await sender.AddAsync(e, ct).ConfigureAwait(false);
             if (e.Timestamp - lastReport >= TimeSpan.FromMinutes(10))
             {
                 lastReport = e.Timestamp;
-                progress.Advanced(e.Timestamp, sent + batch.Count, accepted);
+                progress.Advanced(e.Timestamp, sender.CallsSent, sender.Accepted);
                 if (options.Speed > 0)
                 {
                     var due = TimeSpan.FromSeconds((e.Timestamp - sim.Start).TotalSeconds / options.Speed);
@@ -119,18 +87,11 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
             }
         }
 
-        await FlushAsync().ConfigureAwait(false);
-        foreach (var t in inFlight)
-        {
-            var (a, r) = await t.ConfigureAwait(false);
-            accepted += a;
-            rejected += r;
-        }
-
+        await sender.FinishAsync(ct).ConfigureAwait(false);
         clock.AdvanceTo(sim.Start + sim.Duration);
-        progress.Advanced(sim.Start + sim.Duration, sent, accepted);
+        progress.Advanced(sim.Start + sim.Duration, sender.CallsSent, sender.Accepted);
         var seconds = wall.Elapsed.TotalSeconds;
-        return new IngestFigures(sent, accepted, rejected, feedback, evals, changes, Math.Round(seconds, 2), Math.Round(sent / Math.Max(seconds, 1e-3)));
+        return new IngestFigures(sender.CallsSent, sender.Accepted, sender.Rejected, sender.FeedbackSent, sender.EvalsSent, sender.ChangesSent, Math.Round(seconds, 2), Math.Round(sender.CallsSent / Math.Max(seconds, 1e-3)));
     }
 
     private static async Task<IReadOnlyList<(string Tenant, string Token)>> MintCanariesAsync(HttpClient http, CancellationToken ct)
@@ -145,31 +106,6 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
         }
 
         return minted;
-    }
-
-    private static async Task<(int Accepted, int Rejected)> PostCallsAsync(HttpClient http, CallRecord[] calls, CancellationToken ct)
-    {
-        var body = CallRecordJsonWriter.ToNdjson(calls);
-        for (var attempt = 0; ; attempt++)
-        {
-            using var content = new ByteArrayContent(body);
-            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-ndjson");
-            using var response = await http.PostAsync(new Uri("/api/v1/calls", UriKind.Relative), content, ct).ConfigureAwait(false);
-            if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable && attempt < 100)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(50), ct).ConfigureAwait(false);
-                continue;
-            }
-
-            if (!response.IsSuccessStatusCode)
-            {
-                var detail = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
-                throw new InvalidOperationException($"ingest refused a demo batch: HTTP {(int)response.StatusCode} {detail}");
-            }
-
-            var result = await response.Content.ReadFromJsonAsync(ServerJsonContext.Default.IngestResponse, ct).ConfigureAwait(false);
-            return (result!.Accepted + result.Duplicates, result.Rejected);
-        }
     }
 
     private static async Task<DemoReport> BuildReportAsync(ICallLog log, SimulationOptions sim, IReadOnlyList<IScenario> scenarios, IngestFigures figures, string dataDir, CancellationToken ct)
@@ -192,7 +128,6 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
             ByFeature = Lines(byFeature),
             ByModel = Lines(byModel),
             ByTenant = Lines(byTenant),
-            Scenarios = scenarios.Select(s => new ScenarioOutcome { Name = s.Name, Category = s.Category, Onset = s.Onset, Description = s.Description }).ToList(),
             Ingest = figures,
             DataDirectory = dataDir,
         };

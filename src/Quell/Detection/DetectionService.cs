@@ -44,6 +44,8 @@ public sealed class DetectionService : BackgroundService
     private readonly IAlertStore _alerts;
     private readonly DetectionEngine _engine;
     private readonly ContentFindingsMonitor _content;
+    private readonly ILogger<DetectionService> _logger;
+    private long _failures;
     private readonly DetectionServiceOptions _options;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
@@ -54,8 +56,9 @@ public sealed class DetectionService : BackgroundService
     private long _firing;
     private long _callsProcessed;
 
-    public DetectionService(ICallLog calls, IQualityLog quality, ICursorStore cursors, IAlertStore alerts, DetectionEngine engine, ContentFindingsMonitor content, DetectionServiceOptions options, TimeProvider time, IngestQueue queue, IngestMetrics metrics)
+    public DetectionService(ICallLog calls, IQualityLog quality, ICursorStore cursors, IAlertStore alerts, DetectionEngine engine, ContentFindingsMonitor content, DetectionServiceOptions options, TimeProvider time, IngestQueue queue, IngestMetrics metrics, ILogger<DetectionService> logger)
     {
+        _logger = logger;
         _content = content;
         _calls = calls;
         _quality = quality;
@@ -93,6 +96,7 @@ public sealed class DetectionService : BackgroundService
     /// <summary>Moves the engine's clock (e.g. to the end of a simulated run) and stores what it decides.</summary>
     public async Task AdvanceToAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
+        _flushUntil = now;
         await CatchUpAsync(cancellationToken).ConfigureAwait(false);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -127,7 +131,7 @@ public sealed class DetectionService : BackgroundService
         var positions = (Calls: Math.Max(0, callCursor - _options.ReplayCalls), Evals: Math.Max(0, evalCursor - 50_000), Feedback: Math.Max(0, feedbackCursor - 50_000));
         while (!stoppingToken.IsCancellationRequested)
         {
-            bool progressed;
+            var progressed = false;
             await _gate.WaitAsync(stoppingToken).ConfigureAwait(false);
             try
             {
@@ -141,6 +145,12 @@ public sealed class DetectionService : BackgroundService
                         await PublishAsync(replaying: false, stoppingToken).ConfigureAwait(false);
                     }
                 }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Reading the logs failed (busy or broken store): keep the host serving and retry after a pause.
+                Interlocked.Increment(ref _failures);
+                _logger.LogError(ex, "detection step failed; retrying");
             }
             finally
             {
@@ -176,18 +186,33 @@ public sealed class DetectionService : BackgroundService
         var calls = await _calls.ReadAfterAsync(at.Calls, _options.BatchSize, ct).ConfigureAwait(false);
         var evals = await _quality.ReadEvalsAfterAsync(at.Evals, _options.BatchSize, ct).ConfigureAwait(false);
         var feedback = await _quality.ReadFeedbackAfterAsync(at.Feedback, _options.BatchSize, ct).ConfigureAwait(false);
-        if (calls.Count == 0 && evals.Count == 0 && feedback.Count == 0)
+
+        // Eval results and feedback often arrive ahead of the calls of the same minutes (a CI run posts a whole
+        // suite at once). They wait until the calls have caught up, so every stream is observed in time order.
+        var watermark = calls.Count > 0 ? calls[^1].Call.Timestamp : _engine.Now;
+        if (_options.LiveAdvanceLag is { } lag && _time.GetUtcNow() - lag > watermark)
+        {
+            watermark = _time.GetUtcNow() - lag;
+        }
+
+        if (_flushUntil is { } flush && flush > watermark)
+        {
+            watermark = flush;
+        }
+
+        var evalCount = Prefix(evals, e => e.Result.Timestamp <= watermark);
+        var feedbackCount = Prefix(feedback, f => f.Feedback.Timestamp <= watermark);
+        if (calls.Count == 0 && evalCount == 0 && feedbackCount == 0)
         {
             return (false, at);
         }
 
-        // Three logs, one clock: observe in timestamp order.
         int c = 0, e = 0, f = 0;
-        while (c < calls.Count || e < evals.Count || f < feedback.Count)
+        while (c < calls.Count || e < evalCount || f < feedbackCount)
         {
             var tc = c < calls.Count ? calls[c].Call.Timestamp : DateTimeOffset.MaxValue;
-            var te = e < evals.Count ? evals[e].Result.Timestamp : DateTimeOffset.MaxValue;
-            var tf = f < feedback.Count ? feedback[f].Feedback.Timestamp : DateTimeOffset.MaxValue;
+            var te = e < evalCount ? evals[e].Result.Timestamp : DateTimeOffset.MaxValue;
+            var tf = f < feedbackCount ? feedback[f].Feedback.Timestamp : DateTimeOffset.MaxValue;
             if (tc <= te && tc <= tf)
             {
                 _engine.Observe(calls[c]);
@@ -205,8 +230,24 @@ public sealed class DetectionService : BackgroundService
 
         Interlocked.Add(ref _callsProcessed, calls.Count);
         await PublishAsync(replaying, ct).ConfigureAwait(false);
-        return (true, (calls.Count > 0 ? calls[^1].Sequence : at.Calls, evals.Count > 0 ? evals[^1].Sequence : at.Evals, feedback.Count > 0 ? feedback[^1].Sequence : at.Feedback));
+        return (true, (
+            calls.Count > 0 ? calls[^1].Sequence : at.Calls,
+            evalCount > 0 ? evals[evalCount - 1].Sequence : at.Evals,
+            feedbackCount > 0 ? feedback[feedbackCount - 1].Sequence : at.Feedback));
     }
+
+    private static int Prefix<T>(IReadOnlyList<T> items, Func<T, bool> ready)
+    {
+        var n = 0;
+        while (n < items.Count && ready(items[n]))
+        {
+            n++;
+        }
+
+        return n;
+    }
+
+    private DateTimeOffset? _flushUntil;
 
     private async Task PublishAsync(bool replaying, CancellationToken ct)
     {
@@ -214,7 +255,18 @@ public sealed class DetectionService : BackgroundService
         var events = _engine.Drain().Concat(_content.Drain()).OrderBy(e => e.At).ToList();
         foreach (var ev in events)
         {
-            await _alerts.UpsertAsync(ev.Alert, ct).ConfigureAwait(false);
+            try
+            {
+                await _alerts.UpsertAsync(ev.Alert, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One alert that cannot be stored must not stop detection for everything else.
+                Interlocked.Increment(ref _failures);
+                _logger.LogError(ex, "could not store alert {AlertId}", ev.Alert.Id);
+                continue;
+            }
+
             if (ev.Alert.State == AlertState.Firing)
             {
                 _fired.AddOrUpdate(ev.Alert.Category.ToString().ToLowerInvariant(), 1, (_, n) => n + 1);
@@ -233,7 +285,15 @@ public sealed class DetectionService : BackgroundService
 
             foreach (var subscriber in subscribers)
             {
-                await subscriber(ev, ct).ConfigureAwait(false);
+                try
+                {
+                    await subscriber(ev, ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Interlocked.Increment(ref _failures);
+                    _logger.LogError(ex, "alert subscriber failed for {AlertId}", ev.Alert.Id);
+                }
             }
         }
 
@@ -253,6 +313,9 @@ public sealed class DetectionService : BackgroundService
         sb.AppendLine("# HELP quell_alerts_firing Alerts currently firing.");
         sb.AppendLine("# TYPE quell_alerts_firing gauge");
         sb.Append(CultureInfo.InvariantCulture, $"quell_alerts_firing {Interlocked.Read(ref _firing)}\n");
+        sb.AppendLine("# HELP quell_detection_failures_total Detection steps, alert writes or subscribers that failed.");
+        sb.AppendLine("# TYPE quell_detection_failures_total counter");
+        sb.Append(CultureInfo.InvariantCulture, $"quell_detection_failures_total {Interlocked.Read(ref _failures)}\n");
         sb.AppendLine("# HELP quell_detection_calls_observed_total Calls observed by the detectors.");
         sb.AppendLine("# TYPE quell_detection_calls_observed_total counter");
         sb.Append(CultureInfo.InvariantCulture, $"quell_detection_calls_observed_total {Interlocked.Read(ref _callsProcessed)}\n");

@@ -36,6 +36,9 @@ public static class QuellServer
             k.Limits.MaxRequestBodySize = options.Config.Limits.MaxBodyBytes;
             k.AddServerHeader = false;
         });
+        // Logs go to stderr so that stdout stays clean for machine-readable output (demo --json).
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         if (options.QuietLogging)
         {
             builder.Logging.SetMinimumLevel(LogLevel.Warning);

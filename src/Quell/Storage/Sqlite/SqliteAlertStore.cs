@@ -13,6 +13,9 @@ public sealed class SqliteAlertStore(SqliteDatabase database) : IAlertStore
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+
+        // A ratio against a zero baseline is infinite; keep it rather than fail the alert.
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
     public async Task UpsertAsync(Alert alert, CancellationToken cancellationToken = default)

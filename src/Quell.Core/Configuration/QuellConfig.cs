@@ -23,6 +23,12 @@ public sealed record QuellConfig
     /// <summary>Ingest queue and writer settings.</summary>
     public IngestQueueOptions Queue { get; init; } = new();
 
+    public IncidentsConfig Incidents { get; init; } = new();
+
+    public OnCallConfig OnCall { get; init; } = new();
+
+    public ChannelsConfig Channels { get; init; } = new();
+
     public FeatureConfig FeatureOrDefault(string? feature) =>
         feature is not null && Features.TryGetValue(feature, out var f) ? f : DefaultFeature;
 }

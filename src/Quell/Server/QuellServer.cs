@@ -51,6 +51,7 @@ public static class QuellServer
         app.MapGet("/metrics", (IngestMetrics metrics) => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
         app.MapIngest();
         app.MapCallQueries();
+        app.MapIncidents();
         app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<IngestQueue>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }
@@ -72,6 +73,7 @@ public static class QuellServer
         services.AddSingleton(sp => new NativeCallDecoder(config.Limits, options.Time));
         services.AddSingleton(sp => new GenAiSpanMapper(config.Attributes, config.Limits, options.Time));
         services.AddSingleton<IngestService>();
+        services.AddIncidents(config, options.Time);
         services.AddHostedService(sp => new RetentionService(sp.GetRequiredService<ICallLog>(), config, options.Time));
     }
 

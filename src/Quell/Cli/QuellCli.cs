@@ -11,6 +11,7 @@ public static class QuellCli
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(IngestCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(IncidentsCommand.Create());
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Quell.Incidents;
 using Quell.Notifications;
@@ -6,7 +7,11 @@ using Quell.OnCall;
 namespace Quell.Server;
 
 /// <summary>Source-generated snake_case JSON for the incidents, on-call and silences API.</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    UseStringEnumConverter = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    Converters = [typeof(LowerCaseEnum<IncidentState>), typeof(LowerCaseEnum<SignalState>), typeof(LowerCaseEnum<NotificationAction>)])]
 [JsonSerializable(typeof(Incident))]
 [JsonSerializable(typeof(List<Incident>))]
 [JsonSerializable(typeof(List<TimelineEntry>))]
@@ -16,6 +21,10 @@ namespace Quell.Server;
 [JsonSerializable(typeof(SilenceView))]
 [JsonSerializable(typeof(AlertmanagerResponse))]
 internal sealed partial class IncidentApiJson : JsonSerializerContext;
+
+/// <summary>Writes enum values in snake_case ("acknowledged", "firing") as the API documents them.</summary>
+public sealed class LowerCaseEnum<T>() : JsonStringEnumConverter<T>(JsonNamingPolicy.SnakeCaseLower)
+    where T : struct, Enum;
 
 /// <summary>A notification and how its delivery went.</summary>
 public sealed record OutboxItemView(string Id, string Channel, string Action, string? Recipient, string Text, string Status, int Attempts, DateTimeOffset NextAttemptAt, string? LastError)

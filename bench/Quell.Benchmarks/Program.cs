@@ -16,6 +16,11 @@ internal static class BenchmarkProgram
             return await IngestLoad.RunAsync(args[1..]).ConfigureAwait(false);
         }
 
+        if (args.Length > 0 && args[0] == "incidents")
+        {
+            return await IncidentLoad.RunAsync(args[1..]).ConfigureAwait(false);
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
         return 0;
     }

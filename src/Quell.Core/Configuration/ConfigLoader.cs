@@ -65,6 +65,7 @@ public static class ConfigLoader
             Require(f.RetentionDays >= 0, $"features.{name}.retention_days must be >= 0");
         }
 
+        IncidentConfigResolver.Errors(config).ToList().ForEach(e => Require(false, e));
         foreach (var (model, p) in config.Prices)
         {
             Require(p.InputPerMillion >= 0 && p.OutputPerMillion >= 0 && (p.CachedInputPerMillion ?? 0) >= 0, $"prices.{model}: prices must be >= 0");

@@ -32,6 +32,13 @@ public sealed record QuellConfig
     /// <summary>Which content scanners run on ingest and their thresholds.</summary>
     public Scanning.ContentScannerOptions Scanning { get; init; } = new();
 
+    /// <summary>Grouping, severity policy, routing and maintenance windows.</summary>
+    public IncidentsConfig Incidents { get; init; } = new();
+
+    public OnCallConfig OnCall { get; init; } = new();
+
+    public ChannelsConfig Channels { get; init; } = new();
+
     public FeatureConfig FeatureOrDefault(string? feature) =>
         feature is not null && Features.TryGetValue(feature, out var f) ? f : DefaultFeature;
 }

@@ -15,6 +15,7 @@ public static class QuellCli
         root.Subcommands.Add(CanaryCommand.Create());
         root.Subcommands.Add(BacktestCommand.Create());
         root.Subcommands.Add(SimulateCommand.Create());
+        root.Subcommands.Add(IncidentsCommand.Create());
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }
 }

@@ -61,6 +61,7 @@ public static class QuellServer
         app.MapCanaries();
         app.MapQualityInputs();
         app.MapAlerts();
+        app.MapIncidents();
         app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<IngestQueue>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }
@@ -102,6 +103,7 @@ public static class QuellServer
         });
         services.AddSingleton(sp => new Scanning.CallScanner(sp.GetRequiredService<Scanning.ContentScanner>(), feature => config.FeatureOrDefault(feature).Scan));
         services.AddSingleton<IngestService>();
+        services.AddIncidents(config, options.Time);
         services.AddHostedService(sp => new RetentionService(sp.GetRequiredService<ICallLog>(), config, options.Time));
     }
 

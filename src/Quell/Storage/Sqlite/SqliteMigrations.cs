@@ -80,6 +80,49 @@ public static class SqliteMigrations
                 created_at INTEGER NOT NULL
             );
             """),
+        (10, "incidents, timeline and silences", """
+            CREATE TABLE incidents (
+                id TEXT PRIMARY KEY,
+                state TEXT NOT NULL,
+                severity TEXT NOT NULL,
+                category TEXT NOT NULL,
+                detected_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                body TEXT NOT NULL
+            );
+            CREATE INDEX ix_incidents_state ON incidents(state);
+            CREATE INDEX ix_incidents_detected ON incidents(detected_at);
+            CREATE TABLE incident_timeline (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                incident_id TEXT NOT NULL,
+                at INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                message TEXT NOT NULL,
+                data TEXT
+            );
+            CREATE INDEX ix_incident_timeline_incident ON incident_timeline(incident_id, seq);
+            CREATE TABLE silences (
+                id TEXT PRIMARY KEY,
+                ends_at INTEGER NOT NULL,
+                body TEXT NOT NULL
+            );
+            """),
+        (11, "notification outbox", """
+            CREATE TABLE notification_outbox (
+                id TEXT PRIMARY KEY,
+                incident_id TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                status INTEGER NOT NULL,
+                attempts INTEGER NOT NULL,
+                next_attempt_at INTEGER NOT NULL,
+                created_at INTEGER NOT NULL,
+                last_error TEXT,
+                body TEXT NOT NULL
+            );
+            CREATE INDEX ix_notification_outbox_due ON notification_outbox(status, next_attempt_at);
+            CREATE INDEX ix_notification_outbox_incident ON notification_outbox(incident_id);
+            """),
     ];
 
     public static void Apply(SqliteConnection connection)

@@ -1,0 +1,132 @@
+using Quell.Notifications;
+
+namespace Quell.Incidents;
+
+/// <summary>Incidents, timelines, silences and outbox in memory: for tests, benchmarks and simulations that need no durability.</summary>
+public sealed class InMemoryIncidentStore : IIncidentStore, INotificationOutbox
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Incident> _incidents = new(StringComparer.Ordinal);
+    private readonly List<TimelineEntry> _timeline = [];
+    private readonly Dictionary<string, Silence> _silences = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, OutboxItem> _outbox = new(StringComparer.Ordinal);
+
+    public Task<IReadOnlyList<Incident>> OpenAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<Incident>>(_incidents.Values.Where(i => i.State != IncidentState.Closed).ToList());
+        }
+    }
+
+    public Task<Incident?> GetAsync(string id, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_incidents.GetValueOrDefault(id));
+        }
+    }
+
+    public Task<IReadOnlyList<Incident>> ListAsync(IncidentQuery query, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<Incident>>(_incidents.Values
+                .Where(i => (query.State is null || i.State == query.State) && (query.Severity is null || i.Severity == query.Severity) && (query.Category is null || i.Category == query.Category))
+                .OrderByDescending(i => i.DetectedAt).Take(query.Limit).ToList());
+        }
+    }
+
+    public Task<IReadOnlyList<TimelineEntry>> TimelineAsync(string id, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<TimelineEntry>>(_timeline.Where(e => e.IncidentId == id).ToList());
+        }
+    }
+
+    public Task ApplyAsync(IReadOnlyList<IncidentChange> changes, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            foreach (var c in changes)
+            {
+                _incidents[c.Incident.Id] = c.Incident;
+                _timeline.AddRange(c.Timeline);
+                foreach (var n in c.Notifications)
+                {
+                    _outbox.TryAdd(n.Id, new OutboxItem(n, OutboxStatus.Pending, 0, n.CreatedAt, null));
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<Silence>> SilencesAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<Silence>>(_silences.Values.ToList());
+        }
+    }
+
+    public Task SaveSilenceAsync(Silence silence, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            _silences[silence.Id] = silence;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<bool> DeleteSilenceAsync(string id, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_silences.Remove(id));
+        }
+    }
+
+    public Task<IReadOnlyList<OutboxItem>> DueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<OutboxItem>>(_outbox.Values
+                .Where(o => o.Status == OutboxStatus.Pending && o.NextAttemptAt <= now)
+                .OrderBy(o => o.NextAttemptAt).ThenBy(o => o.Notification.CreatedAt).Take(max).ToList());
+        }
+    }
+
+    public Task RecordAttemptAsync(string notificationId, OutboxStatus status, int attempts, DateTimeOffset nextAttemptAt, string? error, TimelineEntry entry, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (_outbox.TryGetValue(notificationId, out var item))
+            {
+                _outbox[notificationId] = item with { Status = status, Attempts = attempts, NextAttemptAt = nextAttemptAt, LastError = error };
+            }
+
+            _timeline.Add(entry);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<OutboxItem>> ForIncidentAsync(string incidentId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<OutboxItem>>(_outbox.Values.Where(o => o.Notification.IncidentId == incidentId).OrderBy(o => o.Notification.CreatedAt).ToList());
+        }
+    }
+
+    public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_outbox.Values.Where(o => o.Status == OutboxStatus.Pending).Select(o => (DateTimeOffset?)o.NextAttemptAt).Min());
+        }
+    }
+}

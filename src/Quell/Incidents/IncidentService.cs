@@ -1,0 +1,199 @@
+using Quell.Incidents;
+using Quell.Notifications;
+
+namespace Quell.Incidents;
+
+/// <summary>
+/// The one way into incidents for the rest of Quell and for the API: feeds signals and responder commands through the
+/// <see cref="IncidentManager"/> and commits each decision with its notifications in one store transaction.
+/// Decisions are serialised so two alerts can never open two incidents for the same group.
+/// </summary>
+public sealed class IncidentService(IIncidentStore store, IncidentManager manager, NotificationDispatcher dispatcher) : IDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private Dictionary<string, Incident>? _open;
+    private List<Silence>? _silences;
+
+    public IncidentManager Manager => manager;
+
+    public IIncidentStore Store => store;
+
+    /// <summary>Feeds one alert: dedupes, groups, inhibits or opens an incident; null when it changed nothing.</summary>
+    public async Task<IncidentChange?> IngestSignalAsync(IncidentSignal signal, CancellationToken cancellationToken = default)
+    {
+        var changes = await IngestSignalsAsync([signal], cancellationToken).ConfigureAwait(false);
+        return changes.Count == 0 ? null : changes[^1];
+    }
+
+    /// <summary>Feeds several alerts in order and commits all resulting changes in one transaction.</summary>
+    public async Task<IReadOnlyList<IncidentChange>> IngestSignalsAsync(IEnumerable<IncidentSignal> signals, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var open = await LoadAsync(cancellationToken).ConfigureAwait(false);
+            var silences = _silences!;
+            var changes = new List<IncidentChange>();
+            foreach (var signal in signals)
+            {
+                if (manager.Ingest(signal, open.Values.ToList(), silences) is { } change)
+                {
+                    changes.Add(change);
+                    Track(open, change.Incident);
+                }
+            }
+
+            await CommitAsync(open, changes, cancellationToken).ConfigureAwait(false);
+            return changes;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Sends what has come due (group waits, escalation steps); returns how many incidents changed.</summary>
+    public async Task<int> TickAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var open = await LoadAsync(cancellationToken).ConfigureAwait(false);
+            var changes = manager.Tick(open.Values.ToList(), _silences!);
+            await CommitAsync(open, changes, cancellationToken).ConfigureAwait(false);
+            return changes.Count;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Runs a responder command on an incident; null when there is no such incident.</summary>
+    public async Task<CommandResult?> ExecuteAsync(string id, Func<IncidentManager, Incident, CommandResult> command, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var open = await LoadAsync(cancellationToken).ConfigureAwait(false);
+            var incident = open.GetValueOrDefault(id) ?? await store.GetAsync(id, cancellationToken).ConfigureAwait(false);
+            if (incident is null)
+            {
+                return null;
+            }
+
+            var result = command(manager, incident);
+            if (result.Change is { } change)
+            {
+                Track(open, change.Incident);
+                await CommitAsync(open, [change], cancellationToken).ConfigureAwait(false);
+            }
+
+            return result;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public Task<Incident?> GetAsync(string id, CancellationToken cancellationToken = default) => store.GetAsync(id, cancellationToken);
+
+    public Task<IReadOnlyList<Incident>> ListAsync(IncidentQuery query, CancellationToken cancellationToken = default) => store.ListAsync(query, cancellationToken);
+
+    public Task<IReadOnlyList<TimelineEntry>> TimelineAsync(string id, CancellationToken cancellationToken = default) => store.TimelineAsync(id, cancellationToken);
+
+    public async Task<IReadOnlyList<Silence>> SilencesAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await LoadAsync(cancellationToken).ConfigureAwait(false);
+            return [.. _silences!, .. manager.Policy.MaintenanceWindows];
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task AddSilenceAsync(Silence silence, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await LoadAsync(cancellationToken).ConfigureAwait(false);
+            await store.SaveSilenceAsync(silence, cancellationToken).ConfigureAwait(false);
+            _silences!.RemoveAll(s => s.Id == silence.Id);
+            _silences.Add(silence);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<bool> DeleteSilenceAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await LoadAsync(cancellationToken).ConfigureAwait(false);
+            _silences!.RemoveAll(s => s.Id == id);
+            return await store.DeleteSilenceAsync(id, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    private async Task<Dictionary<string, Incident>> LoadAsync(CancellationToken ct)
+    {
+        if (_open is null)
+        {
+            _open = (await store.OpenAsync(ct).ConfigureAwait(false)).ToDictionary(i => i.Id, StringComparer.Ordinal);
+            _silences = [.. await store.SilencesAsync(ct).ConfigureAwait(false)];
+        }
+
+        return _open;
+    }
+
+    private async Task CommitAsync(Dictionary<string, Incident> open, IReadOnlyList<IncidentChange> changes, CancellationToken ct)
+    {
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await store.ApplyAsync(changes, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The cache may now be ahead of the store: reload it next time.
+            _open = null;
+            throw;
+        }
+
+        if (changes.Any(c => c.Notifications.Count > 0))
+        {
+            dispatcher.Nudge();
+        }
+    }
+
+    private static void Track(Dictionary<string, Incident> open, Incident incident)
+    {
+        if (incident.State == IncidentState.Closed)
+        {
+            open.Remove(incident.Id);
+        }
+        else
+        {
+            open[incident.Id] = incident;
+        }
+    }
+}

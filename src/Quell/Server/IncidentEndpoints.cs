@@ -1,0 +1,332 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Quell.Configuration;
+using Quell.Incidents;
+using Quell.Notifications;
+using Quell.OnCall;
+using Quell.Storage.Sqlite;
+
+namespace Quell.Server;
+
+/// <summary>Incidents, responder commands, the Alertmanager webhook, who is on call and silences over HTTP.</summary>
+public static class IncidentEndpoints
+{
+    /// <summary>Registers the incident manager, SQLite store and outbox, channel senders, dispatcher and the incident clock.</summary>
+    public static IServiceCollection AddIncidents(this IServiceCollection services, QuellConfig config, TimeProvider time)
+    {
+        var policy = IncidentConfigResolver.Policy(config);
+        var onCall = IncidentConfigResolver.OnCall(config);
+        var delivery = IncidentConfigResolver.Delivery(config);
+        services.AddSingleton(policy);
+        services.AddSingleton(onCall);
+        services.AddSingleton(sp => new SqliteIncidentStore(sp.GetRequiredService<SqliteDatabase>()));
+        services.AddSingleton<IIncidentStore>(sp => sp.GetRequiredService<SqliteIncidentStore>());
+        services.AddSingleton<INotificationOutbox>(sp => sp.GetRequiredService<SqliteIncidentStore>());
+        services.AddSingleton(_ => new IncidentManager(policy, onCall, time));
+        services.AddSingleton(sp => new RecordingChannel(time, sp.GetService<ILogger<RecordingChannel>>()));
+        services.AddSingleton(sp => new NotificationHttpClient(config.Incidents.Delivery.AttemptTimeout));
+        services.AddSingleton(sp =>
+        {
+            var http = sp.GetRequiredService<NotificationHttpClient>().Client;
+            var senders = new List<INotificationSender> { sp.GetRequiredService<RecordingChannel>() };
+            var c = config.Channels;
+            if (c.Pagerduty is { RoutingKey.Length: > 0 } pd)
+            {
+                senders.Add(new PagerDutySender(http, pd));
+            }
+
+            if (c.Slack is { WebhookUrl.Length: > 0 } slack)
+            {
+                senders.Add(new SlackSender(http, slack));
+            }
+
+            senders.AddRange(c.Webhooks.Where(w => w.Url.Length > 0).Select(w => new WebhookSender(http, w, time)));
+            if (c.Email is { SmtpHost.Length: > 0 } email)
+            {
+                senders.Add(new EmailSender(email));
+            }
+
+            return new NotificationDispatcher(sp.GetRequiredService<INotificationOutbox>(), senders, delivery, time, new Random(), sp.GetService<ILogger<NotificationDispatcher>>());
+        });
+        services.AddSingleton(sp => new IncidentService(sp.GetRequiredService<IIncidentStore>(), sp.GetRequiredService<IncidentManager>(), sp.GetRequiredService<NotificationDispatcher>()));
+        services.AddHostedService(sp => new IncidentWorker(sp.GetRequiredService<IncidentService>(), sp.GetRequiredService<NotificationDispatcher>(), time, config.Incidents.TickInterval, sp.GetService<ILogger<IncidentWorker>>()));
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapIncidents(this IEndpointRouteBuilder app)
+    {
+        var incidents = app.MapGroup("/api/v1/incidents");
+        incidents.MapGet("/", ListAsync);
+        incidents.MapGet("/{id}", ShowAsync);
+        incidents.MapPost("/{id}/ack", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b) => m.Acknowledge(i, Str(b, "by") ?? string.Empty)));
+        incidents.MapPost("/{id}/assign", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b) => m.Assign(i, Str(b, "commander"), Str(b, "assignee"), Str(b, "by") ?? string.Empty)));
+        incidents.MapPost("/{id}/note", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b) => m.AddNote(i, Str(b, "text") ?? string.Empty, Str(b, "by") ?? string.Empty)));
+        incidents.MapPost("/{id}/resolve", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b) => m.Resolve(i, Str(b, "by") ?? string.Empty, Str(b, "note"))));
+        incidents.MapPost("/{id}/close", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b) => m.Close(i, Str(b, "by") ?? string.Empty, Str(b, "note"))));
+        incidents.MapPost("/{id}/severity", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b) =>
+            IncidentText.TryParseSeverity(Str(b, "severity"), out var sev)
+                ? m.SetSeverity(i, sev, Str(b, "reason") ?? string.Empty, Str(b, "by") ?? string.Empty)
+                : CommandResult.Refused("severity", $"severity '{Str(b, "severity")}' is not one of S1, S2, S3")));
+        incidents.MapPost("/{id}/transition", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b) =>
+            IncidentText.TryParseState(Str(b, "to"), out var to)
+                ? m.Transition(i, to, Str(b, "by") ?? string.Empty, Str(b, "note"))
+                : CommandResult.Refused("to", $"state '{Str(b, "to")}' is not one of {string.Join(", ", Enum.GetValues<IncidentState>().Select(x => x.Name()))}")));
+        app.MapPost("/api/v1/alertmanager", AlertmanagerAsync);
+        app.MapGet("/api/v1/oncall", OnCallNow);
+        app.MapGet("/api/v1/silences", ListSilencesAsync);
+        app.MapPost("/api/v1/silences", CreateSilenceAsync);
+        app.MapDelete("/api/v1/silences/{id}", async (string id, IncidentService s, CancellationToken ct) =>
+            await s.DeleteSilenceAsync(id, ct).ConfigureAwait(false) ? Results.NoContent() : Problems.Create(404, "Not found", $"no silence '{id}'"));
+        return app;
+    }
+
+    private static async Task<IResult> ListAsync(HttpRequest request, IncidentService service, CancellationToken ct)
+    {
+        IncidentState? state = null;
+        Severity? severity = null;
+        if (request.Query["state"].ToString() is { Length: > 0 } st)
+        {
+            if (!IncidentText.TryParseState(st, out var s))
+            {
+                return FieldProblem("state", $"'{st}' is not an incident state");
+            }
+
+            state = s;
+        }
+
+        if (request.Query["severity"].ToString() is { Length: > 0 } sv)
+        {
+            if (!IncidentText.TryParseSeverity(sv, out var s))
+            {
+                return FieldProblem("severity", $"'{sv}' is not one of S1, S2, S3");
+            }
+
+            severity = s;
+        }
+
+        var category = request.Query["category"].ToString() is { Length: > 0 } c ? c : null;
+        var limit = int.TryParse(request.Query["limit"], CultureInfo.InvariantCulture, out var l) ? l : 100;
+        var list = await service.ListAsync(new IncidentQuery(state, severity, category, limit), ct).ConfigureAwait(false);
+        return Results.Json(list.ToList(), IncidentApiJson.Default.ListIncident);
+    }
+
+    private static async Task<IResult> ShowAsync(string id, IncidentService service, INotificationOutbox outbox, CancellationToken ct)
+    {
+        var incident = await service.GetAsync(id, ct).ConfigureAwait(false);
+        return incident is null ? NotFound(id) : await DetailAsync(incident, service, outbox, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<IResult> DetailAsync(Incident incident, IncidentService service, INotificationOutbox outbox, CancellationToken ct)
+    {
+        var node = JsonSerializer.SerializeToNode(incident, IncidentApiJson.Default.Incident)!.AsObject();
+        node["timeline"] = JsonSerializer.SerializeToNode((await service.TimelineAsync(incident.Id, ct).ConfigureAwait(false)).ToList(), IncidentApiJson.Default.ListTimelineEntry);
+        node["notifications"] = JsonSerializer.SerializeToNode((await outbox.ForIncidentAsync(incident.Id, ct).ConfigureAwait(false)).Select(OutboxItemView.From).ToList(), IncidentApiJson.Default.ListOutboxItemView);
+        var t = incident.Timings;
+        node["timings_seconds"] = new JsonObject
+        {
+            ["to_detect"] = t.ToDetect?.TotalSeconds,
+            ["to_acknowledge"] = t.ToAcknowledge?.TotalSeconds,
+            ["to_mitigate"] = t.ToMitigate?.TotalSeconds,
+            ["to_resolve"] = t.ToResolve?.TotalSeconds,
+        };
+        return Results.Content(node.ToJsonString(), "application/json");
+    }
+
+    private static async Task<IResult> CommandAsync(string id, HttpContext http, IncidentService service, Func<IncidentManager, Incident, JsonElement, CommandResult> command)
+    {
+        var (body, problem) = await ReadObjectAsync(http).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var result = await service.ExecuteAsync(id, (m, i) => command(m, i, body), http.RequestAborted).ConfigureAwait(false);
+        if (result is null)
+        {
+            return NotFound(id);
+        }
+
+        if (result.Refusal is { } r)
+        {
+            return r.Conflict
+                ? Problems.Create(409, "Not allowed now", r.Message, [new IngestError(0, id, r.Field, r.Message)])
+                : FieldProblem(r.Field, r.Message, id);
+        }
+
+        return await DetailAsync(result.Change!.Incident, service, http.RequestServices.GetRequiredService<INotificationOutbox>(), http.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static async Task<IResult> AlertmanagerAsync(HttpContext http, IncidentService service, TimeProvider time)
+    {
+        var (body, problem) = await ReadObjectAsync(http).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var mapped = AlertmanagerWebhook.Map(body, time.GetUtcNow());
+        if (mapped.Error is { } e)
+        {
+            return FieldProblem(e.Field, e.Message);
+        }
+
+        var changes = await service.IngestSignalsAsync(mapped.Signals, http.RequestAborted).ConfigureAwait(false);
+        var ids = changes.Select(c => c.Incident.Id).Distinct().ToList();
+        return Results.Json(new AlertmanagerResponse(mapped.Signals.Count, ids), IncidentApiJson.Default.AlertmanagerResponse);
+    }
+
+    private static IResult OnCallNow(HttpRequest request, OnCallDirectory directory, TimeProvider time)
+    {
+        var at = time.GetUtcNow();
+        if (request.Query["at"].ToString() is { Length: > 0 } text && !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out at))
+        {
+            return FieldProblem("at", $"'{text}' is not an RFC 3339 instant");
+        }
+
+        var only = request.Query["schedule"].ToString();
+        if (only.Length > 0 && !directory.Schedules.ContainsKey(only))
+        {
+            return FieldProblem("schedule", $"no schedule '{only}'; known: {string.Join(", ", directory.Schedules.Keys)}");
+        }
+
+        var views = directory.Schedules.Values
+            .Where(s => only.Length == 0 || s.Name == only)
+            .Select(s => OnCallResolver.WhoIsOnCall(s, at) is { } shift
+                ? new OnCallView(s.Name, shift.User, shift.Source, shift.From, shift.To)
+                : new OnCallView(s.Name, null, null, null, null))
+            .ToList();
+        return Results.Json(views, IncidentApiJson.Default.ListOnCallView);
+    }
+
+    private static async Task<IResult> ListSilencesAsync(IncidentService service, TimeProvider time, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var list = (await service.SilencesAsync(ct).ConfigureAwait(false)).Select(s => SilenceView.From(s, now)).ToList();
+        return Results.Json(list, IncidentApiJson.Default.ListSilenceView);
+    }
+
+    private static async Task<IResult> CreateSilenceAsync(HttpContext http, IncidentService service, TimeProvider time)
+    {
+        var (body, problem) = await ReadObjectAsync(http).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var now = time.GetUtcNow();
+        var matchers = new List<LabelMatcher>();
+        if (!body.TryGetProperty("matchers", out var ms) || ms.ValueKind != JsonValueKind.Array || ms.GetArrayLength() == 0)
+        {
+            return FieldProblem("matchers", "give at least one matcher, e.g. [\"feature=support_chat\"] or [{\"name\":\"feature\",\"value\":\"support_chat\",\"is_regex\":false,\"is_equal\":true}]");
+        }
+
+        var index = 0;
+        foreach (var m in ms.EnumerateArray())
+        {
+            string? error;
+            LabelMatcher? matcher;
+            if (m.ValueKind == JsonValueKind.String)
+            {
+                matcher = LabelMatcher.TryParse(m.GetString()!, out error);
+            }
+            else if (m.ValueKind == JsonValueKind.Object)
+            {
+                var regex = Bool(m, "is_regex") ?? Bool(m, "isRegex") ?? false;
+                var equal = Bool(m, "is_equal") ?? Bool(m, "isEqual") ?? true;
+                var op = (regex, equal) switch { (false, true) => "=", (false, false) => "!=", (true, true) => "=~", _ => "!~" };
+                matcher = LabelMatcher.Create(Str(m, "name") ?? string.Empty, op, Str(m, "value") ?? string.Empty, out error);
+            }
+            else
+            {
+                matcher = null;
+                error = "a matcher is a string or an object";
+            }
+
+            if (matcher is null)
+            {
+                return FieldProblem($"matchers[{index}]", error!);
+            }
+
+            matchers.Add(matcher);
+            index++;
+        }
+
+        var starts = now;
+        if (Str(body, "starts_at") is { } s && !DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out starts))
+        {
+            return FieldProblem("starts_at", $"'{s}' is not an RFC 3339 instant");
+        }
+
+        DateTimeOffset ends;
+        if (Str(body, "ends_at") is { } e)
+        {
+            if (!DateTimeOffset.TryParse(e, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out ends))
+            {
+                return FieldProblem("ends_at", $"'{e}' is not an RFC 3339 instant");
+            }
+        }
+        else if (Str(body, "duration") is { } d && YamlTimeSpanConverter.ParseDuration(d) is { } span && span > TimeSpan.Zero)
+        {
+            ends = starts + span;
+        }
+        else
+        {
+            return FieldProblem("ends_at", "give ends_at (RFC 3339) or a positive duration (e.g. 2h)");
+        }
+
+        if (ends <= starts)
+        {
+            return FieldProblem("ends_at", "ends_at must be after starts_at");
+        }
+
+        var silence = new Silence
+        {
+            Id = Str(body, "id") ?? $"sil-{Guid.NewGuid():N}"[..16],
+            Matchers = matchers,
+            StartsAt = starts,
+            EndsAt = ends,
+            CreatedBy = Str(body, "created_by") ?? "api",
+            Comment = Str(body, "comment") ?? string.Empty,
+        };
+        await service.AddSilenceAsync(silence, http.RequestAborted).ConfigureAwait(false);
+        return Results.Json(SilenceView.From(silence, now), IncidentApiJson.Default.SilenceView, statusCode: 201);
+    }
+
+    private static async Task<(JsonElement Body, IResult? Problem)> ReadObjectAsync(HttpContext http)
+    {
+        try
+        {
+            using var doc = await JsonDocument.ParseAsync(http.Request.Body, new JsonDocumentOptions { MaxDepth = 32 }, http.RequestAborted).ConfigureAwait(false);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return (default, FieldProblem("$", "the body must be a JSON object"));
+            }
+
+            return (doc.RootElement.Clone(), null);
+        }
+        catch (JsonException ex)
+        {
+            return (default, FieldProblem("$", $"malformed JSON: {ex.Message.Split(" Path:")[0]}"));
+        }
+    }
+
+    internal static string? Str(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } s ? s : null;
+
+    private static bool? Bool(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : null;
+
+    private static IResult NotFound(string id) => Problems.Create(404, "Not found", $"no incident '{id}'");
+
+    private static IResult FieldProblem(string field, string message, string? id = null) =>
+        Problems.Create(400, "Invalid request", $"{field}: {message}", [new IngestError(0, id, field, message)]);
+}
+
+/// <summary>One HttpClient for all HTTP channels, with a per-attempt timeout.</summary>
+public sealed class NotificationHttpClient(TimeSpan timeout) : IDisposable
+{
+    public HttpClient Client { get; } = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = timeout };
+
+    public void Dispose() => Client.Dispose();
+}

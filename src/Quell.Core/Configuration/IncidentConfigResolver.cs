@@ -79,6 +79,7 @@ public static class IncidentConfigResolver
         {
             GroupWait = config.Incidents.Grouping.GroupWait,
             GroupWindow = config.Incidents.Grouping.GroupWindow,
+            ActiveGroupWindow = config.Incidents.Grouping.ActiveGroupWindow,
             Severity = config.Incidents.SeverityPolicy,
             Routing = config.Incidents.Routing with { EscalationPolicy = config.Incidents.Routing.EscalationPolicy ?? config.OnCall.DefaultPolicy },
             Audience = feature => config.FeatureOrDefault(feature).Audience,

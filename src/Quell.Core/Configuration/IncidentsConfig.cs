@@ -32,6 +32,9 @@ public sealed record GroupingConfig
 
     /// <summary>Default 10 min.</summary>
     public TimeSpan GroupWindow { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>While an incident is being worked or still firing, related alerts join it for this long. Default 24h.</summary>
+    public TimeSpan ActiveGroupWindow { get; init; } = TimeSpan.FromHours(24);
 }
 
 /// <summary>A maintenance window: alerts matching every matcher between starts_at and ends_at do not page.</summary>

@@ -50,7 +50,7 @@ public sealed partial class IncidentManager
         }
 
         var key = GroupKey(signal);
-        var related = open.Where(i => i.State.IsActive() && i.GroupKey == key && now - i.LastSignalAt <= _policy.GroupWindow)
+        var related = open.Where(i => i.State.IsActive() && i.GroupKey == key && now - i.LastSignalAt <= JoinWindow(i))
             .OrderByDescending(i => i.LastSignalAt).FirstOrDefault();
         return related is not null
             ? Join(related, signal, labels, now, silences, repeat: false)
@@ -101,6 +101,13 @@ public sealed partial class IncidentManager
 
         return labels;
     }
+
+    // A brand-new incident only gathers what arrives within the group window; one that is still firing or that a
+    // responder has taken on keeps absorbing related alerts (a runaway loop raises one per trace) instead of paging again.
+    private TimeSpan JoinWindow(Incident incident) =>
+        incident.State != IncidentState.Detected || incident.Alerts.Any(a => a.State == SignalState.Firing)
+            ? _policy.ActiveGroupWindow
+            : _policy.GroupWindow;
 
     /// <summary>Related alerts share this key: the same provider outage, or the same category on the same feature.</summary>
     public static string GroupKey(IncidentSignal s) =>

@@ -12,6 +12,9 @@ public sealed record IncidentPolicy
     /// <summary>Related alerts this close to an incident's last alert join it. Default 10 min.</summary>
     public TimeSpan GroupWindow { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>While an incident still has a firing alert or a responder on it, related alerts keep joining it this long.</summary>
+    public TimeSpan ActiveGroupWindow { get; init; } = TimeSpan.FromHours(24);
+
     public SeverityPolicy Severity { get; init; } = new();
 
     public SeverityRouting Routing { get; init; } = new();

@@ -20,6 +20,9 @@ public interface ICallLog
 
     Task<long> CountAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Calls, distinct tenants and distinct users matching a filter (its limit is ignored): an incident's blast radius.</summary>
+    Task<CallCounts> CountAsync(CallQuery query, CancellationToken cancellationToken = default);
+
     Task<long> LastSequenceAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Deletes calls of a feature (null: features without their own rule) older than the cutoff.</summary>
@@ -42,6 +45,8 @@ public sealed record CallQuery
     public string? Model { get; init; }
     public string? Provider { get; init; }
     public string? PromptVersion { get; init; }
+    public string? ModelVersion { get; init; }
+    public string? Region { get; init; }
     public string? TraceId { get; init; }
     public string? Status { get; init; }
     public DateTimeOffset? From { get; init; }
@@ -60,3 +65,6 @@ public interface ICursorStore
 
 /// <summary>Usage of one dimension value over a time range.</summary>
 public sealed record UsageSummary(string? Key, long Calls, long Errors, long InputTokens, long OutputTokens, double CostUsd, long UnpricedCalls);
+
+/// <summary>How many calls, tenants and users a filter matches, with up to 50 tenant names.</summary>
+public sealed record CallCounts(long Calls, int Tenants, long Users, IReadOnlyList<string> TenantNames);

@@ -14,5 +14,5 @@ public sealed record DemoOptions
 
     /// <summary>Where the demo writes its store and artefacts; a fresh temporary folder when null.</summary>
     public string? OutputDirectory { get; init; }
-    public int BatchSize { get; init; } = 2000;
+    public int BatchSize { get; init; } = 400;
 }

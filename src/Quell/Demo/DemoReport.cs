@@ -20,7 +20,7 @@ public sealed record DemoReport
 
     /// <summary>Every alert raised during the run, scenario or not.</summary>
     public int Alerts { get; init; }
-    public IReadOnlyList<object> Incidents { get; init; } = [];
+    public IReadOnlyList<DemoIncident> Incidents { get; init; } = [];
     public required IngestFigures Ingest { get; init; }
     public string? DataDirectory { get; init; }
 }
@@ -53,7 +53,8 @@ public sealed record ScenarioOutcome
     public string? Severity { get; init; }
     public string? Attribution { get; init; }
     public IReadOnlyList<string> Paged { get; init; } = [];
-    public object? Mitigation { get; init; }
+    public DemoMitigation? Mitigation { get; init; }
+    public double? TimeToAcknowledgeSeconds { get; init; }
     public string? TopChange { get; init; }
     public string? Postmortem { get; init; }
     public IReadOnlyList<string> SimilarIncidents { get; init; } = [];
@@ -68,3 +69,27 @@ public sealed record IngestFigures(long CallsSent, long Accepted, long Rejected,
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(DemoReport))]
 internal sealed partial class DemoJsonContext : JsonSerializerContext;
+
+/// <summary>An incident the demo's alerts opened, with who was paged and when.</summary>
+public sealed record DemoIncident
+{
+    public required string Id { get; init; }
+    public required string Title { get; init; }
+    public required string Category { get; init; }
+    public required string Severity { get; init; }
+    public string? SeverityReason { get; init; }
+    public required string State { get; init; }
+    public string? Feature { get; init; }
+    public DateTimeOffset DetectedAt { get; init; }
+    public DateTimeOffset? AcknowledgedAt { get; init; }
+    public double? TimeToDetectSeconds { get; init; }
+    public double? TimeToAcknowledgeSeconds { get; init; }
+    public int Alerts { get; init; }
+    public IReadOnlyList<string> Paged { get; init; } = [];
+    public IReadOnlyList<string> Notifications { get; init; } = [];
+    public IReadOnlyList<string> AlertIds { get; init; } = [];
+    public string? Attribution { get; init; }
+}
+
+/// <summary>A mitigation applied for a scenario (filled once the control plane runs in the demo).</summary>
+public sealed record DemoMitigation(string Kind, string Scope, DateTimeOffset AppliedAt, double? TimeToMitigateSeconds);

@@ -26,6 +26,7 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
             Urls = "http://127.0.0.1:0",
             DataDirectory = dataDir,
             Time = clock,
+            Config = DemoOnCall.Config(),
 
             // Simulated time follows the data; the detectors must not run ahead of calls still in flight.
             Detection = new Server.Detection.DetectionServiceOptions { LiveAdvanceLag = null },
@@ -37,23 +38,28 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
             var canaries = await MintCanariesAsync(http, cancellationToken).ConfigureAwait(false);
             var scenarios = ScenarioCatalog.Create(options.Scenarios, sim, canaries);
             progress.Started(sim, scenarios, app.BoundAddress());
-            var figures = await DriveAsync(new AppSimulator(sim, scenarios), clock, http, sim, cancellationToken).ConfigureAwait(false);
-
-            // Let the detectors finish the backlog and close the simulated span.
+            var incidents = app.Services.GetRequiredService<Incidents.IncidentService>();
+            var responder = new DemoResponder(incidents, progress, at => scenarios.Any(s => s.Name == "latency_spike" && at >= s.Onset && at < s.Onset.AddHours(6)));
             var detection = app.Services.GetRequiredService<Server.Detection.DetectionService>();
+            var figures = await DriveAsync(new AppSimulator(sim, scenarios), clock, http, sim, responder, detection, cancellationToken).ConfigureAwait(false);
+
+            // Let the detectors close the simulated span.
             await detection.AdvanceToAsync(sim.Start + sim.Duration, cancellationToken).ConfigureAwait(false);
             var alerts = await app.Services.GetRequiredService<IAlertStore>().QueryAsync(new AlertQuery(Limit: 10_000), cancellationToken).ConfigureAwait(false);
             var (outcomes, falseAlarms) = ScenarioEvaluator.Evaluate(scenarios, alerts, sim.Start + sim.Duration);
             foreach (var o in outcomes)
             {
                 progress.Note(o.DetectedAt ?? o.Onset, o.Detected
-                    ? $"[green]detected[/] {o.Name} after {o.DelaySeconds:0}s: {Spectre.Console.Markup.Escape(o.Attribution ?? string.Empty)}"
-                    : $"[red]missed[/] {o.Name}");
+                    ? $"detected {o.Name} after {o.DelaySeconds:0}s: {o.Attribution}"
+                    : $"MISSED {o.Name}");
             }
 
+            await responder.ActAsync(clock.GetUtcNow().AddHours(1), cancellationToken).ConfigureAwait(false);
+            var demoIncidents = await DemoIncidents.CollectAsync(incidents, app.Services.GetRequiredService<Notifications.RecordingChannel>(), cancellationToken).ConfigureAwait(false);
+            outcomes = DemoIncidents.Attach(outcomes, demoIncidents);
             var log = app.Services.GetRequiredService<ICallLog>();
             var report = await BuildReportAsync(log, sim, scenarios, figures, dataDir, cancellationToken).ConfigureAwait(false);
-            return report with { Scenarios = outcomes, FalseAlarms = falseAlarms, Alerts = alerts.Count };
+            return report with { Scenarios = outcomes, FalseAlarms = falseAlarms, Alerts = alerts.Count, Incidents = demoIncidents };
         }
         finally
         {
@@ -62,15 +68,21 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
         }
     }
 
-    private async Task<IngestFigures> DriveAsync(AppSimulator simulator, SimulationClock clock, HttpClient http, SimulationOptions sim, CancellationToken ct)
+    private async Task<IngestFigures> DriveAsync(AppSimulator simulator, SimulationClock clock, HttpClient http, SimulationOptions sim, DemoResponder responder, Server.Detection.DetectionService detection, CancellationToken ct)
     {
         var wall = Stopwatch.StartNew();
-        var sender = new DemoSender(http, options.BatchSize);
+
+        // Lockstep: a batch is durable, the detectors have seen it, the clock moves to its end, the team reacts.
+        var sender = new DemoSender(http, options.BatchSize, async lastTimestamp =>
+        {
+            await detection.CatchUpAsync(ct).ConfigureAwait(false);
+            clock.AdvanceTo(lastTimestamp);
+            await responder.ActAsync(lastTimestamp, ct).ConfigureAwait(false);
+        });
         var lastReport = sim.Start;
         foreach (var e in simulator.Run())
         {
             ct.ThrowIfCancellationRequested();
-            clock.AdvanceTo(e.Timestamp);
             await sender.AddAsync(e, ct).ConfigureAwait(false);
             if (e.Timestamp - lastReport >= TimeSpan.FromMinutes(10))
             {

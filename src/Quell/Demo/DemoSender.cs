@@ -14,7 +14,7 @@ namespace Quell.Demo;
 /// /api/v1/calls (two requests in flight), and changes, eval results and feedback to their own endpoints
 /// before the calls of the same stretch of time.
 /// </summary>
-public sealed class DemoSender(HttpClient http, int batchSize)
+public sealed class DemoSender(HttpClient http, int batchSize, Func<DateTimeOffset, Task> durable)
 {
     private readonly List<CallRecord> _calls = new(batchSize);
     private readonly List<SimulatedEvalResult> _evals = [];
@@ -102,15 +102,12 @@ public sealed class DemoSender(HttpClient http, int batchSize)
         var calls = _calls.ToArray();
         _calls.Clear();
         CallsSent += calls.Length;
-        _inFlight.Add(PostCallsAsync(calls, ct));
-        if (_inFlight.Count >= 2)
-        {
-            var done = await Task.WhenAny(_inFlight).ConfigureAwait(false);
-            _inFlight.Remove(done);
-            var (a, r) = await done.ConfigureAwait(false);
-            Accepted += a;
-            Rejected += r;
-        }
+        var (a, r) = await PostCallsAsync(calls, ct).ConfigureAwait(false);
+        Accepted += a;
+        Rejected += r;
+
+        // Simulated time moves on only once these calls are durable and the caller has let Quell react to them.
+        await durable(calls[^1].Timestamp).ConfigureAwait(false);
     }
 
     private async Task<(int Accepted, int Rejected)> PostCallsAsync(CallRecord[] calls, CancellationToken ct)

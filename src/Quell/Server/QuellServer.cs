@@ -62,6 +62,8 @@ public static class QuellServer
         app.MapQualityInputs();
         app.MapAlerts();
         app.MapIncidents();
+        var bridge = new Incidents.AlertIncidentBridge(app.Services.GetRequiredService<Incidents.IncidentService>(), app.Services.GetRequiredService<ICallLog>());
+        app.Services.GetRequiredService<Server.Detection.DetectionService>().Subscribe(bridge.OnAlertAsync);
         app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<IngestQueue>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }

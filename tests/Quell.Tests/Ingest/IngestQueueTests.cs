@@ -85,6 +85,8 @@ public sealed class IngestQueueTests
 
         public Task<long> CountAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
+        public Task<CallCounts> CountAsync(CallQuery query, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
         public Task<long> LastSequenceAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public Task<int> PurgeAsync(string? feature, IReadOnlyCollection<string> excludedFeatures, DateTimeOffset olderThan, CancellationToken cancellationToken = default) => throw new NotSupportedException();

@@ -64,7 +64,27 @@ public sealed class SqliteCallLog(SqliteDatabase database, TimeProvider time) : 
 
     public async Task<IReadOnlyList<LoggedCall>> QueryAsync(CallQuery query, CancellationToken cancellationToken = default)
     {
-        var sql = new StringBuilder($"SELECT {Columns} FROM calls WHERE 1=1");
+        var (where, p) = Filter(query);
+        p.Add("limit", Math.Clamp(query.Limit, 1, 10_000));
+        using var connection = database.Open();
+        var rows = await connection.QueryAsync<CallRow>(new CommandDefinition($"SELECT {Columns} FROM calls WHERE {where} ORDER BY seq DESC LIMIT @limit", p, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => r.ToLogged()).ToList();
+    }
+
+    public async Task<CallCounts> CountAsync(CallQuery query, CancellationToken cancellationToken = default)
+    {
+        var (where, p) = Filter(query);
+        using var connection = database.Open();
+        var (calls, tenants, users) = await connection.QuerySingleAsync<(long, long, long)>(new CommandDefinition(
+            $"SELECT COUNT(*), COUNT(DISTINCT tenant), COUNT(DISTINCT user_id) FROM calls WHERE {where}", p, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var names = await connection.QueryAsync<string>(new CommandDefinition(
+            $"SELECT tenant FROM calls WHERE {where} AND tenant IS NOT NULL GROUP BY tenant ORDER BY COUNT(*) DESC LIMIT 50", p, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return new CallCounts(calls, (int)tenants, users, names.ToList());
+    }
+
+    private static (string Where, DynamicParameters Parameters) Filter(CallQuery query)
+    {
+        var sql = new StringBuilder("1=1");
         var p = new DynamicParameters();
         void Eq(string column, string name, object? value)
         {
@@ -81,6 +101,8 @@ public sealed class SqliteCallLog(SqliteDatabase database, TimeProvider time) : 
         Eq("model", "model", query.Model);
         Eq("provider", "provider", query.Provider);
         Eq("prompt_version", "promptVersion", query.PromptVersion);
+        Eq("model_version", "modelVersion", query.ModelVersion);
+        Eq("region", "region", query.Region);
         Eq("trace_id", "traceId", query.TraceId);
         Eq("status", "status", query.Status switch { "ok" => 0, "error" => 1, _ => null });
         if (query.From is { } from)
@@ -101,11 +123,7 @@ public sealed class SqliteCallLog(SqliteDatabase database, TimeProvider time) : 
             p.Add("after", after);
         }
 
-        sql.Append(" ORDER BY seq DESC LIMIT @limit");
-        p.Add("limit", Math.Clamp(query.Limit, 1, 10_000));
-        using var connection = database.Open();
-        var rows = await connection.QueryAsync<CallRow>(new CommandDefinition(sql.ToString(), p, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return rows.Select(r => r.ToLogged()).ToList();
+        return (sql.ToString(), p);
     }
 
     public async Task<IReadOnlyList<UsageSummary>> SummarizeAsync(string dimension, DateTimeOffset? from = null, DateTimeOffset? to = null, CancellationToken cancellationToken = default)

@@ -1,0 +1,62 @@
+using Quell.Incidents;
+
+namespace Quell.Demo;
+
+/// <summary>
+/// The simulated on-call team: whoever is paged acknowledges a few simulated minutes later, except during the
+/// scenarios whose primary sleeps through the page, where the escalation reaches the secondary.
+/// </summary>
+public sealed class DemoResponder(IncidentService incidents, IDemoProgress progress, Func<DateTimeOffset, bool> primaryAsleep)
+{
+    private readonly Dictionary<string, (DateTimeOffset At, string? By)> _planned = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _announced = new(StringComparer.Ordinal);
+
+    public async Task ActAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        await AnswerAsync(now, ct).ConfigureAwait(false);
+
+        // Acknowledgements first, then the escalation tick: an answer at this minute stops the next step.
+        await incidents.TickAsync(ct).ConfigureAwait(false);
+        await AnswerAsync(now, ct).ConfigureAwait(false);
+    }
+
+    private async Task AnswerAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        foreach (var incident in await incidents.ListAsync(new IncidentQuery(IncidentState.Detected, Limit: 500), ct).ConfigureAwait(false))
+        {
+            if (incident.Pages.Count == 0)
+            {
+                continue;
+            }
+
+            if (_announced.Add(incident.Id))
+            {
+                var first = incident.Pages[0];
+                progress.Note(first.At, $"incident {incident.Id} {incident.Severity} ({incident.Category}): paged {first.User} ({first.Role}) via {string.Join(", ", first.Channels)}");
+            }
+
+            if (!_planned.TryGetValue(incident.Id, out var plan))
+            {
+                var firstPage = incident.Pages[0].At;
+                plan = primaryAsleep(incident.DetectedAt) ? (firstPage.AddMinutes(8), null) : (firstPage.AddMinutes(3), incident.Pages[0].User);
+                _planned[incident.Id] = plan;
+            }
+
+            if (now < plan.At)
+            {
+                continue;
+            }
+
+            // Whoever was paged last answers: the primary, or after escalation the secondary.
+            var by = plan.By ?? incident.Pages[^1].User;
+            await incidents.ExecuteAsync(incident.Id, (m, i) => m.Acknowledge(i, by), ct).ConfigureAwait(false);
+            if (incident.Pages.Count > 1)
+            {
+                var escalated = incident.Pages[^1];
+                progress.Note(escalated.At, $"incident {incident.Id}: escalated to {escalated.User} ({escalated.Role}) after {(escalated.At - incident.Pages[0].At).TotalMinutes:0} min");
+            }
+
+            progress.Note(now, $"incident {incident.Id}: acknowledged by {by}");
+        }
+    }
+}

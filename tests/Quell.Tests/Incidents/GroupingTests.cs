@@ -31,13 +31,25 @@ public sealed class GroupingTests
     }
 
     [Fact]
-    public void Ingest_RelatedSignalAfterGroupWindow_OpensNewIncident()
+    public void Ingest_RelatedSignalAfterGroupWindowOnceQuiet_OpensNewIncident()
     {
         var h = new IncidentHarness();
         var first = h.Ingest(IncidentHarness.Signal("fp-a"))!;
+        h.Ingest(IncidentHarness.Signal("fp-a", state: SignalState.Resolved));
         h.Time.Advance(TimeSpan.FromMinutes(11));
         var second = h.Ingest(IncidentHarness.Signal("fp-b"))!;
         Assert.NotEqual(first.Incident.Id, second.Incident.Id);
+    }
+
+    [Fact]
+    public void Ingest_RelatedSignalWhileFirstStillFiring_JoinsInsteadOfPagingAgain()
+    {
+        // A runaway agent loop raises one alert per trace for hours: one incident, one page.
+        var h = new IncidentHarness();
+        var first = h.Ingest(IncidentHarness.Signal("fp-a"))!;
+        h.Time.Advance(TimeSpan.FromHours(3));
+        var second = h.Ingest(IncidentHarness.Signal("fp-b"))!;
+        Assert.Equal(first.Incident.Id, second.Incident.Id);
     }
 
     [Fact]

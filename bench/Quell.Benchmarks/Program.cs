@@ -6,6 +6,11 @@ internal static class BenchmarkProgram
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "probe-scan")
+        {
+            return ScanProbe.Run(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "probe-store")
         {
             return await StoreProbe.RunAsync(args[1..]).ConfigureAwait(false);

@@ -11,6 +11,10 @@ public interface ICallLog
     /// <summary>Calls with a sequence above <paramref name="afterSequence"/>, oldest first.</summary>
     Task<IReadOnlyList<LoggedCall>> ReadAfterAsync(long afterSequence, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>Like <see cref="ReadAfterAsync"/> without input, output and system prompt: what consumers of figures need.</summary>
+    Task<IReadOnlyList<LoggedCall>> ReadFiguresAfterAsync(long afterSequence, int limit, CancellationToken cancellationToken = default) =>
+        ReadAfterAsync(afterSequence, limit, cancellationToken);
+
     Task<LoggedCall?> GetAsync(string id, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<LoggedCall>> QueryAsync(CallQuery query, CancellationToken cancellationToken = default);

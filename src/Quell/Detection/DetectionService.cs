@@ -183,7 +183,7 @@ public sealed class DetectionService : BackgroundService
 
     private async Task<(bool Progressed, (long Calls, long Evals, long Feedback) Positions)> StepAsync((long Calls, long Evals, long Feedback) at, bool replaying, CancellationToken ct)
     {
-        var calls = await _calls.ReadAfterAsync(at.Calls, _options.BatchSize, ct).ConfigureAwait(false);
+        var calls = await _calls.ReadFiguresAfterAsync(at.Calls, _options.BatchSize, ct).ConfigureAwait(false);
         var evals = await _quality.ReadEvalsAfterAsync(at.Evals, _options.BatchSize, ct).ConfigureAwait(false);
         var feedback = await _quality.ReadFeedbackAfterAsync(at.Feedback, _options.BatchSize, ct).ConfigureAwait(false);
 

@@ -11,6 +11,8 @@ public sealed class SqliteCallLog(SqliteDatabase database, TimeProvider time) : 
 {
     private const string Columns = "seq, id, ts, tenant, user_id, feature, operation, provider, model, model_version, region, prompt_version, trace_id, session_id, latency_ms, ttft_ms, input_tokens, output_tokens, cached_input_tokens, cost_usd, cost_source, status, error_type, input, output, system_prompt, retrieved, tool_calls, attributes, findings, injection_score";
 
+    private const string FigureColumns = "seq, id, ts, tenant, user_id, feature, operation, provider, model, model_version, region, prompt_version, trace_id, session_id, latency_ms, ttft_ms, input_tokens, output_tokens, cached_input_tokens, cost_usd, cost_source, status, error_type, retrieved, tool_calls, findings, injection_score";
+
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private CallInsertStatement? _writer;
     private WalCheckpointer? _checkpointer;
@@ -51,6 +53,14 @@ public sealed class SqliteCallLog(SqliteDatabase database, TimeProvider time) : 
         using var connection = database.Open();
         var rows = await connection.QueryAsync<CallRow>(
             new CommandDefinition($"SELECT {Columns} FROM calls WHERE seq > @afterSequence ORDER BY seq LIMIT @limit", new { afterSequence, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => r.ToLogged()).ToList();
+    }
+
+    public async Task<IReadOnlyList<LoggedCall>> ReadFiguresAfterAsync(long afterSequence, int limit, CancellationToken cancellationToken = default)
+    {
+        using var connection = database.Open();
+        var rows = await connection.QueryAsync<CallRow>(
+            new CommandDefinition($"SELECT {FigureColumns} FROM calls WHERE seq > @afterSequence ORDER BY seq LIMIT @limit", new { afterSequence, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return rows.Select(r => r.ToLogged()).ToList();
     }
 

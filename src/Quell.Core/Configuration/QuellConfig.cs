@@ -29,6 +29,9 @@ public sealed record QuellConfig
     /// <summary>When scanner findings become data and abuse alerts.</summary>
     public Detection.ContentAlertRules ContentAlerts { get; init; } = new();
 
+    /// <summary>Scheduled tenant-isolation probes against the application.</summary>
+    public Isolation.IsolationProbeConfig IsolationProbes { get; init; } = new();
+
     /// <summary>Which content scanners run on ingest and their thresholds.</summary>
     public Scanning.ContentScannerOptions Scanning { get; init; } = new();
 

@@ -30,5 +30,17 @@ public static class DemoOnCall
                 - { user: frank, name: manager, delay: 10m }
         """;
 
-    public static QuellConfig Config() => ConfigLoader.Parse(Yaml, "demo on-call");
+    public static QuellConfig Config(Uri appChatUrl) =>
+        ConfigLoader.Parse(Yaml, "demo on-call") with
+        {
+            IsolationProbes = new Isolation.IsolationProbeConfig
+            {
+                TargetUrl = appChatUrl.ToString(),
+                AnswerPath = "answer",
+                RetrievedPath = "retrieved",
+                Tenants = ["acme", "globex", "initech", "umbrella"],
+                Feature = "doc_search",
+                Interval = TimeSpan.FromHours(2),
+            },
+        };
 }

@@ -21,12 +21,14 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
         var dataDir = options.OutputDirectory ?? Path.Combine(Path.GetTempPath(), $"quell-demo-{options.Seed}-{Guid.NewGuid():N}"[..40]);
         Directory.CreateDirectory(dataDir);
 
+        await using var application = await DemoApplication.StartAsync(cancellationToken).ConfigureAwait(false);
+        application.Clock = clock;
         var app = QuellServer.Build(new QuellServerOptions
         {
             Urls = "http://127.0.0.1:0",
             DataDirectory = dataDir,
             Time = clock,
-            Config = DemoOnCall.Config(),
+            Config = DemoOnCall.Config(application.ChatUrl),
 
             // Simulated time follows the data; the detectors must not run ahead of calls still in flight.
             Detection = new Server.Detection.DetectionServiceOptions { LiveAdvanceLag = null },
@@ -37,11 +39,13 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
             using var http = new HttpClient { BaseAddress = app.BoundAddress(), Timeout = TimeSpan.FromMinutes(5) };
             var canaries = await MintCanariesAsync(http, cancellationToken).ConfigureAwait(false);
             var scenarios = ScenarioCatalog.Create(options.Scenarios, sim, canaries);
+            application.Use(scenarios);
             progress.Started(sim, scenarios, app.BoundAddress());
             var incidents = app.Services.GetRequiredService<Incidents.IncidentService>();
             var responder = new DemoResponder(incidents, progress, at => scenarios.Any(s => s.Name == "latency_spike" && at >= s.Onset && at < s.Onset.AddHours(6)));
             var detection = app.Services.GetRequiredService<Server.Detection.DetectionService>();
-            var figures = await DriveAsync(new AppSimulator(sim, scenarios), clock, http, sim, responder, detection, cancellationToken).ConfigureAwait(false);
+            var probes = app.Services.GetRequiredService<Server.Isolation.IsolationProbeService>();
+            var figures = await DriveAsync(new AppSimulator(sim, scenarios), clock, http, sim, responder, detection, probes, cancellationToken).ConfigureAwait(false);
 
             // Let the detectors close the simulated span.
             await detection.AdvanceToAsync(sim.Start + sim.Duration, cancellationToken).ConfigureAwait(false);
@@ -68,15 +72,28 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
         }
     }
 
-    private async Task<IngestFigures> DriveAsync(AppSimulator simulator, SimulationClock clock, HttpClient http, SimulationOptions sim, DemoResponder responder, Server.Detection.DetectionService detection, CancellationToken ct)
+    private async Task<IngestFigures> DriveAsync(AppSimulator simulator, SimulationClock clock, HttpClient http, SimulationOptions sim, DemoResponder responder, Server.Detection.DetectionService detection, Server.Isolation.IsolationProbeService probes, CancellationToken ct)
     {
         var wall = Stopwatch.StartNew();
+        var nextProbe = sim.Start.AddHours(1);
 
         // Lockstep: a batch is durable, the detectors have seen it, the clock moves to its end, the team reacts.
         var sender = new DemoSender(http, options.BatchSize, async lastTimestamp =>
         {
             await detection.CatchUpAsync(ct).ConfigureAwait(false);
             clock.AdvanceTo(lastTimestamp);
+            while (lastTimestamp >= nextProbe)
+            {
+                // The isolation probes run every two simulated hours against the simulated app's endpoint.
+                var failed = (await probes.RunOnceAsync(ct).ConfigureAwait(false)).Where(r => !r.Passed).ToList();
+                foreach (var f in failed)
+                {
+                    progress.Note(lastTimestamp, $"isolation probe as {f.Tenant} FAILED: {f.Evidence}");
+                }
+
+                nextProbe = nextProbe.AddHours(2);
+            }
+
             await responder.ActAsync(lastTimestamp, ct).ConfigureAwait(false);
         });
         var lastReport = sim.Start;

@@ -8,13 +8,18 @@ public static class ScenarioCatalog
 {
     /// <summary>Scenario names `--scenario` accepts, in the order they happen in a full run.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        ["latency_spike", "error_burst", "cost_creep", "quality_drift", "agent_loop", "quality_regression", "pii_leak", "cross_tenant_leak", "injection_campaign"];
+        ["latency_spike", "error_burst", "cost_creep", "quality_drift", "agent_loop", "quality_regression", "pii_leak", "cross_tenant_leak", "injection_campaign", "isolation_probe_failure"];
 
     /// <summary>A full run needs this much simulated time for every scenario to start and be detectable.</summary>
     public static TimeSpan FullRunDuration { get; } = TimeSpan.FromDays(14);
 
     public static IReadOnlyList<IScenario> Create(IReadOnlyList<string> requested, SimulationOptions sim, IReadOnlyList<(string Tenant, string Token)> canaries)
     {
+        if (requested.Count == 1 && requested[0] == "none")
+        {
+            return [];
+        }
+
         var unknown = requested.Where(r => !Names.Contains(r, StringComparer.OrdinalIgnoreCase)).ToList();
         if (unknown.Count > 0)
         {
@@ -33,6 +38,7 @@ public static class ScenarioCatalog
             new PiiLeakScenario(day.AddDays(8).AddHours(14), TimeSpan.FromHours(3)),
             new CrossTenantLeakScenario(day.AddDays(9).AddHours(10), TimeSpan.FromHours(6), canaries),
             new InjectionCampaignScenario(day.AddDays(10).AddHours(16), TimeSpan.FromHours(1)),
+            new IsolationProbeFailureScenario(day.AddDays(11).AddHours(9), TimeSpan.FromHours(4), canaries),
         };
         var end = sim.Start + sim.Duration;
         return all

@@ -112,6 +112,23 @@ public sealed class DetectionService : BackgroundService
 
     private readonly SemaphoreSlim _gate = new(1, 1);
 
+    /// <summary>Stores and announces an alert raised outside the engine (isolation probes, external checks).</summary>
+    public async Task PublishExternalAsync(AlertEvent e, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _external.Add(e);
+            await PublishAsync(replaying: false, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private readonly List<AlertEvent> _external = [];
+
     public override void Dispose()
     {
         _wake.Dispose();
@@ -252,7 +269,8 @@ public sealed class DetectionService : BackgroundService
     private async Task PublishAsync(bool replaying, CancellationToken ct)
     {
         _content.AdvanceTo(_engine.Now);
-        var events = _engine.Drain().Concat(_content.Drain()).OrderBy(e => e.At).ToList();
+        var events = _engine.Drain().Concat(_content.Drain()).Concat(_external).OrderBy(e => e.At).ToList();
+        _external.Clear();
         foreach (var ev in events)
         {
             try

@@ -62,6 +62,7 @@ public static class QuellServer
         app.MapQualityInputs();
         app.MapAlerts();
         app.MapIncidents();
+        Isolation.IsolationEndpoints.MapIsolationProbes(app);
         var bridge = new Incidents.AlertIncidentBridge(app.Services.GetRequiredService<Incidents.IncidentService>(), app.Services.GetRequiredService<ICallLog>());
         app.Services.GetRequiredService<Server.Detection.DetectionService>().Subscribe(bridge.OnAlertAsync);
         app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<IngestQueue>().DisposeAsync().AsTask().GetAwaiter().GetResult());
@@ -106,6 +107,7 @@ public static class QuellServer
         services.AddSingleton(sp => new Scanning.CallScanner(sp.GetRequiredService<Scanning.ContentScanner>(), feature => config.FeatureOrDefault(feature).Scan));
         services.AddSingleton<IngestService>();
         services.AddIncidents(config, options.Time);
+        Isolation.IsolationEndpoints.AddIsolationProbes(services, config, options.Time);
         services.AddHostedService(sp => new RetentionService(sp.GetRequiredService<ICallLog>(), config, options.Time));
     }
 

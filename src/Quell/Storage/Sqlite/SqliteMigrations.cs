@@ -80,6 +80,21 @@ public static class SqliteMigrations
                 created_at INTEGER NOT NULL
             );
             """),
+        (4, "tenant isolation probe results", """
+            CREATE TABLE isolation_probe_results (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                ts INTEGER NOT NULL,
+                tenant TEXT NOT NULL,
+                prompt TEXT NOT NULL,
+                passed INTEGER NOT NULL,
+                leaked_from TEXT,
+                evidence TEXT,
+                status_code INTEGER,
+                error TEXT,
+                latency_ms REAL NOT NULL
+            );
+            CREATE INDEX ix_isolation_probe_results_ts ON isolation_probe_results(ts);
+            """),
         (10, "incidents, timeline and silences", """
             CREATE TABLE incidents (
                 id TEXT PRIMARY KEY,

@@ -1,0 +1,55 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Quell.Server;
+using Quell.Simulation;
+using Quell.Simulation.Scenarios;
+
+namespace Quell.Demo;
+
+/// <summary>
+/// The simulated AI application's own HTTP endpoint, on Kestrel at 127.0.0.1:0, which Quell's tenant-isolation
+/// probes query as each tenant. It answers from the simulated world, including any isolation breach in progress.
+/// </summary>
+public sealed class DemoApplication : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private IReadOnlyList<IScenario> _scenarios = [];
+
+    private DemoApplication(WebApplication app) => _app = app;
+
+    public Uri ChatUrl => new(_app.BoundAddress(), "/chat");
+
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
+    public static async Task<DemoApplication> StartAsync(CancellationToken ct)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var demo = new DemoApplication(app);
+        app.MapPost("/chat", async (HttpRequest request) =>
+        {
+            using var doc = await JsonDocument.ParseAsync(request.Body).ConfigureAwait(false);
+            var tenant = doc.RootElement.TryGetProperty("tenant", out var t) ? t.GetString() ?? string.Empty : string.Empty;
+            var breach = demo._scenarios.OfType<IsolationProbeFailureScenario>().FirstOrDefault();
+            var (answer, retrieved) = breach?.Answer(demo.Clock.GetUtcNow(), tenant)
+                ?? ("Your workspace has 12 documents.", [($"{tenant}-doc-0001", tenant)]);
+            return Results.Json(new Dictionary<string, object>
+            {
+                ["answer"] = answer,
+                ["retrieved"] = retrieved.Select(r => new Dictionary<string, string> { ["id"] = r.Id, ["tenant"] = r.Tenant }).ToList(),
+            });
+        });
+        await app.StartAsync(ct).ConfigureAwait(false);
+        return demo;
+    }
+
+    public void Use(IReadOnlyList<IScenario> scenarios) => _scenarios = scenarios;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}

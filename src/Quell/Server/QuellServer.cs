@@ -62,6 +62,7 @@ public static class QuellServer
         app.MapQualityInputs();
         app.MapAlerts();
         app.MapIncidents();
+        Postmortems.FixAndLearnSetup.MapFixAndLearn(app);
         app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<IngestQueue>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }
@@ -104,6 +105,7 @@ public static class QuellServer
         services.AddSingleton(sp => new Scanning.CallScanner(sp.GetRequiredService<Scanning.ContentScanner>(), feature => config.FeatureOrDefault(feature).Scan));
         services.AddSingleton<IngestService>();
         services.AddIncidents(config, options.Time);
+        Postmortems.FixAndLearnSetup.AddFixAndLearn(services, config, options.Time);
         services.AddHostedService(sp => new RetentionService(sp.GetRequiredService<ICallLog>(), config, options.Time));
     }
 

@@ -44,10 +44,10 @@ public sealed class EvalScheduler(EvalService evals, QuellConfig config, TimePro
             return;
         }
 
-        using var timer = new PeriodicTimer(config.Evals.SchedulerTick, time);
+        using var timer = new PeriodicTimer(TimeSpan.FromDays(Math.Min(config.Evals.SchedulerTick.TotalDays, 30)), time);
         try
         {
-            do
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
                 try
                 {
@@ -58,7 +58,6 @@ public sealed class EvalScheduler(EvalService evals, QuellConfig config, TimePro
                     log?.LogWarning(ex, "scheduled eval run failed");
                 }
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
         }
         catch (OperationCanceledException)
         {

@@ -63,6 +63,20 @@ public sealed class PostmortemService(SqlitePostmortemStore store, IIncidentStor
                 }
             }
 
+            if (merged["action_items"] is System.Text.Json.Nodes.JsonArray given)
+            {
+                // New action items may come without an id; number them after the existing ones.
+                var n = 0;
+                foreach (var item in given.OfType<System.Text.Json.Nodes.JsonObject>())
+                {
+                    n++;
+                    if (item["id"] is null || item["id"]!.GetValueKind() != JsonValueKind.String)
+                    {
+                        item["id"] = $"a{n}";
+                    }
+                }
+            }
+
             patch = merged.Deserialize(FixAndLearnJson.Default.Postmortem)!;
         }
         catch (JsonException ex)

@@ -15,7 +15,8 @@ public sealed class PostmortemWorker(PostmortemService postmortems, IIncidentSto
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(config.Postmortems.CheckInterval, time);
+        // PeriodicTimer refuses periods beyond about 49 days.
+        using var timer = new PeriodicTimer(TimeSpan.FromDays(Math.Min(config.Postmortems.CheckInterval.TotalDays, 30)), time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))

@@ -42,6 +42,12 @@ public sealed record QuellConfig
 
     public ChannelsConfig Channels { get; init; } = new();
 
+    public EvalsConfig Evals { get; init; } = new();
+
+    public RecurrenceConfig Recurrence { get; init; } = new();
+
+    public PostmortemsConfig Postmortems { get; init; } = new();
+
     public FeatureConfig FeatureOrDefault(string? feature) =>
         feature is not null && Features.TryGetValue(feature, out var f) ? f : DefaultFeature;
 }

@@ -48,6 +48,9 @@ public sealed record Incident
 
     public IReadOnlyList<string> Links { get; init; } = [];
 
+    /// <summary>Ids of past incidents this one recurs or resembles, most relevant first.</summary>
+    public IReadOnlyList<string> Related { get; init; } = [];
+
     /// <summary>Why the incident was not paged (a silence, a maintenance window), or null.</summary>
     public string? SuppressedBy { get; init; }
 

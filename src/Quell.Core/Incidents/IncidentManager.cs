@@ -54,7 +54,7 @@ public sealed partial class IncidentManager
             .OrderByDescending(i => i.LastSignalAt).FirstOrDefault();
         return related is not null
             ? Join(related, signal, labels, now, silences, repeat: false)
-            : Open(signal, labels, now, silences);
+            : OpenOrRecur(signal, labels, now, silences, open);
     }
 
     /// <summary>Sends what has become due: first notifications after the group wait and escalation steps nobody acknowledged.</summary>

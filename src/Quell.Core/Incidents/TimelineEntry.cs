@@ -22,6 +22,7 @@ public static class TimelineKinds
     public const string Notification = "notification";
     public const string Delivery = "delivery";
     public const string Action = "action";
+    public const string Recurrence = "recurrence";
 
     /// <summary>The actor for decisions Quell makes by itself.</summary>
     public const string System = "quell";

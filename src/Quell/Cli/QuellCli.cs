@@ -16,6 +16,10 @@ public static class QuellCli
         root.Subcommands.Add(BacktestCommand.Create());
         root.Subcommands.Add(SimulateCommand.Create());
         root.Subcommands.Add(IncidentsCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(PostmortemCommand.Create());
+        root.Subcommands.Add(PostmortemCommand.Search());
+        root.Subcommands.Add(PostmortemCommand.Report());
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }
 }

@@ -7,9 +7,12 @@ namespace Quell.Incidents;
 /// The one way into incidents for the rest of Quell and for the API: feeds signals and responder commands through the
 /// <see cref="IncidentManager"/> and commits each decision with its notifications in one store transaction.
 /// Decisions are serialised so two alerts can never open two incidents for the same group.
+/// Gates may refuse a responder's change before it is stored; observers hear of committed changes.
 /// </summary>
-public sealed class IncidentService(IIncidentStore store, IncidentManager manager, NotificationDispatcher dispatcher) : IDisposable
+public sealed class IncidentService(IIncidentStore store, IncidentManager manager, NotificationDispatcher dispatcher, IEnumerable<IIncidentTransitionGate>? gates = null, IEnumerable<IIncidentObserver>? observers = null) : IDisposable
 {
+    private readonly IReadOnlyList<IIncidentTransitionGate> _gates = gates?.ToList() ?? [];
+    private readonly IReadOnlyList<IIncidentObserver> _observers = observers?.ToList() ?? [];
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Dictionary<string, Incident>? _open;
     private List<Silence>? _silences;
@@ -27,6 +30,13 @@ public sealed class IncidentService(IIncidentStore store, IncidentManager manage
 
     /// <summary>Feeds several alerts in order and commits all resulting changes in one transaction.</summary>
     public async Task<IReadOnlyList<IncidentChange>> IngestSignalsAsync(IEnumerable<IncidentSignal> signals, CancellationToken cancellationToken = default)
+    {
+        var committed = await IngestUnderGateAsync(signals, cancellationToken).ConfigureAwait(false);
+        await ObserveAsync(committed, cancellationToken).ConfigureAwait(false);
+        return committed;
+    }
+
+    private async Task<IReadOnlyList<IncidentChange>> IngestUnderGateAsync(IEnumerable<IncidentSignal> signals, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -72,6 +82,17 @@ public sealed class IncidentService(IIncidentStore store, IncidentManager manage
     /// <summary>Runs a responder command on an incident; null when there is no such incident.</summary>
     public async Task<CommandResult?> ExecuteAsync(string id, Func<IncidentManager, Incident, CommandResult> command, CancellationToken cancellationToken = default)
     {
+        var result = await ExecuteUnderGateAsync(id, command, cancellationToken).ConfigureAwait(false);
+        if (result?.Change is { } change)
+        {
+            await ObserveAsync([change], cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    private async Task<CommandResult?> ExecuteUnderGateAsync(string id, Func<IncidentManager, Incident, CommandResult> command, CancellationToken cancellationToken)
+    {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -83,6 +104,14 @@ public sealed class IncidentService(IIncidentStore store, IncidentManager manage
             }
 
             var result = command(manager, incident);
+            foreach (var gate in result.Change is null || result.Change.Incident.State == incident.State ? [] : _gates)
+            {
+                if (await gate.CheckAsync(incident, result.Change!.Incident, cancellationToken).ConfigureAwait(false) is { } refusal)
+                {
+                    return new CommandResult(null, refusal);
+                }
+            }
+
             if (result.Change is { } change)
             {
                 Track(open, change.Incident);
@@ -149,6 +178,19 @@ public sealed class IncidentService(IIncidentStore store, IncidentManager manage
     }
 
     public void Dispose() => _gate.Dispose();
+
+    private async Task ObserveAsync(IReadOnlyList<IncidentChange> changes, CancellationToken ct)
+    {
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var observer in _observers)
+        {
+            await observer.OnCommittedAsync(changes, ct).ConfigureAwait(false);
+        }
+    }
 
     private async Task<Dictionary<string, Incident>> LoadAsync(CancellationToken ct)
     {

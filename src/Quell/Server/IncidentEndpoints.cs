@@ -23,7 +23,7 @@ public static class IncidentEndpoints
         services.AddSingleton(sp => new SqliteIncidentStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton<IIncidentStore>(sp => sp.GetRequiredService<SqliteIncidentStore>());
         services.AddSingleton<INotificationOutbox>(sp => sp.GetRequiredService<SqliteIncidentStore>());
-        services.AddSingleton(_ => new IncidentManager(policy, onCall, time));
+        services.AddSingleton(sp => new IncidentManager(policy, onCall, time) { Recurrence = sp.GetService<IRecurrenceWatch>() });
         services.AddSingleton(sp => new RecordingChannel(time, sp.GetService<ILogger<RecordingChannel>>()));
         services.AddSingleton(sp => new NotificationHttpClient(config.Incidents.Delivery.AttemptTimeout));
         services.AddSingleton(sp =>
@@ -49,7 +49,7 @@ public static class IncidentEndpoints
 
             return new NotificationDispatcher(sp.GetRequiredService<INotificationOutbox>(), senders, delivery, time, new Random(), sp.GetService<ILogger<NotificationDispatcher>>());
         });
-        services.AddSingleton(sp => new IncidentService(sp.GetRequiredService<IIncidentStore>(), sp.GetRequiredService<IncidentManager>(), sp.GetRequiredService<NotificationDispatcher>()));
+        services.AddSingleton(sp => new IncidentService(sp.GetRequiredService<IIncidentStore>(), sp.GetRequiredService<IncidentManager>(), sp.GetRequiredService<NotificationDispatcher>(), sp.GetServices<IIncidentTransitionGate>(), sp.GetServices<IIncidentObserver>()));
         services.AddHostedService(sp => new IncidentWorker(sp.GetRequiredService<IncidentService>(), sp.GetRequiredService<NotificationDispatcher>(), time, config.Incidents.TickInterval, sp.GetService<ILogger<IncidentWorker>>()));
         return services;
     }

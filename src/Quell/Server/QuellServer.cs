@@ -65,6 +65,7 @@ public static class QuellServer
         Isolation.IsolationEndpoints.MapIsolationProbes(app);
         var bridge = new Incidents.AlertIncidentBridge(app.Services.GetRequiredService<Incidents.IncidentService>(), app.Services.GetRequiredService<ICallLog>());
         app.Services.GetRequiredService<Server.Detection.DetectionService>().Subscribe(bridge.OnAlertAsync);
+        Postmortems.FixAndLearnSetup.MapFixAndLearn(app);
         app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<IngestQueue>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }
@@ -108,6 +109,7 @@ public static class QuellServer
         services.AddSingleton<IngestService>();
         services.AddIncidents(config, options.Time);
         Isolation.IsolationEndpoints.AddIsolationProbes(services, config, options.Time);
+        Postmortems.FixAndLearnSetup.AddFixAndLearn(services, config, options.Time);
         services.AddHostedService(sp => new RetentionService(sp.GetRequiredService<ICallLog>(), config, options.Time));
     }
 

@@ -138,6 +138,46 @@ public static class SqliteMigrations
             CREATE INDEX ix_notification_outbox_due ON notification_outbox(status, next_attempt_at);
             CREATE INDEX ix_notification_outbox_incident ON notification_outbox(incident_id);
             """),
+        (30, "eval suites, cases and runs", """
+            CREATE TABLE eval_suites (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                created_at INTEGER NOT NULL,
+                body TEXT NOT NULL
+            );
+            CREATE TABLE eval_cases (
+                id TEXT PRIMARY KEY,
+                suite_id TEXT NOT NULL,
+                incident_id TEXT,
+                created_at INTEGER NOT NULL,
+                body TEXT NOT NULL
+            );
+            CREATE INDEX ix_eval_cases_suite ON eval_cases(suite_id);
+            CREATE INDEX ix_eval_cases_incident ON eval_cases(incident_id);
+            CREATE TABLE eval_runs (
+                id TEXT PRIMARY KEY,
+                suite_id TEXT NOT NULL,
+                incident_id TEXT,
+                at INTEGER NOT NULL,
+                passed INTEGER NOT NULL,
+                failed INTEGER NOT NULL,
+                body TEXT NOT NULL
+            );
+            CREATE INDEX ix_eval_runs_suite ON eval_runs(suite_id, at);
+            CREATE INDEX ix_eval_results_case ON eval_results(suite, case_id, ts);
+            """),
+        (31, "post-mortems and incident memory", """
+            CREATE TABLE postmortems (
+                incident_id TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                at INTEGER NOT NULL,
+                updated_by TEXT NOT NULL,
+                status TEXT NOT NULL,
+                body TEXT NOT NULL,
+                PRIMARY KEY (incident_id, version)
+            );
+            CREATE VIRTUAL TABLE memory_fts USING fts5(kind UNINDEXED, ref_id UNINDEXED, title, body, tokenize = 'porter unicode61');
+            """),
     ];
 
     public static void Apply(SqliteConnection connection)

@@ -1,0 +1,52 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Json;
+
+namespace Quell.Cli;
+
+/// <summary>One request to a Quell server for the fix-and-learn verbs: prints the body, or the problem's detail on stderr.</summary>
+internal static class ServerRequest
+{
+    public static async Task<int> SendAsync(string verb, string server, HttpMethod method, string path, string? json, Func<string, string>? render, CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(server), Timeout = TimeSpan.FromMinutes(10) };
+        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        }
+
+        try
+        {
+            using var response = await http.SendAsync(request, ct).ConfigureAwait(false);
+            var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                var detail = text;
+                try
+                {
+                    detail = JsonDocument.Parse(text).RootElement.GetProperty("detail").GetString() ?? text;
+                }
+                catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+                {
+                    // Not a problem+json body: show it as it is.
+                }
+
+                await Console.Error.WriteLineAsync($"quell {verb}: HTTP {(int)response.StatusCode}: {detail}").ConfigureAwait(false);
+                return response.StatusCode == System.Net.HttpStatusCode.NotFound ? 4 : 1;
+            }
+
+            await Console.Out.WriteLineAsync(render is null ? text : render(text)).ConfigureAwait(false);
+            return 0;
+        }
+        catch (HttpRequestException ex)
+        {
+            await Console.Error.WriteLineAsync($"quell {verb}: cannot reach {server}: {ex.Message}").ConfigureAwait(false);
+            return 3;
+        }
+    }
+
+    public static Option<string> ServerOption() => new("--server") { Description = "Quell server URL", DefaultValueFactory = _ => "http://127.0.0.1:4318" };
+
+    public static string Esc(string? s) => Uri.EscapeDataString(s ?? string.Empty);
+}

@@ -1,0 +1,266 @@
+using System.Text.Json;
+using Quell.Server;
+
+namespace Quell.Evals;
+
+/// <summary>Eval suites and cases, runs, regression cases from incidents and fix verification over HTTP.</summary>
+public static class EvalEndpoints
+{
+    public static IEndpointRouteBuilder MapEvalSuites(this IEndpointRouteBuilder app)
+    {
+        var suites = app.MapGroup("/api/v1/evals/suites");
+        suites.MapGet("/", async (SqliteEvalStore store, CancellationToken ct) => Results.Json((await store.ListSuitesAsync(ct).ConfigureAwait(false)).ToList(), FixAndLearnJson.Default.ListEvalSuite));
+        suites.MapPost("/", (HttpContext http, EvalService evals, TimeProvider time) => SaveSuiteAsync(http, evals, time, null));
+        suites.MapGet("/{id}", async (string id, SqliteEvalStore store, CancellationToken ct) =>
+            await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is { } s ? Results.Json(s, FixAndLearnJson.Default.EvalSuite) : NoSuite(id));
+        suites.MapPut("/{id}", (string id, HttpContext http, EvalService evals, TimeProvider time) => SaveSuiteAsync(http, evals, time, id));
+        suites.MapDelete("/{id}", async (string id, SqliteEvalStore store, CancellationToken ct) =>
+        {
+            if (await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is not { } s)
+            {
+                return NoSuite(id);
+            }
+
+            return await store.DeleteSuiteAsync(s.Id, ct).ConfigureAwait(false) is { } why ? Problems.Create(409, "Not allowed now", why) : Results.NoContent();
+        });
+        suites.MapGet("/{id}/cases", async (string id, SqliteEvalStore store, CancellationToken ct) =>
+            await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is { } s
+                ? Results.Json((await store.CasesAsync(s.Id, ct).ConfigureAwait(false)).ToList(), FixAndLearnJson.Default.ListEvalCase)
+                : NoSuite(id));
+        suites.MapPost("/{id}/cases", AddCasesAsync);
+        suites.MapDelete("/{id}/cases/{caseId}", async (string id, string caseId, SqliteEvalStore store, CancellationToken ct) =>
+        {
+            if (await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is not { } s)
+            {
+                return NoSuite(id);
+            }
+
+            return await store.DeleteCaseAsync(s.Id, caseId, ct).ConfigureAwait(false) is { } why ? Problems.Create(why.StartsWith("no case", StringComparison.Ordinal) ? 404 : 409, "Not allowed now", why) : Results.NoContent();
+        });
+        suites.MapPost("/{id}/run", RunAsync);
+        suites.MapGet("/{id}/runs", async (string id, SqliteEvalStore store, CancellationToken ct) =>
+            await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is { } s
+                ? Results.Json((await store.RunsAsync(s.Id, 20, ct).ConfigureAwait(false)).ToList(), FixAndLearnJson.Default.ListEvalRun)
+                : NoSuite(id));
+
+        var incidents = app.MapGroup("/api/v1/incidents");
+        incidents.MapPost("/{id}/regression-cases", AddRegressionCasesAsync);
+        incidents.MapGet("/{id}/verification", async (string id, EvalService evals, Incidents.IIncidentStore store, CancellationToken ct) =>
+            await store.GetAsync(id, ct).ConfigureAwait(false) is null
+                ? FixAndLearnHttp.NotFound($"no incident '{id}'")
+                : Results.Json(await evals.StatusAsync(id, ct).ConfigureAwait(false), FixAndLearnJson.Default.VerificationStatus));
+        incidents.MapPost("/{id}/verify", VerifyAsync);
+        incidents.MapPost("/{id}/verification/override", OverrideAsync);
+        return app;
+    }
+
+    private static async Task<IResult> SaveSuiteAsync(HttpContext http, EvalService evals, TimeProvider time, string? id)
+    {
+        var (body, problem) = await FixAndLearnHttp.ReadObjectAsync(http).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var existing = id is null ? null : await evals.Store.GetSuiteAsync(id, http.RequestAborted).ConfigureAwait(false);
+        if (id is not null && existing is null)
+        {
+            return NoSuite(id);
+        }
+
+        var name = FixAndLearnHttp.Str(body, "name") ?? existing?.Name;
+        if (name is null || name.Length > 200)
+        {
+            return FixAndLearnHttp.Field("name", "give the suite a name (at most 200 characters)");
+        }
+
+        if (existing is null && await evals.Store.GetSuiteAsync(name, http.RequestAborted).ConfigureAwait(false) is not null)
+        {
+            return Problems.Create(409, "Already exists", $"a suite named '{name}' exists");
+        }
+
+        var suite = new EvalSuite
+        {
+            Id = existing?.Id ?? FixAndLearnHttp.Str(body, "id") ?? $"suite-{Guid.NewGuid():N}"[..14],
+            Name = name,
+            Description = FixAndLearnHttp.Str(body, "description") ?? existing?.Description ?? string.Empty,
+            Feature = FixAndLearnHttp.Str(body, "feature") ?? existing?.Feature,
+            CreatedAt = existing?.CreatedAt ?? time.GetUtcNow(),
+        };
+        await evals.Store.SaveSuiteAsync(suite, http.RequestAborted).ConfigureAwait(false);
+        return Results.Json(suite, FixAndLearnJson.Default.EvalSuite, statusCode: existing is null ? 201 : 200);
+    }
+
+    private static async Task<IResult> AddCasesAsync(string id, HttpContext http, EvalService evals, TimeProvider time)
+    {
+        if (await evals.Store.GetSuiteAsync(id, http.RequestAborted).ConfigureAwait(false) is not { } suite)
+        {
+            return NoSuite(id);
+        }
+
+        var (body, problem) = await FixAndLearnHttp.ReadAsync(http).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var items = body.ValueKind == JsonValueKind.Array ? body.EnumerateArray().ToList() : [body];
+        var cases = new List<EvalCase>();
+        for (var n = 0; n < items.Count; n++)
+        {
+            CaseInput? input;
+            try
+            {
+                input = items[n].Deserialize(FixAndLearnJson.Default.CaseInput);
+            }
+            catch (JsonException ex)
+            {
+                return FixAndLearnHttp.Field($"[{n}]", ex.Message.Split(" Path:")[0]);
+            }
+
+            if (input is null || string.IsNullOrEmpty(input.Input))
+            {
+                return FixAndLearnHttp.Field($"[{n}].input", "give the input to send");
+            }
+
+            if (input.Grader is null)
+            {
+                return FixAndLearnHttp.Field($"[{n}].grader", $"give a grader: {{\"kind\": one of {string.Join(", ", GraderKinds.All)}, …}}");
+            }
+
+            if (EvalGrader.Validate(input.Grader) is { } bad)
+            {
+                return FixAndLearnHttp.Field($"[{n}].grader.{bad.Split(':')[0]}", bad[(bad.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim());
+            }
+
+            cases.Add(new EvalCase
+            {
+                Id = input.Id ?? $"{suite.Id}-{Guid.NewGuid():N}"[..(suite.Id.Length + 13)],
+                SuiteId = suite.Id,
+                Input = input.Input,
+                Messages = input.Messages ?? [],
+                Grader = input.Grader,
+                Tenant = input.Tenant,
+                SystemPrompt = input.SystemPrompt,
+                Feature = input.Feature ?? suite.Feature,
+                Description = input.Description ?? string.Empty,
+                CreatedAt = time.GetUtcNow(),
+            });
+        }
+
+        await evals.Store.SaveCasesAsync(cases, http.RequestAborted).ConfigureAwait(false);
+        return Results.Json(cases, FixAndLearnJson.Default.ListEvalCase, statusCode: 201);
+    }
+
+    private static async Task<IResult> RunAsync(string id, HttpContext http, EvalService evals)
+    {
+        if (await evals.Store.GetSuiteAsync(id, http.RequestAborted).ConfigureAwait(false) is not { } suite)
+        {
+            return NoSuite(id);
+        }
+
+        var (body, problem) = await FixAndLearnHttp.ReadObjectAsync(http).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (TargetOf(body, evals) is not { } target)
+        {
+            return FixAndLearnHttp.Field("target", "give a target: a configured target name or an http(s) URL");
+        }
+
+        var cases = await evals.Store.CasesAsync(suite.Id, http.RequestAborted).ConfigureAwait(false);
+        var run = await evals.RunAsync(suite, cases, target, null, http.RequestAborted).ConfigureAwait(false);
+        return Results.Json(run, FixAndLearnJson.Default.EvalRun);
+    }
+
+    private static async Task<IResult> AddRegressionCasesAsync(string id, HttpContext http, EvalService evals)
+    {
+        var (body, problem) = await FixAndLearnHttp.ReadObjectAsync(http).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var callIds = body.TryGetProperty("call_ids", out var ids) && ids.ValueKind == JsonValueKind.Array
+            ? ids.EnumerateArray().Where(i => i.ValueKind == JsonValueKind.String).Select(i => i.GetString()!).ToList()
+            : [];
+        var result = await evals.AddRegressionCasesAsync(id, callIds, FixAndLearnHttp.Str(body, "reference"), FixAndLearnHttp.Str(body, "rubric"), FixAndLearnHttp.Str(body, "by") ?? "api", http.RequestAborted).ConfigureAwait(false);
+        if (result is null)
+        {
+            return FixAndLearnHttp.NotFound($"no incident '{id}'");
+        }
+
+        return result.Cases.Count == 0
+            ? Problems.Create(422, "No cases", $"incident {id} has no example calls with an input still in the log; pass call_ids")
+            : Results.Json(result, FixAndLearnJson.Default.RegressionCasesResponse, statusCode: result.Added > 0 ? 201 : 200);
+    }
+
+    private static async Task<IResult> VerifyAsync(string id, HttpContext http, EvalService evals)
+    {
+        var (body, problem) = await FixAndLearnHttp.ReadObjectAsync(http).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (TargetOf(body, evals) is not { } target)
+        {
+            return FixAndLearnHttp.Field("target", "give the fixed version's target: a configured target name or an http(s) URL");
+        }
+
+        var result = await evals.VerifyAsync(id, target, FixAndLearnHttp.Str(body, "by") ?? "api", http.RequestAborted).ConfigureAwait(false);
+        return result is { } r ? Results.Json(r.Status, FixAndLearnJson.Default.VerificationStatus) : FixAndLearnHttp.NotFound($"no incident '{id}'");
+    }
+
+    private static async Task<IResult> OverrideAsync(string id, HttpContext http, EvalService evals)
+    {
+        var (body, problem) = await FixAndLearnHttp.ReadObjectAsync(http).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (FixAndLearnHttp.Str(body, "by") is not { } by)
+        {
+            return FixAndLearnHttp.Field("by", "say who overrides");
+        }
+
+        if (FixAndLearnHttp.Str(body, "reason") is not { } reason || string.IsNullOrWhiteSpace(reason))
+        {
+            return FixAndLearnHttp.Field("reason", "say why the fix ships without passing its regression cases");
+        }
+
+        return await evals.OverrideAsync(id, reason, by, http.RequestAborted).ConfigureAwait(false)
+            ? Results.Json(await evals.StatusAsync(id, http.RequestAborted).ConfigureAwait(false), FixAndLearnJson.Default.VerificationStatus)
+            : FixAndLearnHttp.NotFound($"no incident '{id}'");
+    }
+
+    private static Configuration.EvalTargetConfig? TargetOf(JsonElement body, EvalService evals) =>
+        FixAndLearnHttp.Str(body, "target") is { } t
+            ? evals.Target(t, FixAndLearnHttp.Str(body, "kind"), FixAndLearnHttp.Str(body, "model"), FixAndLearnHttp.Str(body, "request_template"), FixAndLearnHttp.Str(body, "response_path"))
+            : null;
+
+    private static IResult NoSuite(string id) => FixAndLearnHttp.NotFound($"no eval suite '{id}'");
+}
+
+/// <summary>An eval case as clients send it; Quell fills in the suite, id and time.</summary>
+public sealed record CaseInput
+{
+    public string? Id { get; init; }
+
+    public string? Input { get; init; }
+
+    public List<EvalMessage>? Messages { get; init; }
+
+    public GraderSpec? Grader { get; init; }
+
+    public string? Tenant { get; init; }
+
+    public string? SystemPrompt { get; init; }
+
+    public string? Feature { get; init; }
+
+    public string? Description { get; init; }
+}

@@ -1,0 +1,225 @@
+using System.Globalization;
+using System.Text.Json;
+using Quell.Configuration;
+using Quell.Evals;
+using Quell.Incidents;
+using Quell.Recurrence;
+using Quell.Storage;
+
+namespace Quell.Postmortems;
+
+/// <summary>
+/// Drafts, edits and exports post-mortems, keeps the incident memory indexed, links similar past incidents on new ones,
+/// and reminds the incident's channels of post-mortem deadlines.
+/// </summary>
+public sealed class PostmortemService(SqlitePostmortemStore store, IIncidentStore incidents, ICallLog calls, IServiceProvider services, RecurrenceWatch recurrence, QuellConfig config, TimeProvider time, ILogger<PostmortemService>? log = null) : IIncidentObserver
+{
+    public const string TimelineKind = "postmortem";
+    public const string SimilarKind = "similar_incidents";
+
+    public SqlitePostmortemStore Store => store;
+
+    /// <summary>The latest version, drafting and storing the first one when there is none; null when there is no such incident.</summary>
+    public async Task<Postmortem?> GetOrDraftAsync(string incidentId, CancellationToken ct = default)
+    {
+        if (await store.LatestAsync(incidentId, ct).ConfigureAwait(false) is { } existing)
+        {
+            return existing;
+        }
+
+        return await incidents.GetAsync(incidentId, ct).ConfigureAwait(false) is { } incident ? await DraftAsync(incident, ct).ConfigureAwait(false) : null;
+    }
+
+    /// <summary>Drafts a post-mortem from the incident record and the calls log, and stores it as a new version.</summary>
+    public async Task<Postmortem> DraftAsync(Incident incident, CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow();
+        var timeline = await incidents.TimelineAsync(incident.Id, ct).ConfigureAwait(false);
+        var (from, to) = ImpactFigures.Window(incident, now);
+        var logged = await calls.QueryAsync(new CallQuery { Feature = incident.Feature, From = from, To = to, Limit = 100_000 }, ct).ConfigureAwait(false);
+        var impact = ImpactFigures.From(incident, logged.Select(l => l.Call).ToList(), now);
+        var draft = PostmortemDrafter.Draft(incident, timeline, impact, now, config.Postmortems.Deadline);
+        return await store.SaveAsync(draft, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Applies the fields present in <paramref name="edit"/> to the latest version and stores the result as a new version.</summary>
+    public async Task<(Postmortem? Saved, string? Error)> EditAsync(string incidentId, JsonElement edit, string by, CancellationToken ct = default)
+    {
+        var current = await GetOrDraftAsync(incidentId, ct).ConfigureAwait(false);
+        if (current is null)
+        {
+            return (null, null);
+        }
+
+        Postmortem patch;
+        try
+        {
+            var merged = JsonSerializer.SerializeToNode(current, FixAndLearnJson.Default.Postmortem)!.AsObject();
+            foreach (var p in edit.EnumerateObject())
+            {
+                if (p.Name is not ("incident_id" or "version" or "updated_at" or "updated_by"))
+                {
+                    merged[p.Name] = System.Text.Json.Nodes.JsonNode.Parse(p.Value.GetRawText());
+                }
+            }
+
+            if (merged["action_items"] is System.Text.Json.Nodes.JsonArray given)
+            {
+                // New action items may come without an id; number them after the existing ones.
+                var n = 0;
+                foreach (var item in given.OfType<System.Text.Json.Nodes.JsonObject>())
+                {
+                    n++;
+                    if (item["id"] is null || item["id"]!.GetValueKind() != JsonValueKind.String)
+                    {
+                        item["id"] = $"a{n}";
+                    }
+                }
+            }
+
+            patch = merged.Deserialize(FixAndLearnJson.Default.Postmortem)!;
+        }
+        catch (JsonException ex)
+        {
+            return (null, ex.Message.Split(" Path:")[0]);
+        }
+
+        if (!PostmortemStatus.All.Contains(patch.Status))
+        {
+            return (null, $"status: '{patch.Status}' is not one of {string.Join(", ", PostmortemStatus.All)}");
+        }
+
+        var now = time.GetUtcNow();
+        var items = patch.ActionItems.Select((a, n) => a with
+        {
+            Id = string.IsNullOrWhiteSpace(a.Id) ? $"a{n + 1}" : a.Id,
+            DoneAt = a.Status == "done" ? a.DoneAt ?? now : null,
+        }).ToList();
+        var saved = await store.SaveAsync(patch with { ActionItems = items, UpdatedAt = now, UpdatedBy = by }, ct).ConfigureAwait(false);
+        if (saved.Status != current.Status)
+        {
+            await Incidents().ExecuteAsync(incidentId, (_, i) => IncidentRecorder.Entry(i, now, TimelineKind, by, $"post-mortem {saved.Status} (version {saved.Version})"), ct).ConfigureAwait(false);
+        }
+
+        return (saved, null);
+    }
+
+    /// <summary>Past incidents most like <paramref name="incident"/>, from the incident memory; the incident itself excluded.</summary>
+    public async Task<IReadOnlyList<MemoryHit>> SimilarAsync(Incident incident, int limit, CancellationToken ct = default)
+    {
+        var hits = await store.SearchAsync(SearchText(incident), limit * 4 + 4, anyTerm: true, ct).ConfigureAwait(false);
+        return hits.Where(h => h.Id != incident.Id).GroupBy(h => h.Id).Select(g => g.First()).Take(limit).ToList();
+    }
+
+    /// <summary>Sends post-mortem reminders that have come due: one before the deadline, one when it passes.</summary>
+    public async Task<int> RemindAsync(CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow();
+        var sent = 0;
+        foreach (var incident in await incidents.ListAsync(new IncidentQuery(Limit: 10_000), ct).ConfigureAwait(false))
+        {
+            if (incident.ResolvedAt is not { } resolved)
+            {
+                continue;
+            }
+
+            var pm = await store.LatestAsync(incident.Id, ct).ConfigureAwait(false);
+            if (pm?.Status == PostmortemStatus.Published)
+            {
+                continue;
+            }
+
+            var due = pm?.DueAt ?? resolved + config.Postmortems.Deadline;
+            var stage = now >= due ? "overdue" : now >= due - config.Postmortems.RemindBefore ? "due_soon" : null;
+            if (stage is null)
+            {
+                continue;
+            }
+
+            var timeline = await incidents.TimelineAsync(incident.Id, ct).ConfigureAwait(false);
+            if (timeline.Any(e => e.Kind == TimelineKind && e.Data?.GetValueOrDefault("reminder") == stage))
+            {
+                continue;
+            }
+
+            var text = stage == "overdue"
+                ? $"post-mortem for {incident.Id} is overdue (was due {due:yyyy-MM-dd})"
+                : $"post-mortem for {incident.Id} is due {due:yyyy-MM-dd}";
+            var data = new Dictionary<string, string> { ["reminder"] = stage, ["due"] = due.ToString("O", CultureInfo.InvariantCulture) };
+            await Incidents().ExecuteAsync(incident.Id, (_, i) => IncidentRecorder.Notify(i, now, TimelineKind, text, data), ct).ConfigureAwait(false);
+            sent++;
+        }
+
+        return sent;
+    }
+
+    public async Task OnCommittedAsync(IReadOnlyList<IncidentChange> changes, CancellationToken cancellationToken = default)
+    {
+        foreach (var change in changes)
+        {
+            try
+            {
+                await ObserveAsync(change, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Memory and drafting are helpers: they must never fail the decision that was already stored.
+                log?.LogWarning(ex, "post-mortem bookkeeping failed for incident {Incident}", change.Incident.Id);
+            }
+        }
+    }
+
+    private async Task ObserveAsync(IncidentChange change, CancellationToken ct)
+    {
+        var incident = change.Incident;
+        recurrence.Remember(incident);
+        if (change.Created || change.Timeline.Any(e => e.Kind is TimelineKinds.Note or TimelineKinds.Severity))
+        {
+            var notes = (await incidents.TimelineAsync(incident.Id, ct).ConfigureAwait(false)).Where(e => e.Kind == TimelineKinds.Note).Select(e => e.Message);
+            await store.IndexIncidentAsync(incident.Id, incident.Title, string.Join("\n", [SearchText(incident), .. notes]), ct).ConfigureAwait(false);
+        }
+
+        if (change.Created)
+        {
+            await LinkSimilarAsync(incident, ct).ConfigureAwait(false);
+        }
+
+        if (incident.State == IncidentState.Monitoring && incident.ResolvedAt is not null && change.Timeline.Any(e => e.Kind == TimelineKinds.Transition)
+            && await store.LatestAsync(incident.Id, ct).ConfigureAwait(false) is null)
+        {
+            var pm = await DraftAsync(incident, ct).ConfigureAwait(false);
+            await Incidents().ExecuteAsync(incident.Id, (_, i) => IncidentRecorder.Entry(i, time.GetUtcNow(), TimelineKind, TimelineKinds.System, $"post-mortem drafted (version {pm.Version}); due {pm.DueAt:yyyy-MM-dd}"), ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task LinkSimilarAsync(Incident incident, CancellationToken ct)
+    {
+        var similar = await SimilarAsync(incident, config.Postmortems.SimilarIncidents, ct).ConfigureAwait(false);
+        if (similar.Count == 0)
+        {
+            return;
+        }
+
+        var ids = similar.Select(s => s.Id).ToList();
+        var withPm = new List<string>();
+        foreach (var id in ids)
+        {
+            withPm.Add(await store.LatestAsync(id, ct).ConfigureAwait(false) is { } pm ? $"{id} (post-mortem: /api/v1/postmortems/{id}, {pm.Status})" : id);
+        }
+
+        await Incidents().ExecuteAsync(incident.Id, (_, i) => IncidentRecorder.Entry(
+            i,
+            time.GetUtcNow(),
+            SimilarKind,
+            TimelineKinds.System,
+            $"similar past incidents: {string.Join("; ", withPm)}",
+            new Dictionary<string, string> { ["incidents"] = string.Join(",", ids) },
+            x => x with { Related = x.Related.Union(ids).Take(10).ToList() }), ct).ConfigureAwait(false);
+    }
+
+    private static string SearchText(Incident i) =>
+        string.Join(" ", new[] { i.Title, i.Summary, i.Category, i.Feature, i.Provider, i.Attribution }.Where(s => !string.IsNullOrEmpty(s))
+            .Concat(i.Alerts.Select(a => a.Signal)).Concat(i.Labels.Where(l => l.Key is not ("source" or "category")).Select(l => l.Value)));
+
+    private IncidentService Incidents() => services.GetRequiredService<IncidentService>();
+}

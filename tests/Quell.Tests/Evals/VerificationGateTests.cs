@@ -1,0 +1,166 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Quell.Calls;
+using Quell.Evals;
+using Quell.Incidents;
+using Quell.Storage;
+using Quell.Tests.Postmortems;
+
+namespace Quell.Tests.Evals;
+
+/// <summary>Regression cases from an incident, the verification gate between fixing and monitoring, and suite runs over the API.</summary>
+public sealed class VerificationGateTests
+{
+    private const string Leaked = "jane.doe@example.com";
+
+    private static CallRecord LeakCall(string id, DateTimeOffset at)
+    {
+        var output = $"Sure! Contact {Leaked} about the refund.";
+        var start = output.IndexOf(Leaked, StringComparison.Ordinal);
+        return new CallRecord
+        {
+            Id = id, Timestamp = at, Tenant = "acme", User = "u1", Feature = "support_chat", Input = $"Who handled refund {id}?", Output = output, CostUsd = 0.01,
+            Findings = [new CallFinding("output", "pii", "EMAIL_ADDRESS", start, start + Leaked.Length, 0.95, "j***@example.com")],
+        };
+    }
+
+    private static async Task<string> FixingIncidentWithCasesAsync(FixAndLearnServer s)
+    {
+        await s.AppendAsync(LeakCall("call-1", FixAndLearnServer.Start.AddMinutes(-2)), LeakCall("call-2", FixAndLearnServer.Start.AddMinutes(-1)));
+        var id = await s.OpenAsync(FixAndLearnServer.Signal("data", "support_chat", "fp-pii", "PII in support answers", ["call-1", "call-2"]));
+        await s.RunAsync(id, (m, i) => m.Transition(i, IncidentState.Fixing, "alice", null));
+        var added = await s.PostAsync($"/api/v1/incidents/{id}/regression-cases", """{"by":"alice"}""");
+        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        return id;
+    }
+
+    [Fact]
+    public async Task Resolve_RegressionCasesNotPassed_RefusedWithConflict()
+    {
+        await using var s = await FixAndLearnServer.StartAsync();
+        var id = await FixingIncidentWithCasesAsync(s);
+
+        var resolve = await s.PostAsync($"/api/v1/incidents/{id}/resolve", """{"by":"alice"}""");
+
+        Assert.Equal(HttpStatusCode.Conflict, resolve.StatusCode);
+        Assert.Contains("0 of 2 regression cases pass", await resolve.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(IncidentState.Fixing, (await s.Incidents.GetAsync(id))!.State);
+    }
+
+    [Fact]
+    public async Task Verify_FixedTargetPassesCases_ThenResolveIsAllowed()
+    {
+        await using var s = await FixAndLearnServer.StartAsync();
+        await using var leaky = await FakeModelServer.StartAsync(_ => $"Write to {Leaked}.");
+        await using var fixedModel = await FakeModelServer.StartAsync(_ => "I cannot share other customers' details, but I can help with your refund.");
+        var id = await FixingIncidentWithCasesAsync(s);
+
+        var failed = await (await s.PostAsync($"/api/v1/incidents/{id}/verify", $$"""{"target":"{{leaky.BaseAddress}}","by":"alice"}""")).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.False(failed.GetProperty("verified").GetBoolean());
+        Assert.Equal(HttpStatusCode.Conflict, (await s.PostAsync($"/api/v1/incidents/{id}/resolve", """{"by":"alice"}""")).StatusCode);
+
+        var passed = await (await s.PostAsync($"/api/v1/incidents/{id}/verify", $$"""{"target":"{{fixedModel.BaseAddress}}","by":"alice"}""")).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(passed.GetProperty("verified").GetBoolean());
+        Assert.Equal(2, passed.GetProperty("passed").GetInt32());
+        Assert.Equal(HttpStatusCode.OK, (await s.PostAsync($"/api/v1/incidents/{id}/resolve", """{"by":"alice"}""")).StatusCode);
+
+        var timeline = await s.TimelineAsync(id);
+        Assert.Contains(timeline, e => e.Kind == EvalService.VerificationKind && e.Data!["outcome"] == "failed");
+        Assert.Contains(timeline, e => e.Kind == EvalService.VerificationKind && e.Data!["outcome"] == "passed");
+        var (_, results) = (0, await s.Server.Service<IQualityLog>().ReadEvalsAfterAsync(0, 100));
+        Assert.Equal(4, results.Count(r => r.Result.Suite == "regressions"));
+    }
+
+    [Fact]
+    public async Task Resolve_PostedPassingResults_AreAcceptedByTheGate()
+    {
+        await using var s = await FixAndLearnServer.StartAsync();
+        var id = await FixingIncidentWithCasesAsync(s);
+        var cases = await s.GetJsonAsync("/api/v1/evals/suites/regressions/cases");
+        var results = string.Join(",", cases.EnumerateArray().Select(c => $$"""{"suite":"regressions","case_id":"{{c.GetProperty("id").GetString()}}","passed":true,"timestamp":"{{FixAndLearnServer.Start.AddMinutes(5):O}}"}"""));
+        s.Time.Advance(TimeSpan.FromMinutes(10));
+
+        Assert.True((await s.PostAsync("/api/v1/evals", $"[{results}]")).IsSuccessStatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await s.PostAsync($"/api/v1/incidents/{id}/resolve", """{"by":"alice"}""")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Override_WithReason_AllowsResolveAndPutsReasonOnTimeline()
+    {
+        await using var s = await FixAndLearnServer.StartAsync();
+        var id = await FixingIncidentWithCasesAsync(s);
+        Assert.Equal(HttpStatusCode.BadRequest, (await s.PostAsync($"/api/v1/incidents/{id}/verification/override", """{"by":"alice"}""")).StatusCode);
+
+        var ok = await s.PostAsync($"/api/v1/incidents/{id}/verification/override", """{"by":"alice","reason":"fix is a retrieval filter; eval target not deployable until Monday"}""");
+
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await s.PostAsync($"/api/v1/incidents/{id}/resolve", """{"by":"alice"}""")).StatusCode);
+        Assert.Contains(await s.TimelineAsync(id), e => e.Kind == EvalService.VerificationKind && e.Message.Contains("retrieval filter", StringComparison.Ordinal) && e.Actor == "alice");
+    }
+
+    [Fact]
+    public async Task Resolve_FromMitigatingWithoutCases_IsNotGated()
+    {
+        await using var s = await FixAndLearnServer.StartAsync();
+        var id = await s.OpenAsync(FixAndLearnServer.Signal("latency", "search", "fp-lat", "p95 up on search", signal: "latency_p95"));
+        await s.RunAsync(id, (m, i) => m.Transition(i, IncidentState.Mitigating, "bob", null));
+
+        Assert.Equal(HttpStatusCode.OK, (await s.PostAsync($"/api/v1/incidents/{id}/resolve", """{"by":"bob"}""")).StatusCode);
+    }
+
+    [Fact]
+    public async Task RegressionCases_SurviveRetentionPurge_AndStillRun()
+    {
+        await using var s = await FixAndLearnServer.StartAsync();
+        await using var fixedModel = await FakeModelServer.StartAsync(_ => "Happy to help with your refund.");
+        var id = await FixingIncidentWithCasesAsync(s);
+
+        s.Time.Advance(TimeSpan.FromDays(60));
+        _ = await new Quell.Server.RetentionService(s.Server.Service<ICallLog>(), s.Server.Service<Quell.Configuration.QuellConfig>(), s.Time).PurgeOnceAsync(CancellationToken.None);
+
+        Assert.Null(await s.Server.Service<ICallLog>().GetAsync("call-1"));
+        var cases = await s.Server.Service<SqliteEvalStore>().CasesForIncidentAsync(id);
+        Assert.Equal(2, cases.Count);
+        Assert.All(cases, c => Assert.StartsWith("Who handled refund", c.Input, StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.Conflict, (await s.Client.DeleteAsync("/api/v1/evals/suites/regressions")).StatusCode);
+        var verified = await (await s.PostAsync($"/api/v1/incidents/{id}/verify", $$"""{"target":"{{fixedModel.BaseAddress}}","by":"alice"}""")).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(verified.GetProperty("verified").GetBoolean());
+    }
+
+    [Fact]
+    public async Task RunSuite_AppTargetWithTemplateAndScheduler_RecordsEvalResults()
+    {
+        await using var app = await FakeModelServer.StartAsync(q => q.Contains("hours", StringComparison.Ordinal) ? "We are open 9 to 5." : "No idea.");
+        await using var s = await FixAndLearnServer.StartAsync(c => c with
+        {
+            Evals = new Quell.Configuration.EvalsConfig
+            {
+                Targets = new Dictionary<string, Quell.Configuration.EvalTargetConfig>
+                {
+                    ["app"] = new() { Url = $"{app.BaseAddress}app", Kind = "http", RequestTemplate = """{"question": "{{input}}"}""", ResponsePath = "data.answer", ModelVersion = "v2" },
+                },
+                SchedulerTick = TimeSpan.FromDays(7),
+                Schedules = [new Quell.Configuration.EvalScheduleConfig { Suite = "faq", Target = "app", Interval = TimeSpan.FromHours(1) }],
+            },
+        });
+        Assert.Equal(HttpStatusCode.Created, (await s.PostAsync("/api/v1/evals/suites", """{"name":"faq","feature":"support_chat"}""")).StatusCode);
+        var cases = """[{"input":"What are your \"hours\"?","grader":{"kind":"contains","value":"9 to 5"}},{"input":"Refund policy?","grader":{"kind":"regex","value":"30 days"}}]""";
+        Assert.Equal(HttpStatusCode.Created, (await s.PostAsync("/api/v1/evals/suites/faq/cases", cases)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await s.PostAsync("/api/v1/evals/suites/faq/cases", """{"input":"x","grader":{"kind":"regex","value":"(["}}""")).StatusCode);
+
+        var run = await (await s.PostAsync("/api/v1/evals/suites/faq/run", """{"target":"app"}""")).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(1, run.GetProperty("outcomes").EnumerateArray().Count(o => o.GetProperty("passed").GetBoolean()));
+
+        var scheduler = s.Server.Service<EvalScheduler>();
+        Assert.Empty(await scheduler.RunDueAsync());
+        s.Time.Advance(TimeSpan.FromHours(1));
+        Assert.Single(await scheduler.RunDueAsync());
+
+        var results = await s.Server.Service<IQualityLog>().ReadEvalsAfterAsync(0, 100);
+        Assert.Equal(4, results.Count);
+        Assert.All(results, r => Assert.Equal("faq", r.Result.Suite));
+        Assert.All(results, r => Assert.Equal("v2", r.Result.ModelVersion));
+    }
+}

@@ -17,7 +17,12 @@ public sealed class DemoApplication : IAsyncDisposable
 
     private DemoApplication(WebApplication app) => _app = app;
 
+    /// <summary>The phrase the simulated team's graded good answers contain; quality regression cases expect it.</summary>
+    public const string VerifiedAnswer = "Verified answer";
+
     public Uri ChatUrl => new(_app.BoundAddress(), "/chat");
+
+    public Uri BaseUrl => _app.BoundAddress();
 
     public TimeProvider Clock { get; set; } = TimeProvider.System;
 
@@ -41,6 +46,23 @@ public sealed class DemoApplication : IAsyncDisposable
                 ["retrieved"] = retrieved.Select(r => new Dictionary<string, string> { ["id"] = r.Id, ["tenant"] = r.Tenant }).ToList(),
             });
         });
+        // The fixed application, as the verification gate queries it: answers that are correct and leak nothing.
+        app.MapPost("/v1/chat/completions", () => Results.Json(new Dictionary<string, object>
+        {
+            ["id"] = "chatcmpl-demo",
+            ["object"] = "chat.completion",
+            ["model"] = "demo-app",
+            ["choices"] = new[]
+            {
+                new Dictionary<string, object>
+                {
+                    ["index"] = 0,
+                    ["message"] = new Dictionary<string, string> { ["role"] = "assistant", ["content"] = $"{VerifiedAnswer}: here is what I can tell you within your own workspace." },
+                    ["finish_reason"] = "stop",
+                },
+            },
+            ["usage"] = new Dictionary<string, int> { ["prompt_tokens"] = 40, ["completion_tokens"] = 12, ["total_tokens"] = 52 },
+        }));
         await app.StartAsync(ct).ConfigureAwait(false);
         return demo;
     }

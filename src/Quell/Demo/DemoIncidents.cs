@@ -27,22 +27,41 @@ public static class DemoIncidents
             Paged = i.Pages.Select(p => $"{p.User} ({p.Role}) at {p.At:yyyy-MM-dd HH:mm} via {string.Join(", ", p.Channels)}").ToList(),
             Notifications = pages.For(i.Id),
             Attribution = i.Attribution,
+            Related = i.Related,
         }).ToList();
     }
 
-    public static IReadOnlyList<ScenarioOutcome> Attach(IReadOnlyList<ScenarioOutcome> outcomes, IReadOnlyList<DemoIncident> incidents) =>
-        outcomes.Select(o =>
+    public static IReadOnlyList<ScenarioOutcome> Attach(IReadOnlyList<ScenarioOutcome> outcomes, IReadOnlyList<DemoIncident> incidents, IReadOnlyDictionary<string, DemoTeam.FixOutcome> fixes)
+    {
+        var attached = outcomes.Select(o =>
         {
             // Alert ids are "al-{fingerprint}-{fired}": a re-fired alert joins the incident by fingerprint.
             var fingerprint = o.AlertId is { } id && id.LastIndexOf('-') is var cut and > 3 ? id[..cut] : null;
             var incident = o.AlertId is null ? null : incidents.FirstOrDefault(i => i.AlertIds.Contains(o.AlertId))
                 ?? incidents.FirstOrDefault(i => fingerprint is not null && i.AlertIds.Any(a => a.StartsWith(fingerprint, StringComparison.Ordinal)));
+            var fix = fixes.GetValueOrDefault(o.Name);
             return incident is null ? o : o with
             {
                 IncidentId = incident.Id,
                 Severity = incident.Severity,
                 Paged = incident.Paged,
                 TimeToAcknowledgeSeconds = incident.TimeToAcknowledgeSeconds,
+                RegressionCases = fix?.RegressionCases,
+                Verification = fix is null ? null : fix.Verified ? "passed" : "overridden",
+                Postmortem = fix?.PostmortemPath,
+                SimilarIncidents = incident.Related,
             };
         }).ToList();
+
+        // A later occurrence either reopened an earlier scenario's incident or was linked to it.
+        return attached.Select((o, k) =>
+        {
+            var earlier = attached.Take(k).FirstOrDefault(e => e.IncidentId is not null
+                && (e.IncidentId == o.IncidentId || (o.SimilarIncidents.Contains(e.IncidentId) && e.Category == o.Category && e.Feature == o.Feature)));
+            return earlier is null ? o : o with
+            {
+                Recurrence = earlier.IncidentId == o.IncidentId ? $"reopened {earlier.IncidentId} ({earlier.Name})" : $"linked to {earlier.IncidentId} ({earlier.Name})",
+            };
+        }).ToList();
+    }
 }

@@ -55,6 +55,9 @@ public sealed record ScenarioOutcome
     public IReadOnlyList<string> Paged { get; init; } = [];
     public DemoMitigation? Mitigation { get; init; }
     public double? TimeToAcknowledgeSeconds { get; init; }
+    public int? RegressionCases { get; init; }
+    public string? Verification { get; init; }
+    public string? Recurrence { get; init; }
     public string? TopChange { get; init; }
     public string? Postmortem { get; init; }
     public IReadOnlyList<string> SimilarIncidents { get; init; } = [];
@@ -89,6 +92,7 @@ public sealed record DemoIncident
     public IReadOnlyList<string> Notifications { get; init; } = [];
     public IReadOnlyList<string> AlertIds { get; init; } = [];
     public string? Attribution { get; init; }
+    public IReadOnlyList<string> Related { get; init; } = [];
 }
 
 /// <summary>A mitigation applied for a scenario (filled once the control plane runs in the demo).</summary>

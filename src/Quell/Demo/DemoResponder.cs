@@ -11,6 +11,9 @@ public sealed class DemoResponder(IncidentService incidents, IDemoProgress progr
     private readonly Dictionary<string, (DateTimeOffset At, string? By)> _planned = new(StringComparer.Ordinal);
     private readonly HashSet<string> _announced = new(StringComparer.Ordinal);
 
+    /// <summary>The team that fixes and verifies once a scenario's fix ships.</summary>
+    public DemoTeam? Team { get; set; }
+
     public async Task ActAsync(DateTimeOffset now, CancellationToken ct)
     {
         await AnswerAsync(now, ct).ConfigureAwait(false);
@@ -18,6 +21,10 @@ public sealed class DemoResponder(IncidentService incidents, IDemoProgress progr
         // Acknowledgements first, then the escalation tick: an answer at this minute stops the next step.
         await incidents.TickAsync(ct).ConfigureAwait(false);
         await AnswerAsync(now, ct).ConfigureAwait(false);
+        if (Team is not null)
+        {
+            await Team.ActAsync(now, ct).ConfigureAwait(false);
+        }
     }
 
     private async Task AnswerAsync(DateTimeOffset now, CancellationToken ct)

@@ -45,6 +45,8 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
             var responder = new DemoResponder(incidents, progress, at => scenarios.Any(s => s.Name == "latency_spike" && at >= s.Onset && at < s.Onset.AddHours(6)));
             var detection = app.Services.GetRequiredService<Server.Detection.DetectionService>();
             var probes = app.Services.GetRequiredService<Server.Isolation.IsolationProbeService>();
+            var team = new DemoTeam(incidents, app.Services.GetRequiredService<Evals.EvalService>(), app.Services.GetRequiredService<Postmortems.PostmortemService>(), scenarios, application.BaseUrl, dataDir, progress);
+            responder.Team = team;
             var figures = await DriveAsync(new AppSimulator(sim, scenarios), clock, http, sim, responder, detection, probes, cancellationToken).ConfigureAwait(false);
 
             // Let the detectors close the simulated span.
@@ -60,7 +62,7 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
 
             await responder.ActAsync(clock.GetUtcNow().AddHours(1), cancellationToken).ConfigureAwait(false);
             var demoIncidents = await DemoIncidents.CollectAsync(incidents, app.Services.GetRequiredService<Notifications.RecordingChannel>(), cancellationToken).ConfigureAwait(false);
-            outcomes = DemoIncidents.Attach(outcomes, demoIncidents);
+            outcomes = DemoIncidents.Attach(outcomes, demoIncidents, team.Fixed);
             var log = app.Services.GetRequiredService<ICallLog>();
             var report = await BuildReportAsync(log, sim, scenarios, figures, dataDir, cancellationToken).ConfigureAwait(false);
             return report with { Scenarios = outcomes, FalseAlarms = falseAlarms, Alerts = alerts.Count, Incidents = demoIncidents };

@@ -8,7 +8,7 @@ public static class ScenarioCatalog
 {
     /// <summary>Scenario names `--scenario` accepts, in the order they happen in a full run.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        ["latency_spike", "error_burst", "cost_creep", "quality_drift", "agent_loop", "quality_regression", "pii_leak", "cross_tenant_leak", "injection_campaign", "isolation_probe_failure"];
+        ["latency_spike", "error_burst", "cost_creep", "quality_drift", "agent_loop", "quality_regression", "pii_leak", "cross_tenant_leak", "injection_campaign", "isolation_probe_failure", "latency_spike_again"];
 
     /// <summary>A full run needs this much simulated time for every scenario to start and be detectable.</summary>
     public static TimeSpan FullRunDuration { get; } = TimeSpan.FromDays(14);
@@ -39,6 +39,9 @@ public static class ScenarioCatalog
             new CrossTenantLeakScenario(day.AddDays(9).AddHours(10), TimeSpan.FromHours(6), canaries),
             new InjectionCampaignScenario(day.AddDays(10).AddHours(16), TimeSpan.FromHours(1)),
             new IsolationProbeFailureScenario(day.AddDays(11).AddHours(9), TimeSpan.FromHours(4), canaries),
+
+            // The same vendor trouble ten days later: the incident memory must connect it to the first one.
+            new LatencySpikeScenario(day.AddDays(12).AddHours(14), TimeSpan.FromHours(2), name: "latency_spike_again"),
         };
         var end = sim.Start + sim.Duration;
         return all

@@ -1,9 +1,9 @@
 namespace Quell.Simulation.Scenarios;
 
 /// <summary>A vendor degrades in one region: latency ×4 on one provider and region of one feature.</summary>
-public sealed class LatencySpikeScenario(DateTimeOffset onset, TimeSpan duration, string feature = "support_chat", string provider = "openai", string region = "eu-west", double factor = 4) : ScenarioBase(onset, duration)
+public sealed class LatencySpikeScenario(DateTimeOffset onset, TimeSpan duration, string feature = "support_chat", string provider = "openai", string region = "eu-west", double factor = 4, string name = "latency_spike") : ScenarioBase(onset, duration)
 {
-    public override string Name => "latency_spike";
+    public override string Name => name;
 
     public override string Category => "latency";
 

@@ -58,6 +58,7 @@ public static class QuellServer
         app.MapCanaries();
         app.MapQualityInputs();
         app.MapAlerts();
+        app.MapPlaybook();
         app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<IngestQueue>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }
@@ -100,6 +101,7 @@ public static class QuellServer
         services.AddSingleton(sp => new Scanning.CallScanner(sp.GetRequiredService<Scanning.ContentScanner>(), feature => config.FeatureOrDefault(feature).Scan));
         services.AddSingleton<IngestService>();
         services.AddHostedService(sp => new RetentionService(sp.GetRequiredService<ICallLog>(), config, options.Time));
+        services.AddPlaybook(config, options.Time);
     }
 
     /// <summary>The first address Kestrel bound, e.g. after asking for port 0.</summary>

@@ -16,7 +16,7 @@ public static class MitigationEndpoints
 
     public static void MapMitigations(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/mitigations", async (HttpContext http, MitigationControlPlane plane) =>
+        app.MapGet("/api/v1/mitigations", async (HttpContext http, MitigationControlPlane plane, IHostApplicationLifetime lifetime) =>
         {
             var request = http.Request;
             if (request.Query["include"].ToString() == "proposed")
@@ -35,9 +35,15 @@ public static class MitigationEndpoints
             var set = plane.Current;
             if (known is { } k && k == set.Version && wait > TimeSpan.Zero)
             {
+                // Shutdown answers held polls at once (304) so stopping never waits for a long-poll to run out.
+                using var held = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
                 try
                 {
-                    set = await plane.WaitForChangeAsync(k, wait, http.RequestAborted).ConfigureAwait(false);
+                    set = await plane.WaitForChangeAsync(k, wait, held.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
+                {
+                    set = plane.Current;
                 }
                 catch (OperationCanceledException)
                 {

@@ -65,6 +65,11 @@ public static class ConfigLoader
             Require(f.RetentionDays >= 0, $"features.{name}.retention_days must be >= 0");
         }
 
+        foreach (var runbook in config.Runbooks)
+        {
+            Runbooks.RunbookCatalog.Validate(runbook);
+        }
+
         foreach (var (model, p) in config.Prices)
         {
             Require(p.InputPerMillion >= 0 && p.OutputPerMillion >= 0 && (p.CachedInputPerMillion ?? 0) >= 0, $"prices.{model}: prices must be >= 0");

@@ -13,6 +13,8 @@ public static class QuellCli
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ScanCommand.Create());
         root.Subcommands.Add(CanaryCommand.Create());
+        root.Subcommands.Add(RunbookCommand.Create());
+        root.Subcommands.Add(ReplayCommand.Create());
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }
 }

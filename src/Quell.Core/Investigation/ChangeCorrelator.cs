@@ -194,11 +194,14 @@ public static class ChangeCorrelator
         return subject.Feature is null || feature == subject.Feature ? 1 : 0.1;
     }
 
+    /// <summary>"94%": invariant percent without the space the invariant culture puts before the sign.</summary>
+    public static string Percent(double share) => double.IsNaN(share) ? "n/a" : (share * 100).ToString("0", CultureInfo.InvariantCulture) + "%";
+
     private static string Sentence(InvestigationSubject subject, AnomalyMetric metric, double afterShare, string? dimension, string? value, ChangeEvent? change)
     {
         var since = subject.Onset.ToUniversalTime().ToString("HH:mm", CultureInfo.InvariantCulture);
         var what = dimension is null ? null : $"{dimension.Replace("_version", "", StringComparison.Ordinal).Replace('_', ' ')} {value}";
-        var lead = what is null ? $"change {change?.Id} ({change?.Kind})" : $"{afterShare:P0} of {AnomalyMetrics.Noun(metric)} since {since} are on {what}";
+        var lead = what is null ? $"change {change?.Id} ({change?.Kind})" : $"{Percent(afterShare)} of {AnomalyMetrics.Noun(metric)} since {since} are on {what}";
         if (change is null)
         {
             return $"{lead}; no change on record introduced it";

@@ -38,7 +38,7 @@ public static class RunbookChecks
     private static RunbookFinding Finding(RunbookStep step, FindingStatus status, string summary, object? data = null) =>
         new() { StepId = step.Id, Title = step.Title, Kind = RunbookStepKind.Check, Status = status, Summary = summary, Data = data };
 
-    private static string Pct(double x) => double.IsNaN(x) ? "n/a" : x.ToString("P0", CultureInfo.InvariantCulture);
+    private static string Pct(double x) => ChangeCorrelator.Percent(x);
 
     private static async Task<RunbookFinding> EvalCheckAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
     {

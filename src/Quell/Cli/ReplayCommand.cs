@@ -81,6 +81,11 @@ public static class ReplayCommand
         using var doc = JsonDocument.Parse(text);
         var root = doc.RootElement;
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Interactive = InteractionSupport.No });
+        if (!ReferenceEquals(output, Console.Out))
+        {
+            console.Profile.Width = 200;
+        }
+
         var table = new Table().Title($"replay against {Markup.Escape(root.GetProperty("target").GetString() ?? "")}").AddColumns("call", "original", "replayed", "similarity", "scanner changes");
         foreach (var item in root.GetProperty("items").EnumerateArray())
         {

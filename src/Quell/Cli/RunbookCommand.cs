@@ -80,6 +80,11 @@ public static class RunbookCommand
 
             using var doc = JsonDocument.Parse(text);
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Interactive = InteractionSupport.No });
+            if (!ReferenceEquals(output, Console.Out))
+            {
+                console.Profile.Width = 200;
+            }
+
             var root = doc.RootElement;
             var table = new Table().Title(Markup.Escape(Str(root, "title") is { Length: > 0 } title ? title : "runbook"));
             if (verb == "show")

@@ -13,6 +13,9 @@ internal sealed class AutoMitigationService(MitigationControlPlane plane, IAlert
     private readonly MitigationPolicy _policy = new(config.AutoMitigation);
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
 
+    // Passes never overlap, so an alert is looked at and proposed for once.
+    private readonly SemaphoreSlim _pass = new(1, 1);
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         await plane.InitializeAsync(cancellationToken).ConfigureAwait(false);
@@ -50,6 +53,25 @@ internal sealed class AutoMitigationService(MitigationControlPlane plane, IAlert
 
     /// <summary>One pass over alerts fired since <paramref name="since"/>; returns where the next pass starts.</summary>
     internal async Task<DateTimeOffset> PassAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await _pass.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await PassCoreAsync(since, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _pass.Release();
+        }
+    }
+
+    public override void Dispose()
+    {
+        _pass.Dispose();
+        base.Dispose();
+    }
+
+    private async Task<DateTimeOffset> PassCoreAsync(DateTimeOffset since, CancellationToken cancellationToken)
     {
         var fired = await alerts.QueryAsync(new AlertQuery("firing", From: since), cancellationToken).ConfigureAwait(false);
         var next = since;

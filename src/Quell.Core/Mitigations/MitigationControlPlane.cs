@@ -192,15 +192,28 @@ public sealed class MitigationControlPlane : IDisposable
         }
 
         var next = change(m) with { UpdatedAt = _time.GetUtcNow() };
-        await ChangeAsync(next, action, actor, m.State, note, cancellationToken).ConfigureAwait(false);
-        return new MitigationResult(next);
+        return await ChangeAsync(next, action, actor, m.State, note, cancellationToken).ConfigureAwait(false)
+            ? new MitigationResult(next)
+            : new MitigationResult(m, MitigationFailure.Conflict, [new MitigationError("state", $"mitigation '{id}' changed meanwhile; reload it and try again")]);
     }
 
-    private async Task ChangeAsync(Mitigation next, string action, string actor, MitigationState? from, string? note, CancellationToken cancellationToken)
+    // Returns false when the mitigation left state `from` meanwhile (two approvals, or an expiry racing a revoke).
+    private async Task<bool> ChangeAsync(Mitigation next, string action, string actor, MitigationState? from, string? note, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (from is { } expected)
+            {
+                lock (_open)
+                {
+                    if (!_open.TryGetValue(next.Id, out var current) || current.State != expected)
+                    {
+                        return false;
+                    }
+                }
+            }
+
             var version = await _store.SaveAsync(next, action, actor, from, note, cancellationToken).ConfigureAwait(false);
             lock (_open)
             {
@@ -226,6 +239,8 @@ public sealed class MitigationControlPlane : IDisposable
         {
             await _timeline.AppendAsync(incident, "mitigation_" + action, actor, $"{action} mitigation {next.Id}: {next.Describe()} ({next.Reason})", next, cancellationToken).ConfigureAwait(false);
         }
+
+        return true;
     }
 
     // Called under _gate: swaps in the new set, then wakes every long-poll waiting on the old one.

@@ -51,6 +51,17 @@ public sealed class MitigationControlPlaneTests
     }
 
     [Fact]
+    public async Task Approve_ConcurrentApprovals_ExactlyOneSucceeds()
+    {
+        var (plane, store, _, _) = Create();
+        using var _1 = plane;
+        var proposed = await plane.CreateAsync(new MitigationRequest { Kind = MitigationKind.Disable, Scope = new MitigationScope { Feature = "billing" }, Reason = "leak" });
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => plane.ApproveAsync(proposed.Mitigation!.Id, $"user{i}"))));
+        Assert.Single(results, r => r.Succeeded);
+        Assert.Equal(2, (await store.AuditAsync(proposed.Mitigation!.Id)).Count);
+    }
+
+    [Fact]
     public async Task Expiry_TimePasses_MitigationExpiresAndVersionMoves()
     {
         var (plane, store, timeline, time) = Create();

@@ -66,6 +66,11 @@ public static class ConfigLoader
         }
 
         IncidentConfigResolver.Errors(config).ToList().ForEach(e => Require(false, e));
+        foreach (var runbook in config.Runbooks)
+        {
+            Runbooks.RunbookCatalog.Validate(runbook);
+        }
+
         foreach (var (model, p) in config.Prices)
         {
             Require(p.InputPerMillion >= 0 && p.OutputPerMillion >= 0 && (p.CachedInputPerMillion ?? 0) >= 0, $"prices.{model}: prices must be >= 0");

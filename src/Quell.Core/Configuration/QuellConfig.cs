@@ -47,6 +47,11 @@ public sealed record QuellConfig
     public RecurrenceConfig Recurrence { get; init; } = new();
 
     public PostmortemsConfig Postmortems { get; init; } = new();
+    /// <summary>Mitigation defaults, opt-in auto-mitigation rules, vendor status pages.</summary>
+    public PlaybookConfig Playbook { get; init; } = new();
+
+    /// <summary>Runbooks added by operators; one named like a built-in replaces it.</summary>
+    public IReadOnlyList<Runbooks.RunbookDefinition> Runbooks { get; init; } = [];
 
     public FeatureConfig FeatureOrDefault(string? feature) =>
         feature is not null && Features.TryGetValue(feature, out var f) ? f : DefaultFeature;

@@ -29,6 +29,27 @@ public interface ICallLog
 
     Task<long> LastSequenceAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Calls, errors, latency, cost and tokens grouped by one or more dimensions (feature, tenant, model, provider,
+    /// region, prompt_version, model_version, user, operation, status, hour) in [from, to), optionally within a feature.
+    /// The default reads calls through <see cref="QueryAsync"/>; stores override it with a grouped query.
+    /// </summary>
+    async Task<IReadOnlyList<DimensionAggregate>> AggregateAsync(IReadOnlyList<string> dimensions, DateTimeOffset from, DateTimeOffset to, string? feature = null, CancellationToken cancellationToken = default)
+    {
+        var calls = await QueryAsync(new CallQuery { Feature = feature, From = from, To = to, Limit = 10_000 }, cancellationToken).ConfigureAwait(false);
+        return calls.GroupBy(c => string.Join("\u001f", dimensions.Select(d => DimensionAggregate.ValueOf(c.Call, d))), StringComparer.Ordinal)
+            .Select(g => new DimensionAggregate(
+                dimensions.Select(d => DimensionAggregate.ValueOf(g.First().Call, d)).ToList(),
+                g.Count(),
+                g.Count(c => c.Call.IsError),
+                g.Count(c => c.Call.ErrorType == ErrorTypes.Timeout),
+                g.Sum(c => c.Call.LatencyMs ?? 0),
+                g.Sum(c => c.Call.CostUsd ?? 0),
+                g.Sum(c => c.Call.InputTokens),
+                g.Sum(c => c.Call.OutputTokens)))
+            .ToList();
+    }
+
     /// <summary>Deletes calls of a feature (null: features without their own rule) older than the cutoff.</summary>
     Task<int> PurgeAsync(string? feature, IReadOnlyCollection<string> excludedFeatures, DateTimeOffset olderThan, CancellationToken cancellationToken = default);
 }
@@ -65,6 +86,29 @@ public interface ICursorStore
     Task<long> GetAsync(string consumer, CancellationToken cancellationToken = default);
 
     Task SetAsync(string consumer, long sequence, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Totals of the calls sharing one combination of dimension values.</summary>
+public sealed record DimensionAggregate(IReadOnlyList<string?> Key, long Calls, long Errors, long Timeouts, double LatencyMsSum, double CostUsd, long InputTokens, long OutputTokens)
+{
+    /// <summary>Dimensions <see cref="ICallLog.AggregateAsync"/> can group by.</summary>
+    public static readonly IReadOnlyList<string> Known = ["feature", "tenant", "user", "model", "provider", "region", "prompt_version", "model_version", "operation", "status", "hour"];
+
+    public static string? ValueOf(CallRecord c, string dimension) => dimension switch
+    {
+        "feature" => c.Feature,
+        "tenant" => c.Tenant,
+        "user" => c.User,
+        "model" => c.Model,
+        "provider" => c.Provider,
+        "region" => c.Region,
+        "prompt_version" => c.PromptVersion,
+        "model_version" => c.ModelVersion,
+        "operation" => c.Operation,
+        "status" => c.IsError ? "error" : "ok",
+        "hour" => c.Timestamp.ToUniversalTime().ToString("yyyy-MM-ddTHH:00:00Z", System.Globalization.CultureInfo.InvariantCulture),
+        _ => throw new ArgumentException($"cannot group by '{dimension}'; use one of {string.Join(", ", Known)}", nameof(dimension)),
+    };
 }
 
 /// <summary>Usage of one dimension value over a time range.</summary>

@@ -13,6 +13,24 @@ public interface IQualityLog
     Task<IReadOnlyList<(long Sequence, EvalResult Result)>> ReadEvalsAfterAsync(long afterSequence, int limit, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<(long Sequence, FeedbackRecord Feedback)>> ReadFeedbackAfterAsync(long afterSequence, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Eval results in [from, to), optionally of one feature; the default scans the log by sequence.</summary>
+    async Task<IReadOnlyList<EvalResult>> QueryEvalsAsync(DateTimeOffset from, DateTimeOffset to, string? feature = null, CancellationToken cancellationToken = default)
+    {
+        var result = new List<EvalResult>();
+        long after = 0;
+        while (true)
+        {
+            var page = await ReadEvalsAfterAsync(after, 10_000, cancellationToken).ConfigureAwait(false);
+            if (page.Count == 0)
+            {
+                return result;
+            }
+
+            result.AddRange(page.Select(p => p.Result).Where(r => r.Timestamp >= from && r.Timestamp < to && (feature is null || r.Feature == feature)));
+            after = page[^1].Sequence;
+        }
+    }
 }
 
 /// <summary>Alerts as the detectors raised and resolved them.</summary>

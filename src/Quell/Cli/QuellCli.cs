@@ -20,6 +20,8 @@ public static class QuellCli
         root.Subcommands.Add(PostmortemCommand.Create());
         root.Subcommands.Add(PostmortemCommand.Search());
         root.Subcommands.Add(PostmortemCommand.Report());
+        root.Subcommands.Add(RunbookCommand.Create());
+        root.Subcommands.Add(ReplayCommand.Create());
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }
 }

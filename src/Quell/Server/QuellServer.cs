@@ -66,6 +66,7 @@ public static class QuellServer
         var bridge = new Incidents.AlertIncidentBridge(app.Services.GetRequiredService<Incidents.IncidentService>(), app.Services.GetRequiredService<ICallLog>());
         app.Services.GetRequiredService<Server.Detection.DetectionService>().Subscribe(bridge.OnAlertAsync);
         Postmortems.FixAndLearnSetup.MapFixAndLearn(app);
+        app.MapPlaybook();
         app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<IngestQueue>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }
@@ -111,6 +112,7 @@ public static class QuellServer
         Isolation.IsolationEndpoints.AddIsolationProbes(services, config, options.Time);
         Postmortems.FixAndLearnSetup.AddFixAndLearn(services, config, options.Time);
         services.AddHostedService(sp => new RetentionService(sp.GetRequiredService<ICallLog>(), config, options.Time));
+        services.AddPlaybook(config, options.Time);
     }
 
     /// <summary>The first address Kestrel bound, e.g. after asking for port 0.</summary>

@@ -156,6 +156,45 @@ public sealed class SqliteCallLog(SqliteDatabase database, TimeProvider time) : 
         return rows.Select(r => new UsageSummary(r.key, r.calls, r.errors, r.input_tokens, r.output_tokens, r.cost_usd, r.unpriced)).ToList();
     }
 
+    public async Task<IReadOnlyList<DimensionAggregate>> AggregateAsync(IReadOnlyList<string> dimensions, DateTimeOffset from, DateTimeOffset to, string? feature = null, CancellationToken cancellationToken = default)
+    {
+        var columns = dimensions.Select((d, i) => d switch
+        {
+            "feature" or "tenant" or "model" or "provider" or "region" or "prompt_version" or "model_version" or "operation" => d,
+            "user" => "user_id",
+            "status" => "CASE status WHEN 1 THEN 'error' ELSE 'ok' END",
+            "hour" => "strftime('%Y-%m-%dT%H:00:00Z', ts / 1000, 'unixepoch')",
+            _ => throw new ArgumentException($"cannot group by '{d}'; use one of {string.Join(", ", DimensionAggregate.Known)}", nameof(dimensions)),
+        } + $" AS k{i}").ToList();
+        var keys = string.Join(", ", dimensions.Select((_, i) => $"k{i}"));
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT {string.Join(", ", columns)}, COUNT(*), SUM(status), SUM(CASE WHEN error_type = 'timeout' THEN 1 ELSE 0 END),
+                   COALESCE(SUM(latency_ms), 0), COALESCE(SUM(cost_usd), 0), SUM(input_tokens), SUM(output_tokens)
+            FROM calls WHERE ts >= @from AND ts < @to AND (@feature IS NULL OR feature = @feature)
+            GROUP BY {keys}
+            """;
+        command.Parameters.AddWithValue("@from", from.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("@to", to.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("@feature", (object?)feature ?? DBNull.Value);
+        var result = new List<DimensionAggregate>();
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var n = dimensions.Count;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var key = new string?[n];
+            for (var i = 0; i < n; i++)
+            {
+                key[i] = reader.IsDBNull(i) ? null : reader.GetString(i);
+            }
+
+            result.Add(new DimensionAggregate(key, reader.GetInt64(n), reader.GetInt64(n + 1), reader.GetInt64(n + 2), reader.GetDouble(n + 3), reader.GetDouble(n + 4), reader.GetInt64(n + 5), reader.GetInt64(n + 6)));
+        }
+
+        return result;
+    }
+
     public async Task<long> CountAsync(CancellationToken cancellationToken = default)
     {
         using var connection = database.Open();

@@ -178,6 +178,30 @@ public static class SqliteMigrations
             );
             CREATE VIRTUAL TABLE memory_fts USING fts5(kind UNINDEXED, ref_id UNINDEXED, title, body, tokenize = 'porter unicode61');
             """),
+        (20, "mitigations and their audit log", """
+            CREATE TABLE mitigations (
+                id TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                state TEXT NOT NULL,
+                incident_id TEXT,
+                alert_id TEXT,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER,
+                body TEXT NOT NULL
+            );
+            CREATE INDEX ix_mitigations_state ON mitigations(state);
+            CREATE TABLE mitigation_audit (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                mitigation_id TEXT NOT NULL,
+                action TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                at INTEGER NOT NULL,
+                from_state TEXT,
+                to_state TEXT NOT NULL,
+                note TEXT
+            );
+            CREATE INDEX ix_mitigation_audit_id ON mitigation_audit(mitigation_id);
+            """),
     ];
 
     public static void Apply(SqliteConnection connection)

@@ -109,4 +109,25 @@ public sealed class SqliteQualityLog(SqliteDatabase database) : IQualityLog
         public string? prompt_version { get; set; }
         public string? tenant { get; set; }
     }
+
+    public async Task<IReadOnlyList<EvalResult>> QueryEvalsAsync(DateTimeOffset from, DateTimeOffset to, string? feature = null, CancellationToken cancellationToken = default)
+    {
+        using var connection = database.Open();
+        var rows = await connection.QueryAsync<EvalRow>(new CommandDefinition(
+            "SELECT seq, ts, suite, case_id, passed, score, feature, model, model_version, prompt_version FROM eval_results WHERE ts >= @from AND ts < @to AND (@feature IS NULL OR feature = @feature) ORDER BY seq LIMIT 100000",
+            new { from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds(), feature },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => new EvalResult
+        {
+            Suite = r.suite,
+            CaseId = r.case_id,
+            Passed = r.passed != 0,
+            Score = r.score,
+            Feature = r.feature,
+            Model = r.model,
+            ModelVersion = r.model_version,
+            PromptVersion = r.prompt_version,
+            Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(r.ts),
+        }).ToList();
+    }
 }

@@ -1,0 +1,85 @@
+using System.Text.Json.Serialization;
+
+namespace Quell.Client;
+
+/// <summary>The active mitigations as GET /api/v1/mitigations returns them.</summary>
+public sealed record MitigationSnapshot
+{
+    public long Version { get; init; }
+    public IReadOnlyList<MitigationInfo> Mitigations { get; init; } = [];
+}
+
+/// <summary>One active mitigation as the client sees it.</summary>
+public sealed record MitigationInfo
+{
+    public string Id { get; init; } = "";
+
+    /// <summary>rollback, disable, fallback, rate_limit, block, budget_cap or loop_cap.</summary>
+    public string Kind { get; init; } = "";
+    public MitigationScopeInfo Scope { get; init; } = new();
+    public MitigationParametersInfo Parameters { get; init; } = new();
+    public string Reason { get; init; } = "";
+    public string? IncidentId { get; init; }
+    public DateTimeOffset? ExpiresAt { get; init; }
+}
+
+/// <summary>Which calls a mitigation covers; null fields match everything.</summary>
+public sealed record MitigationScopeInfo
+{
+    public string? Feature { get; init; }
+    public string? Tenant { get; init; }
+    public string? User { get; init; }
+    public string? Provider { get; init; }
+    public string? Model { get; init; }
+
+    internal bool Matches(in CallContext c) =>
+        F(Feature, c.Feature) && F(Tenant, c.Tenant) && F(User, c.User) && F(Provider, c.Provider) && F(Model, c.Model);
+
+    private static bool F(string? wanted, string? actual) => wanted is null || string.Equals(wanted, actual, StringComparison.Ordinal);
+}
+
+/// <summary>Settings of a mitigation; which apply depends on its kind.</summary>
+public sealed record MitigationParametersInfo
+{
+    public string? Model { get; init; }
+    public string? PromptVersion { get; init; }
+    public string? FallbackModel { get; init; }
+    public string? FallbackProvider { get; init; }
+    public string? CannedAnswer { get; init; }
+    public string? Per { get; init; }
+    public double? RatePerSecond { get; init; }
+    public int? Burst { get; init; }
+    public string? Pattern { get; init; }
+    public double? DailyUsd { get; init; }
+    public int? MaxCallsPerTrace { get; init; }
+}
+
+/// <summary>A native call record as POST /api/v1/calls takes it.</summary>
+internal sealed record CallReport
+{
+    public required string Id { get; init; }
+    public required DateTimeOffset Timestamp { get; init; }
+    public string? Tenant { get; init; }
+    public string? User { get; init; }
+    public string? Feature { get; init; }
+    public string Operation { get; init; } = "chat";
+    public string? Provider { get; init; }
+    public string? Model { get; init; }
+    public string? PromptVersion { get; init; }
+    public string? TraceId { get; init; }
+    public double LatencyMs { get; init; }
+    public long InputTokens { get; init; }
+    public long OutputTokens { get; init; }
+    public double? CostUsd { get; init; }
+    public string Status { get; init; } = "ok";
+    public string? ErrorType { get; init; }
+    public string? Input { get; init; }
+    public string? Output { get; init; }
+    public string? SystemPrompt { get; init; }
+    public Dictionary<string, string>? Attributes { get; init; }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(MitigationSnapshot))]
+[JsonSerializable(typeof(CallReport))]
+internal sealed partial class ClientJsonContext : JsonSerializerContext;

@@ -1,0 +1,285 @@
+using System.Globalization;
+using Quell.Investigation;
+using Quell.Mitigations;
+using Quell.Scanning;
+
+namespace Quell.Runbooks;
+
+/// <summary>The automated checks runbook steps can name; each queries Quell through <see cref="IInvestigationSource"/>.</summary>
+public static class RunbookChecks
+{
+    private static readonly Dictionary<string, Func<IInvestigationSource, InvestigationSubject, RunbookStep, CancellationToken, Task<RunbookFinding>>> Checks = new(StringComparer.Ordinal)
+    {
+        ["eval_check"] = EvalCheckAsync,
+        ["model_version_check"] = ModelVersionCheckAsync,
+        ["prompt_diff"] = PromptDiffAsync,
+        ["retrieval_diff"] = RetrievalDiffAsync,
+        ["change_correlation"] = ChangeCorrelationAsync,
+        ["top_cost_flows"] = TopCostFlowsAsync,
+        ["loop_check"] = LoopCheckAsync,
+        ["prompt_length"] = PromptLengthAsync,
+        ["vendor_status"] = VendorStatusAsync,
+        ["infra_health"] = InfraHealthAsync,
+        ["prompt_retrieval_check"] = PromptRetrievalCheckAsync,
+        ["isolate_flow"] = IsolateFlowAsync,
+        ["count_affected_users"] = CountAffectedAsync,
+        ["export_affected"] = ExportAffectedAsync,
+        ["tenant_isolation_audit"] = TenantIsolationAuditAsync,
+        ["injection_inputs"] = InjectionInputsAsync,
+    };
+
+    public static IReadOnlyCollection<string> Names => Checks.Keys;
+
+    public static Task<RunbookFinding> RunAsync(string name, IInvestigationSource source, InvestigationSubject subject, RunbookStep step, CancellationToken ct) =>
+        Checks.TryGetValue(name, out var check)
+            ? check(source, subject, step, ct)
+            : Task.FromResult(Finding(step, FindingStatus.Error, $"unknown check '{name}'"));
+
+    private static RunbookFinding Finding(RunbookStep step, FindingStatus status, string summary, object? data = null) =>
+        new() { StepId = step.Id, Title = step.Title, Kind = RunbookStepKind.Check, Status = status, Summary = summary, Data = data };
+
+    private static string Pct(double x) => ChangeCorrelator.Percent(x);
+
+    private static async Task<RunbookFinding> EvalCheckAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
+    {
+        var evals = await s.EvalsAsync(subject, ct).ConfigureAwait(false);
+        if (evals.AfterCases == 0)
+        {
+            return Finding(step, FindingStatus.Info, "no eval results since the onset", evals);
+        }
+
+        var worst = ChangeCorrelator.Shares(evals.Slices, AnomalyMetric.EvalFailures, new CorrelationOptions())
+            .Where(p => p.Value.Share > 0).OrderByDescending(p => p.Value.AfterShare).ThenByDescending(p => p.Value.Share).FirstOrDefault();
+        var dropped = evals.BeforeCases > 0 && evals.AfterPassRate < evals.BeforePassRate - 0.05;
+        var where = worst.Key.Dimension is null ? "" : $"; {Pct(worst.Value.AfterShare)} of failing evals since the onset are on {worst.Key.Dimension} {worst.Key.Value}";
+        return Finding(step, dropped ? FindingStatus.Attention : FindingStatus.Ok, $"eval pass rate {Pct(evals.BeforePassRate)} → {Pct(evals.AfterPassRate)} ({evals.AfterCases} cases){where}", evals);
+    }
+
+    private static async Task<RunbookFinding> ModelVersionCheckAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
+    {
+        var versions = await s.VersionsAsync(subject, ct).ConfigureAwait(false);
+        var changed = new List<string>();
+        string? previousModel = null;
+        foreach (var dim in (string[])["model", "model_version"])
+        {
+            var slices = versions.Where(v => v.Dimension == dim && v.Value != "(none)").ToList();
+            var beforeTotal = slices.Sum(v => v.BeforeCount);
+            var afterTotal = slices.Sum(v => v.AfterCount);
+            var fresh = slices.Where(v => v.AfterCount > 0.2 * afterTotal && v.BeforeCount < 0.05 * Math.Max(1, beforeTotal)).ToList();
+            if (fresh.Count > 0)
+            {
+                var old = slices.Where(v => v.BeforeCount > 0).OrderByDescending(v => v.BeforeCount).FirstOrDefault();
+                changed.Add($"{dim} {string.Join(", ", fresh.Select(f => f.Value))} is new since the onset (was {old?.Value ?? "unknown"})");
+                previousModel ??= old?.Value;
+            }
+        }
+
+        return changed.Count == 0
+            ? Finding(step, FindingStatus.Ok, "the model and model version did not change at the onset", versions)
+            : Finding(step, FindingStatus.Attention, string.Join("; ", changed), versions) with { Suggestion = previousModel is null ? null : new MitigationParameters { Model = previousModel } };
+    }
+
+    private static async Task<RunbookFinding> PromptDiffAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
+    {
+        var diff = await s.PromptDiffAsync(subject.Feature, subject.Onset, ct).ConfigureAwait(false);
+        if (diff.Before is null || diff.After is null)
+        {
+            return Finding(step, FindingStatus.Info, "no stored system prompts on both sides of the onset", diff);
+        }
+
+        if (diff.Added == 0 && diff.Removed == 0)
+        {
+            return Finding(step, FindingStatus.Ok, $"system prompt unchanged ({diff.AfterVersion ?? "no version"})", diff);
+        }
+
+        return Finding(step, FindingStatus.Attention, $"system prompt changed {diff.BeforeVersion ?? "?"} → {diff.AfterVersion ?? "?"}: +{diff.Added} −{diff.Removed} lines", diff)
+            with { Suggestion = diff.BeforeVersion is { } v && v != diff.AfterVersion ? new MitigationParameters { PromptVersion = v } : null };
+    }
+
+    private static async Task<RunbookFinding> RetrievalDiffAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
+    {
+        var diff = await s.RetrievalDiffAsync(subject.Feature, subject.Onset, ct).ConfigureAwait(false);
+        var moved = diff.AppearedSources.Count + diff.VanishedSources.Count;
+        var summary = $"sources appeared: {Names(diff.AppearedSources)}; vanished: {Names(diff.VanishedSources)}; documents per call {diff.BeforeDocsPerCall:0.0} → {diff.AfterDocsPerCall:0.0}";
+        var shrank = diff.BeforeDocsPerCall > 0 && diff.AfterDocsPerCall < 0.7 * diff.BeforeDocsPerCall;
+        return Finding(step, moved > 0 || shrank ? FindingStatus.Attention : FindingStatus.Ok, summary, diff);
+
+        static string Names(IReadOnlyList<NamedCount> x) => x.Count == 0 ? "none" : string.Join(", ", x.Take(5).Select(p => $"{p.Name} ({p.Count})"));
+    }
+
+    private static async Task<RunbookFinding> ChangeCorrelationAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
+    {
+        var ranked = await s.CorrelateAsync(subject, ct).ConfigureAwait(false);
+        var top = ranked.Take(5).ToList();
+        return top.Count == 0 || top[0].Score < 0.05
+            ? Finding(step, FindingStatus.Info, "no recorded change or version explains the shift", top)
+            : Finding(step, FindingStatus.Attention, $"most likely cause: {top[0].Sentence} (score {top[0].Score:0.00})", top);
+    }
+
+    private static async Task<RunbookFinding> TopCostFlowsAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
+    {
+        var (from, onset, to) = s.Windows(subject.Onset);
+        var after = await s.TopCostFlowsAsync(null, onset, to, 10, ct).ConfigureAwait(false);
+        var before = await s.TopCostFlowsAsync(null, from, onset, 50, ct).ConfigureAwait(false);
+        if (after.Count == 0)
+        {
+            return Finding(step, FindingStatus.Info, "no calls since the onset", after);
+        }
+
+        var top = after[0];
+        var was = before.FirstOrDefault(b => b.Feature == top.Feature && b.Tenant == top.Tenant && b.Model == top.Model);
+        var summary = $"top flow {top.Feature} × {top.Tenant} × {top.Model}: ${top.CostUsd:0.00} over {top.Calls} calls (${top.CostPerCall:0.0000}/call, was ${was?.CostPerCall ?? 0:0.0000})";
+        var grew = was is null || top.CostPerCall > 1.3 * was.CostPerCall || top.CostUsd > 2 * was.CostUsd;
+        return Finding(step, grew ? FindingStatus.Attention : FindingStatus.Ok, summary, after);
+    }
+
+    private static async Task<RunbookFinding> LoopCheckAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
+    {
+        var (from, onset, to) = s.Windows(subject.Onset);
+        var after = await s.LongestTracesAsync(subject.Feature, onset, to, 10, ct).ConfigureAwait(false);
+        var before = await s.LongestTracesAsync(subject.Feature, from, onset, 10, ct).ConfigureAwait(false);
+        if (after.Count == 0)
+        {
+            return Finding(step, FindingStatus.Info, "no traces since the onset", after);
+        }
+
+        var usual = Math.Max(3, before.Count == 0 ? 3 : before.Max(t => t.Calls));
+        var loops = after.Where(t => t.Calls > 2 * usual).ToList();
+        return loops.Count == 0
+            ? Finding(step, FindingStatus.Ok, $"longest trace since the onset: {after[0].Calls} calls (longest before: {usual})", after)
+            : Finding(step, FindingStatus.Attention, $"{loops.Count} traces loop: {loops[0].TraceId} made {loops[0].Calls} calls (${loops[0].CostUsd:0.00}); longest before: {usual}", after)
+                with { Suggestion = new MitigationParameters { MaxCallsPerTrace = usual * 2 } };
+    }
+
+    private static async Task<RunbookFinding> PromptLengthAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
+    {
+        var (from, onset, to) = s.Windows(subject.Onset);
+        var trend = await s.PromptLengthTrendAsync(subject.Feature, from, to, ct).ConfigureAwait(false);
+        var cut = onset.ToUniversalTime().ToString("yyyy-MM-ddTHH:00:00Z", CultureInfo.InvariantCulture);
+        var before = Mean(trend.Where(p => string.CompareOrdinal(p.Bucket, cut) < 0));
+        var later = trend.Where(p => string.CompareOrdinal(p.Bucket, cut) > 0).ToList();
+        var after = Mean(later.Count > 0 ? later : trend.Count > 0 ? [trend[^1]] : []);
+        var grew = before > 0 && after > 1.25 * before;
+        return Finding(step, grew ? FindingStatus.Attention : FindingStatus.Ok, $"input tokens per call {before:0} → {after:0}", trend);
+
+        static double Mean(IEnumerable<TrendPoint> points)
+        {
+            var list = points.ToList();
+            var calls = list.Sum(p => p.Calls);
+            return calls == 0 ? 0 : list.Sum(p => p.Value * p.Calls) / calls;
+        }
+    }
+
+    private static async Task<RunbookFinding> VendorStatusAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
+    {
+        var statuses = await s.VendorStatusAsync(ct).ConfigureAwait(false);
+        if (statuses.Count == 0)
+        {
+            return Finding(step, FindingStatus.Info, "no vendor status pages configured (playbook.vendor_status)", statuses);
+        }
+
+        var degraded = statuses.Where(v => v.Degraded).ToList();
+        return degraded.Count == 0
+            ? Finding(step, FindingStatus.Ok, string.Join("; ", statuses.Select(v => $"{v.Vendor}: {v.Description}")), statuses)
+            : Finding(step, FindingStatus.Attention, string.Join("; ", degraded.Select(v => $"{v.Vendor} reports {v.Indicator}: {v.Description}")), statuses);
+    }
+
+    private static async Task<RunbookFinding> InfraHealthAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
+    {
+        var (from, onset, to) = s.Windows(subject.Onset);
+        var notes = new List<string>();
+        var data = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var dim in (string[])["provider", "region"])
+        {
+            var before = await s.BreakdownAsync(dim, subject.Feature, from, onset, ct).ConfigureAwait(false);
+            var after = await s.BreakdownAsync(dim, subject.Feature, onset, to, ct).ConfigureAwait(false);
+            data[dim] = new { before, after };
+            foreach (var a in after.Where(a => a.Value is not null))
+            {
+                var b = before.FirstOrDefault(x => x.Value == a.Value);
+                if (b is not null && b.MeanLatencyMs > 0 && a.MeanLatencyMs > 1.5 * b.MeanLatencyMs)
+                {
+                    notes.Add($"{dim} {a.Value}: mean latency {b.MeanLatencyMs:0} → {a.MeanLatencyMs:0} ms");
+                }
+
+                if (a.ErrorRate > 0.05 && a.ErrorRate > 2 * (b?.ErrorRate ?? 0))
+                {
+                    notes.Add($"{dim} {a.Value}: error rate {Pct(b?.ErrorRate ?? 0)} → {Pct(a.ErrorRate)}");
+                }
+            }
+        }
+
+        return notes.Count == 0
+            ? Finding(step, FindingStatus.Ok, "no provider or region stands out", data)
+            : Finding(step, FindingStatus.Attention, string.Join("; ", notes), data);
+    }
+
+    private static async Task<RunbookFinding> PromptRetrievalCheckAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
+    {
+        var length = await PromptLengthAsync(s, subject, step, ct).ConfigureAwait(false);
+        var retrieval = await RetrievalDiffAsync(s, subject, step, ct).ConfigureAwait(false);
+        var status = length.Status == FindingStatus.Attention || retrieval.Status == FindingStatus.Attention ? FindingStatus.Attention : FindingStatus.Ok;
+        return Finding(step, status, $"{length.Summary}; {retrieval.Summary}", new { prompt_length = length.Data, retrieval = retrieval.Data });
+    }
+
+    private static async Task<RunbookFinding> IsolateFlowAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
+    {
+        var (_, onset, to) = s.Windows(subject.Onset);
+        var affected = await s.AffectedAsync(null, DataKinds(subject), onset.AddMinutes(-30), to, ct).ConfigureAwait(false);
+        var calls = await s.CallsAsync(new Storage.CallQuery { From = onset.AddMinutes(-30), To = to, Limit = 10_000 }, ct).ConfigureAwait(false);
+        var flows = calls.Where(c => affected.CallIds.Contains(c.Call.Id) || c.Call.Findings.Any(f => DataKinds(subject).Contains(f.Kind)))
+            .GroupBy(c => (c.Call.Feature, c.Call.Tenant)).OrderByDescending(g => g.Count())
+            .Select(g => new { feature = g.Key.Feature, tenant = g.Key.Tenant, calls = g.Count() }).Take(10).ToList();
+        return flows.Count == 0
+            ? Finding(step, FindingStatus.Info, "no leaking calls found in the window", flows)
+            : Finding(step, FindingStatus.Attention, $"leaking flow: {flows[0].feature} (tenants {string.Join(", ", flows.Select(f => f.tenant).Distinct().Take(5))}); {affected.Calls} calls", flows)
+                with { SuggestedScope = new MitigationScope { Feature = flows[0].feature } };
+    }
+
+    private static async Task<RunbookFinding> CountAffectedAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
+    {
+        var (_, onset, to) = s.Windows(subject.Onset);
+        var affected = await s.AffectedAsync(subject.Feature, DataKinds(subject), onset.AddMinutes(-30), to, ct).ConfigureAwait(false);
+        return Finding(step, affected.Calls > 0 ? FindingStatus.Attention : FindingStatus.Ok, $"{affected.Users.Count} users and {affected.Tenants.Count} tenants affected over {affected.Calls} calls ({string.Join(", ", affected.ByEntity.Select(p => $"{p.Key} ×{p.Value}"))})", affected);
+    }
+
+    private static async Task<RunbookFinding> ExportAffectedAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
+    {
+        var (_, onset, to) = s.Windows(subject.Onset);
+        var affected = await s.AffectedAsync(subject.Feature, DataKinds(subject), onset.AddMinutes(-30), to, ct).ConfigureAwait(false);
+        var export = new { generated_for = subject.IncidentId ?? subject.AlertId, users = affected.Users, tenants = affected.Tenants, call_ids = affected.CallIds, entities = affected.ByEntity };
+        return Finding(step, affected.Calls > 0 ? FindingStatus.Todo : FindingStatus.Ok, affected.Calls > 0
+            ? $"notify legal/compliance: export of {affected.Users.Count} users and {affected.Tenants.Count} tenants attached"
+            : "nothing to notify: no affected users found", export);
+    }
+
+    private static async Task<RunbookFinding> TenantIsolationAuditAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
+    {
+        var (from, _, to) = s.Windows(subject.Onset);
+        var affected = await s.AffectedAsync(subject.Feature, [FindingKinds.CrossTenant, FindingKinds.Canary], from, to, ct).ConfigureAwait(false);
+        return affected.Calls == 0
+            ? Finding(step, FindingStatus.Ok, "no foreign documents or canaries in answers in the window", affected)
+            : Finding(step, FindingStatus.Attention, $"{affected.Calls} answers carried another tenant's data; tenants involved: {string.Join(", ", affected.Tenants.Take(10))}", affected);
+    }
+
+    private static async Task<RunbookFinding> InjectionInputsAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
+    {
+        var (_, onset, to) = s.Windows(subject.Onset);
+        var affected = await s.AffectedAsync(subject.Feature, [FindingKinds.Injection], onset.AddMinutes(-30), to, ct).ConfigureAwait(false);
+        if (affected.Calls == 0)
+        {
+            return Finding(step, FindingStatus.Info, "no injection inputs found in the window", affected);
+        }
+
+        var finding = Finding(step, FindingStatus.Attention, $"{affected.Calls} injection inputs from {affected.Users.Count} users in {affected.Tenants.Count} tenants", affected);
+        return affected.Users.Count == 1 ? finding with { SuggestedScope = new MitigationScope { User = affected.Users[0] } } : finding;
+    }
+
+    private static IReadOnlyCollection<string> DataKinds(InvestigationSubject subject) => subject.Signal switch
+    {
+        "cross_tenant_leak" or "canary_leak" => [FindingKinds.CrossTenant, FindingKinds.Canary],
+        "secret_leak" => [FindingKinds.Secret],
+        "system_prompt_leak" => [FindingKinds.SystemPromptLeak],
+        _ => [FindingKinds.Pii],
+    };
+}

@@ -1,0 +1,224 @@
+using System.Text.Json;
+using Quell.Mitigations;
+using Quell.Playbook;
+using Quell.Storage.Sqlite;
+
+namespace Quell.Server;
+
+/// <summary>
+/// /api/v1/mitigations: the control plane. GET returns the active set with a version as ETag; If-None-Match gives
+/// 304, and <c>?wait=30s</c> holds the request until the version changes or the wait elapses (long-poll).
+/// </summary>
+public static class MitigationEndpoints
+{
+    /// <summary>Longest a long-poll is held, whatever the client asks.</summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(60);
+
+    public static void MapMitigations(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/mitigations", async (HttpContext http, MitigationControlPlane plane, IHostApplicationLifetime lifetime) =>
+        {
+            var request = http.Request;
+            if (request.Query["include"].ToString() == "proposed")
+            {
+                return Results.Json(new { version = plane.Current.Version, mitigations = plane.Open }, SqliteMitigationStore.Json);
+            }
+
+            var wait = TimeSpan.Zero;
+            if (request.Query["wait"].ToString() is { Length: > 0 } waitText && !DurationText.TryParse(waitText, out wait))
+            {
+                return Problems.Create(400, "Bad query", $"query parameter 'wait' must be a duration such as 30s, not '{waitText}'");
+            }
+
+            wait = wait > MaxWait ? MaxWait : wait;
+            var known = ParseETag(request.Headers.IfNoneMatch.ToString());
+            var set = plane.Current;
+            if (known is { } k && k == set.Version && wait > TimeSpan.Zero)
+            {
+                // Shutdown answers held polls at once (304) so stopping never waits for a long-poll to run out.
+                using var held = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
+                try
+                {
+                    set = await plane.WaitForChangeAsync(k, wait, held.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
+                {
+                    set = plane.Current;
+                }
+                catch (OperationCanceledException)
+                {
+                    return Results.Empty;
+                }
+            }
+
+            http.Response.Headers.ETag = ETag(set.Version);
+            http.Response.Headers.CacheControl = "no-cache";
+            return known == set.Version
+                ? Results.StatusCode(StatusCodes.Status304NotModified)
+                : Results.Json(set, SqliteMitigationStore.Json);
+        });
+
+        app.MapGet("/api/v1/mitigations/audit", async (HttpRequest request, IMitigationStore store, CancellationToken ct) =>
+        {
+            var id = request.Query["mitigation_id"].ToString();
+            var entries = await store.AuditAsync(id.Length == 0 ? null : id, 500, ct).ConfigureAwait(false);
+            return Results.Json(entries, SqliteMitigationStore.Json);
+        });
+
+        app.MapGet("/api/v1/mitigations/{id}", async (string id, IMitigationStore store, CancellationToken ct) =>
+            await store.GetAsync(id, ct).ConfigureAwait(false) is { } m
+                ? Results.Json(m, SqliteMitigationStore.Json)
+                : Problems.Create(404, "Not found", $"no mitigation with id '{id}'"));
+
+        app.MapPost("/api/v1/mitigations", async (HttpContext http, MitigationControlPlane plane) =>
+        {
+            var (request, problem) = await ReadRequestAsync(http).ConfigureAwait(false);
+            if (request is null)
+            {
+                return problem!;
+            }
+
+            var result = await plane.CreateAsync(request, http.RequestAborted).ConfigureAwait(false);
+            return result.Succeeded
+                ? Results.Json(result.Mitigation, SqliteMitigationStore.Json, statusCode: 201)
+                : ToProblem(result, "new");
+        });
+
+        app.MapPost("/api/v1/mitigations/{id}/approve", async (string id, HttpContext http, MitigationControlPlane plane) =>
+        {
+            var (actor, _) = await ReadActorAsync(http).ConfigureAwait(false);
+            var result = await plane.ApproveAsync(id, actor, http.RequestAborted).ConfigureAwait(false);
+            return result.Succeeded ? Results.Json(result.Mitigation, SqliteMitigationStore.Json) : ToProblem(result, id);
+        });
+
+        app.MapPost("/api/v1/mitigations/{id}/revoke", async (string id, HttpContext http, MitigationControlPlane plane) =>
+        {
+            var (actor, note) = await ReadActorAsync(http).ConfigureAwait(false);
+            var result = await plane.RevokeAsync(id, actor, note, http.RequestAborted).ConfigureAwait(false);
+            return result.Succeeded ? Results.Json(result.Mitigation, SqliteMitigationStore.Json) : ToProblem(result, id);
+        });
+    }
+
+    public static string ETag(long version) => $"\"{version}\"";
+
+    private static long? ParseETag(string header)
+    {
+        var t = header.Trim();
+        if (t.StartsWith("W/", StringComparison.Ordinal))
+        {
+            t = t[2..];
+        }
+
+        t = t.Trim('"');
+        return long.TryParse(t, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : null;
+    }
+
+    private static IResult ToProblem(MitigationResult result, string id) => result.Failure switch
+    {
+        MitigationFailure.NotFound => Problems.Create(404, "Not found", $"no mitigation with id '{id}'"),
+        MitigationFailure.Conflict => Problems.Create(409, "Conflict", (result.Errors is { Count: > 0 } errs ? errs[0].Message : null) ?? "the mitigation is not in a state that allows this", Errors(result.Errors)),
+        _ => Problems.Create(400, "Invalid mitigation", string.Join("; ", (result.Errors ?? []).Select(e => $"{e.Field}: {e.Message}")), Errors(result.Errors)),
+    };
+
+    private static List<IngestError>? Errors(IReadOnlyList<MitigationError>? errors) =>
+        errors?.Select(e => new IngestError(0, null, e.Field, e.Message)).ToList();
+
+    private static async Task<(MitigationRequest? Request, IResult? Problem)> ReadRequestAsync(HttpContext http)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = await JsonDocument.ParseAsync(http.Request.Body, default, http.RequestAborted).ConfigureAwait(false);
+        }
+        catch (JsonException ex)
+        {
+            return (null, Problems.Create(400, "Bad JSON", $"the body is not JSON: {ex.Message}"));
+        }
+
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return (null, Problems.Create(400, "Invalid mitigation", "$: expected a JSON object", [new IngestError(0, null, "$", "expected a JSON object")]));
+            }
+
+            TimeSpan? expiresIn = null;
+            if (root.TryGetProperty("expires_in", out var e) && e.ValueKind != JsonValueKind.Null)
+            {
+                var text = e.ValueKind == JsonValueKind.Number ? e.GetRawText() : e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+                if (!DurationText.TryParse(text, out var span))
+                {
+                    return (null, Field("expires_in", "must be a duration such as 30m or 2h, or a number of seconds"));
+                }
+
+                expiresIn = span;
+            }
+
+            try
+            {
+                var body = root.Deserialize<MitigationRequestBody>(SqliteMitigationStore.Json)!;
+                return (new MitigationRequest
+                {
+                    Kind = body.Kind,
+                    Scope = body.Scope,
+                    Parameters = body.Parameters,
+                    Reason = body.Reason,
+                    IncidentId = body.IncidentId,
+                    AlertId = body.AlertId,
+                    CreatedBy = body.CreatedBy ?? (http.Request.Headers["X-Quell-Actor"].ToString() is { Length: > 0 } a ? a : "api"),
+                    ExpiresIn = expiresIn,
+                    Mode = body.Mode ?? MitigationMode.Propose,
+                }, null);
+            }
+            catch (JsonException ex)
+            {
+                var path = (ex.Path ?? "$").TrimStart('$', '.');
+                return (null, Field(path.Length == 0 ? "$" : path, FieldHint(path)));
+            }
+        }
+    }
+
+    private static string FieldHint(string path) => path switch
+    {
+        "kind" => "must be one of rollback, disable, fallback, rate_limit, block, budget_cap, loop_cap",
+        "mode" => "must be propose or apply",
+        _ => "has the wrong type",
+    };
+
+    private static IResult Field(string field, string message) =>
+        Problems.Create(400, "Invalid mitigation", $"{field}: {message}", [new IngestError(0, null, field, message)]);
+
+    private static async Task<(string Actor, string? Note)> ReadActorAsync(HttpContext http)
+    {
+        var header = http.Request.Headers["X-Quell-Actor"].ToString();
+        if (http.Request.ContentLength is null or 0 && !http.Request.Headers.ContainsKey("Transfer-Encoding"))
+        {
+            return (header.Length > 0 ? header : "api", null);
+        }
+
+        try
+        {
+            using var doc = await JsonDocument.ParseAsync(http.Request.Body, default, http.RequestAborted).ConfigureAwait(false);
+            string? S(string n) => doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(n, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            return (S("actor") ?? (header.Length > 0 ? header : "api"), S("note"));
+        }
+        catch (JsonException)
+        {
+            return (header.Length > 0 ? header : "api", null);
+        }
+    }
+
+    private sealed record MitigationRequestBody
+    {
+        public MitigationKind? Kind { get; init; }
+        public MitigationScope? Scope { get; init; }
+        public MitigationParameters? Parameters { get; init; }
+        public string? Reason { get; init; }
+        public string? IncidentId { get; init; }
+        public string? AlertId { get; init; }
+        public string? CreatedBy { get; init; }
+        public MitigationMode? Mode { get; init; }
+        public JsonElement? ExpiresIn { get; init; }
+    }
+}

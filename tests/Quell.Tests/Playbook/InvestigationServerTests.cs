@@ -1,0 +1,125 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Quell.Cli;
+
+namespace Quell.Tests.Playbook;
+
+/// <summary>Investigation and runbooks over a real server holding simulated incidents.</summary>
+public sealed class InvestigationServerTests(SimulatedIncidentsFixture fixture) : IClassFixture<SimulatedIncidentsFixture>
+{
+    private HttpClient Http => fixture.Server.Client;
+
+    [Fact]
+    public async Task Correlate_SimulatedCostCreep_PromptDeployRankedFirst()
+    {
+        var url = $"/api/v1/investigations/correlate?category=cost&signal=cost_per_call&feature=support_chat&onset={Uri.EscapeDataString(SimulatedIncidentsFixture.CostOnset.ToString("O"))}";
+        using var doc = JsonDocument.Parse(await Http.GetStringAsync(url));
+        var top = doc.RootElement[0];
+        Assert.Equal(fixture.Cost.CauseChangeId, top.GetProperty("change").GetProperty("id").GetString());
+        Assert.Contains("support-v8", top.GetProperty("sentence").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Correlate_SimulatedQualityRegression_ModelVersionChangeRankedFirst()
+    {
+        var url = $"/api/v1/investigations/correlate?category=quality&signal=eval_pass_rate&feature=doc_search&onset={Uri.EscapeDataString(SimulatedIncidentsFixture.QualityOnset.ToString("O"))}";
+        using var doc = JsonDocument.Parse(await Http.GetStringAsync(url));
+        Assert.Equal(fixture.Quality.CauseChangeId, doc.RootElement[0].GetProperty("change").GetProperty("id").GetString());
+        Assert.Contains("failing evals since 10:00", doc.RootElement[0].GetProperty("sentence").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunCostBlowup_SimulatedCostCreep_FindingsForEveryStep()
+    {
+        var run = await RunAsync(new { incident_id = "inc-cost", category = "cost", signal = "cost_per_call", feature = "support_chat", onset = SimulatedIncidentsFixture.CostOnset });
+        Assert.Equal("cost_blowup", run.GetProperty("runbook").GetString());
+        var findings = Findings(run);
+        Assert.Equal(["top_cost_flows", "loop_check", "prompt_length", "rate_limit", "root_cause"], findings.Keys);
+        Assert.Equal("attention", findings["prompt_length"].Status);
+        Assert.Equal("attention", findings["root_cause"].Status);
+        Assert.Contains(fixture.Cost.CauseChangeId!, findings["root_cause"].Summary, StringComparison.Ordinal);
+        Assert.DoesNotContain(findings.Values, f => f.Status == "error");
+    }
+
+    [Fact]
+    public async Task RunQualityRegression_SimulatedRegression_EvalAndModelVersionNeedAttentionRollbackProposed()
+    {
+        var run = await RunAsync(new { incident_id = "inc-q", category = "quality", signal = "eval_pass_rate", feature = "doc_search", onset = SimulatedIncidentsFixture.QualityOnset });
+        var findings = Findings(run);
+        Assert.Equal(["eval_check", "model_version_check", "prompt_diff", "retrieval_diff", "rollback"], findings.Keys);
+        Assert.Equal("attention", findings["eval_check"].Status);
+        Assert.Equal("attention", findings["model_version_check"].Status);
+        Assert.Equal("proposed", findings["rollback"].Status);
+
+        using var proposed = JsonDocument.Parse(await Http.GetStringAsync("/api/v1/mitigations?include=proposed"));
+        var rollback = proposed.RootElement.GetProperty("mitigations").EnumerateArray().Single(m => m.TryGetProperty("incident_id", out var i) && i.GetString() == "inc-q");
+        Assert.Equal("rollback", rollback.GetProperty("kind").GetString());
+        Assert.Equal("proposed", rollback.GetProperty("state").GetString());
+        Assert.Equal("doc_search", rollback.GetProperty("scope").GetProperty("feature").GetString());
+    }
+
+    [Theory]
+    [InlineData("latency", "latency_p95", "latency")]
+    [InlineData("data", "pii_leak", "pii_leak")]
+    [InlineData("data", "cross_tenant_leak", "cross_tenant_leak")]
+    [InlineData("abuse", "injection_campaign", "prompt_injection")]
+    public async Task Run_BuiltInForCategory_EveryStepHasAFinding(string category, string signal, string runbook)
+    {
+        var run = await RunAsync(new { category, signal, feature = "support_chat", onset = SimulatedIncidentsFixture.CostOnset });
+        Assert.Equal(runbook, run.GetProperty("runbook").GetString());
+        using var shown = JsonDocument.Parse(await Http.GetStringAsync($"/api/v1/runbooks?category={category}&signal={signal}"));
+        Assert.Equal(shown.RootElement.GetProperty("steps").GetArrayLength(), run.GetProperty("findings").GetArrayLength());
+        Assert.DoesNotContain(Findings(run).Values, f => f.Status == "error");
+    }
+
+    [Fact]
+    public async Task TopCostFlowsAndBreakdown_Window_ReturnRows()
+    {
+        var range = $"from={Uri.EscapeDataString(SimulatedIncidentsFixture.Start.ToString("O"))}&to={Uri.EscapeDataString(SimulatedIncidentsFixture.Start.AddHours(14).ToString("O"))}";
+        using var flows = JsonDocument.Parse(await Http.GetStringAsync($"/api/v1/investigations/top-cost-flows?{range}"));
+        var costs = flows.RootElement.EnumerateArray().Select(f => f.GetProperty("cost_usd").GetDouble()).ToList();
+        Assert.True(costs.Count > 5);
+        Assert.Equal(costs.OrderDescending(), costs);
+        using var regions = JsonDocument.Parse(await Http.GetStringAsync($"/api/v1/investigations/breakdown?dimension=region&{range}"));
+        Assert.True(regions.RootElement.GetArrayLength() >= 2);
+        using var trend = JsonDocument.Parse(await Http.GetStringAsync($"/api/v1/investigations/prompt-length?feature=support_chat&{range}"));
+        Assert.Equal(14, trend.RootElement.GetArrayLength());
+        using var bad = await Http.GetAsync("/api/v1/investigations/breakdown?dimension=color");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
+    [Fact]
+    public async Task RunbookCli_IncidentWithCategory_PrintsFindingsTable()
+    {
+        using var output = new StringWriter();
+        using var errors = new StringWriter();
+        var code = await RunbookCommand.RunAsync(Http, "run", new RunbookCommand.Target("inc-cli", "cost", "cost_per_call", "support_chat", SimulatedIncidentsFixture.CostOnset.ToString("O")), false, output, errors, CancellationToken.None);
+        Assert.True(code == 0, errors.ToString());
+        Assert.Contains("Top-cost flows", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("attention", output.ToString(), StringComparison.Ordinal);
+
+        var unknown = await RunbookCommand.RunAsync(Http, "run", new RunbookCommand.Target("nope", null, null, null, null), false, output, errors, CancellationToken.None);
+        Assert.Equal(2, unknown);
+    }
+
+    [Fact]
+    public async Task Run_MissingOnset_ProblemNamesField()
+    {
+        using var response = await Http.PostAsJsonAsync("/api/v1/runbooks/run", new { category = "cost" });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("onset", doc.RootElement.GetProperty("errors")[0].GetProperty("field").GetString());
+    }
+
+    private async Task<JsonElement> RunAsync(object body)
+    {
+        using var response = await Http.PostAsJsonAsync("/api/v1/runbooks/run", body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, text);
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    private static Dictionary<string, (string Status, string Summary)> Findings(JsonElement run) =>
+        run.GetProperty("findings").EnumerateArray().ToDictionary(f => f.GetProperty("step_id").GetString()!, f => (f.GetProperty("status").GetString()!, f.GetProperty("summary").GetString()!));
+}

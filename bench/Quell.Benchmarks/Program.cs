@@ -11,6 +11,11 @@ internal static class BenchmarkProgram
             return await StoreProbe.RunAsync(args[1..]).ConfigureAwait(false);
         }
 
+        if (args.Length > 0 && args[0] == "probe-scan")
+        {
+            return ScanProbe.Run(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "load")
         {
             return await IngestLoad.RunAsync(args[1..]).ConfigureAwait(false);

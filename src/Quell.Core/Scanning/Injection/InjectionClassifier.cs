@@ -62,7 +62,7 @@ public sealed class InjectionClassifier
     }
 
     /// <summary>Probability in 0..1 that an already-normalised text is an injection attempt.</summary>
-    public double Predict(string normalized) => Sigmoid(Dot(_weights, _bias, HashedFeatures.Extract(normalized)));
+    public double Predict(string normalized) => Sigmoid(HashedFeatures.Dot(_weights, _bias, normalized));
 
     /// <summary>The labelled set compiled into the assembly.</summary>
     public static IReadOnlyList<LabelledText> LoadShippedTrainingSet()

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Quell.Scanning.Injection;
 
 /// <summary>
@@ -32,11 +34,12 @@ public sealed class InjectionDetector
         ArgumentNullException.ThrowIfNull(text);
         var normalized = InjectionNormalizer.Normalize(text);
         var evidence = new List<InjectionEvidence>();
-        MatchPatterns(normalized, text, evidence, family => family);
+        MatchPatterns(normalized, text, evidence, familyPrefix: null);
         var probability = _classifier.Predict(normalized.Text);
         var score = Combine(probability, evidence);
 
-        foreach (var (start, end) in Base64Segments(text))
+        var position = 0;
+        while (NextBase64Segment(text, ref position, out var start, out var end))
         {
             var decoded = Leaks.TextEncodings.TryDecodeBase64Text(text.AsSpan(start, end - start));
             if (decoded is null)
@@ -46,14 +49,17 @@ public sealed class InjectionDetector
 
             var inner = InjectionNormalizer.Normalize(decoded);
             var innerEvidence = new List<InjectionEvidence>();
-            MatchPatterns(inner, decoded, innerEvidence, family => "encoded:" + family);
+            MatchPatterns(inner, decoded, innerEvidence, familyPrefix: "encoded:");
             var innerScore = Combine(_classifier.Predict(inner.Text), innerEvidence);
             if (innerScore > score)
             {
                 score = innerScore;
             }
 
-            evidence.AddRange(innerEvidence.Select(e => e with { Start = start, End = end }));
+            foreach (var e in innerEvidence)
+            {
+                evidence.Add(e with { Start = start, End = end });
+            }
         }
 
         return new InjectionAssessment(Math.Round(score, 3), Math.Round(probability, 3), evidence);
@@ -61,10 +67,32 @@ public sealed class InjectionDetector
 
     private static double Combine(double probability, List<InjectionEvidence> evidence)
     {
+        // Families multiply in order of first appearance, each by its strongest piece of evidence.
         var notAttack = 1.0;
-        foreach (var group in evidence.GroupBy(e => e.Family))
+        for (var i = 0; i < evidence.Count; i++)
         {
-            notAttack *= 1 - group.Max(e => e.Weight);
+            var family = evidence[i].Family;
+            var seen = false;
+            for (var j = 0; j < i && !seen; j++)
+            {
+                seen = string.Equals(evidence[j].Family, family, StringComparison.Ordinal);
+            }
+
+            if (seen)
+            {
+                continue;
+            }
+
+            var max = evidence[i].Weight;
+            for (var j = i + 1; j < evidence.Count; j++)
+            {
+                if (string.Equals(evidence[j].Family, family, StringComparison.Ordinal) && evidence[j].Weight > max)
+                {
+                    max = evidence[j].Weight;
+                }
+            }
+
+            notAttack *= 1 - max;
         }
 
         var patternStrength = 1 - notAttack;
@@ -74,13 +102,39 @@ public sealed class InjectionDetector
         return 1 / (1 + Math.Exp(-logit));
     }
 
-    private static void MatchPatterns(NormalizedText normalized, string source, List<InjectionEvidence> evidence, Func<string, string> familyName)
+    private static void MatchPatterns(NormalizedText normalized, string source, List<InjectionEvidence> evidence, string? familyPrefix)
     {
-        var folded = InjectionNormalizer.FoldLeetspeak(normalized.Text);
-        var damping = InformationQuestionOpenings.Any(o => folded.StartsWith(o, StringComparison.Ordinal)) ? InformationQuestionDamping : 1.0;
-        foreach (var family in InjectionPatterns.Families)
+        var text = normalized.Text;
+        char[]? rented = null;
+        var buffer = text.Length <= 512 ? stackalloc char[512] : (rented = ArrayPool<char>.Shared.Rent(text.Length));
+        var folded = buffer[..text.Length];
+        InjectionNormalizer.FoldLeetspeak(text, folded);
+
+        var damping = 1.0;
+        foreach (var opening in InformationQuestionOpenings)
         {
-            var match = family.Pattern.Match(folded);
+            if (folded.StartsWith(opening, StringComparison.Ordinal))
+            {
+                damping = InformationQuestionDamping;
+                break;
+            }
+        }
+
+        // Almost every input matches no family: test on the folded span first (anchor search, then the regex), and
+        // only for a family that matches build the folded string and locate the match for the evidence.
+        string? foldedText = null;
+        var families = InjectionPatterns.Families;
+        var candidates = InjectionPatterns.CandidateFamilies(folded);
+        for (var f = 0; f < families.Count; f++)
+        {
+            var family = families[f];
+            if ((candidates & (1UL << f)) == 0 || !family.Pattern.IsMatch(folded))
+            {
+                continue;
+            }
+
+            foldedText ??= new string(folded);
+            var match = family.Pattern.Match(foldedText);
             if (!match.Success)
             {
                 continue;
@@ -93,13 +147,18 @@ public sealed class InjectionDetector
                 matched = matched[..MaxEvidenceChars] + "…";
             }
 
-            evidence.Add(new InjectionEvidence(familyName(family.Name), start, end, matched.Trim(), family.Weight * damping));
+            evidence.Add(new InjectionEvidence(familyPrefix is null ? family.Name : familyPrefix + family.Name, start, end, matched.Trim(), family.Weight * damping));
+        }
+
+        if (rented is not null)
+        {
+            ArrayPool<char>.Shared.Return(rented);
         }
     }
 
-    private static IEnumerable<(int Start, int End)> Base64Segments(string text)
+    private static bool NextBase64Segment(string text, ref int position, out int start, out int end)
     {
-        var i = 0;
+        var i = position;
         while (i < text.Length)
         {
             if (!TextChars.Base64.Contains(text[i]) && text[i] is not ('-' or '_'))
@@ -108,16 +167,23 @@ public sealed class InjectionDetector
                 continue;
             }
 
-            var start = i;
+            var from = i;
             while (i < text.Length && (TextChars.Base64.Contains(text[i]) || text[i] is '-' or '_'))
             {
                 i++;
             }
 
-            if (i - start >= 16)
+            if (i - from >= 16)
             {
-                yield return (start, i);
+                position = i;
+                start = from;
+                end = i;
+                return true;
             }
         }
+
+        position = i;
+        start = end = 0;
+        return false;
     }
 }

@@ -1,4 +1,4 @@
-using System.Text;
+using System.Buffers;
 
 namespace Quell.Scanning.Injection;
 
@@ -15,8 +15,18 @@ public static class InjectionNormalizer
 
     public static NormalizedText Normalize(string text)
     {
-        var builder = new StringBuilder(text.Length);
-        var offsets = new List<int>(text.Length);
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Length == 0)
+        {
+            return new NormalizedText(string.Empty, [], 0);
+        }
+
+        // The result is never longer than the input, so one offsets array of the input's length serves (only the
+        // first Text.Length entries are read).
+        var offsets = new int[text.Length];
+        char[]? rented = null;
+        var buffer = text.Length <= 512 ? stackalloc char[512] : (rented = ArrayPool<char>.Shared.Rent(text.Length));
+        var length = 0;
         var lastWasSpace = true;
         for (var i = 0; i < text.Length; i++)
         {
@@ -40,50 +50,70 @@ public static class InjectionNormalizer
             {
                 if (!lastWasSpace)
                 {
-                    builder.Append(' ');
-                    offsets.Add(source);
+                    buffer[length] = ' ';
+                    offsets[length++] = source;
                     lastWasSpace = true;
                 }
 
                 continue;
             }
 
-            builder.Append(char.ToLowerInvariant(folded));
-            offsets.Add(source);
+            buffer[length] = char.ToLowerInvariant(folded);
+            offsets[length++] = source;
             lastWasSpace = false;
         }
 
-        return new NormalizedText(builder.ToString(), [.. offsets], text.Length);
+        var normalized = new string(buffer[..length]);
+        if (rented is not null)
+        {
+            ArrayPool<char>.Shared.Return(rented);
+        }
+
+        return new NormalizedText(normalized, offsets, text.Length);
     }
 
     /// <summary>Reads digits and symbols inside words as the letters they imitate ("1gn0r3" → "ignore"); same length.</summary>
     public static string FoldLeetspeak(string normalized)
     {
-        return string.Create(normalized.Length, normalized, static (span, source) =>
+        ArgumentNullException.ThrowIfNull(normalized);
+        return string.Create(normalized.Length, normalized, static (span, source) => FoldLeetspeak(source, span));
+    }
+
+    /// <summary><see cref="FoldLeetspeak(string)"/> into a caller's buffer of at least the source's length.</summary>
+    public static void FoldLeetspeak(ReadOnlySpan<char> source, Span<char> destination)
+    {
+        for (var i = 0; i < source.Length; i++)
         {
-            for (var i = 0; i < source.Length; i++)
+            var c = source[i];
+            destination[i] = c switch
             {
-                var c = source[i];
-                var inWord = (i > 0 && char.IsLetter(source[i - 1])) || (i + 1 < source.Length && char.IsLetter(source[i + 1]));
-                span[i] = !inWord ? c : c switch
-                {
-                    '0' => 'o',
-                    '1' => 'i',
-                    '3' => 'e',
-                    '4' => 'a',
-                    '5' => 's',
-                    '7' => 't',
-                    '@' => 'a',
-                    '$' => 's',
-                    _ => c,
-                };
+                '0' => 'o',
+                '1' => 'i',
+                '3' => 'e',
+                '4' => 'a',
+                '5' => 's',
+                '7' => 't',
+                '@' => 'a',
+                '$' => 's',
+                _ => c,
+            };
+
+            if (destination[i] != c && !((i > 0 && char.IsLetter(source[i - 1])) || (i + 1 < source.Length && char.IsLetter(source[i + 1]))))
+            {
+                destination[i] = c;
             }
-        });
+        }
     }
 
     /// <summary>The ASCII-ish char a code point stands for; '\0' for characters that should vanish.</summary>
     internal static char Fold(int codePoint)
     {
+        if (codePoint < 0x80)
+        {
+            // No ASCII char vanishes or has a look-alike.
+            return (char)codePoint;
+        }
+
         switch (codePoint)
         {
             case >= 0x200B and <= 0x200F:

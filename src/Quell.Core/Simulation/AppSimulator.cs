@@ -46,7 +46,19 @@ public sealed class AppSimulator
         _tenantWeightTotal = _tenants.Sum(t => t.Weight);
     }
 
+    /// <summary>The user the ongoing eval runs call the application as.</summary>
+    public const string EvalUser = "eval-runner";
+
     public IReadOnlyList<SimulatedTenant> Tenants => _tenants;
+
+    /// <summary>
+    /// The application's obedience to Quell's control plane: asked before every model call, it may refuse the call
+    /// (kill switch, block, rate limit, budget or loop cap) or reroute it (pins, fallbacks). Null admits everything.
+    /// </summary>
+    public Func<CallDraft, bool>? Admit { get; set; }
+
+    /// <summary>Calls the control plane refused.</summary>
+    public long Refused { get; private set; }
 
     public IReadOnlyList<SimulatedFeature> Features => _features;
 
@@ -67,6 +79,19 @@ public sealed class AppSimulator
             {
                 foreach (var e in scenario.Tick(now, _random))
                 {
+                    if (e is SimulatedCall sc)
+                    {
+                        // Calls a scenario makes itself (an attacker's) meet the same control plane as everyone's.
+                        if (Admitted(sc.Call) is not { } admitted)
+                        {
+                            continue;
+                        }
+
+                        (scenario as ScenarioBase)?.Emitted(admitted);
+                        Enqueue(new SimulatedCall(admitted));
+                        continue;
+                    }
+
                     Enqueue(e);
                 }
             }
@@ -114,7 +139,11 @@ public sealed class AppSimulator
             e.InputTokens = Math.Max(4, (long)LogNormal(24, 0.5));
             e.OutputTokens = 0;
             e.LatencyMs = LogNormal(embed.MedianLatencyMs, embed.LatencySigma);
-            Finish(e);
+            if (!Finish(e))
+            {
+                return;
+            }
+
             t = t.AddMilliseconds(e.LatencyMs + 5);
         }
 
@@ -149,7 +178,12 @@ public sealed class AppSimulator
                 d.LatencyMs = Math.Min(d.LatencyMs, LogNormal(300, 0.5));
             }
 
-            Finish(d);
+            if (!Finish(d))
+            {
+                // A refused call ends the request: the app shows the user an error or a canned answer.
+                break;
+            }
+
             if (d.LoopRepeat > steps)
             {
                 steps = d.LoopRepeat;
@@ -172,7 +206,15 @@ public sealed class AppSimulator
             for (var i = 0; i < _options.EvalCasesPerRun; i++)
             {
                 var at = now.AddSeconds(i * 2);
-                var d = NewDraft(feature, _tenants[0], "eval-runner", feature.Endpoints[0], feature.Operation, NextHex(32), "eval", at, 0);
+                var d = NewDraft(feature, _tenants[0], EvalUser, feature.Endpoints[0], feature.Operation, NextHex(32), "eval", at, 0);
+                d.Input = SimulatedText.Question(feature.Name, _random);
+
+                // Eval runs go through the live application, mitigations included.
+                if (Admit is { } admit && !admit(d))
+                {
+                    continue;
+                }
+
                 foreach (var scenario in _scenarios)
                 {
                     scenario.Shape(d, _random);
@@ -201,14 +243,58 @@ public sealed class AppSimulator
         StepInTrace = step,
     };
 
-    private void Finish(CallDraft draft)
+    private CallRecord? Admitted(CallRecord call)
     {
+        if (Admit is not { } admit)
+        {
+            return call;
+        }
+
+        var feature = _features.FirstOrDefault(f => f.Name == call.Feature) ?? _features[0];
+        var tenant = _tenants.FirstOrDefault(t => t.Name == call.Tenant) ?? new SimulatedTenant(call.Tenant ?? "unknown", [call.User ?? "unknown"], 1);
+        var draft = new CallDraft
+        {
+            Id = call.Id,
+            Timestamp = call.Timestamp,
+            Feature = feature,
+            Tenant = tenant,
+            User = call.User ?? "unknown",
+            Endpoint = feature.Endpoints[0],
+            Operation = call.Operation,
+            PromptVersion = call.PromptVersion ?? feature.PromptVersion,
+            TraceId = call.TraceId ?? call.Id,
+            SessionId = call.SessionId ?? call.Id,
+            Input = call.Input,
+        };
+        if (!admit(draft))
+        {
+            Refused++;
+            return null;
+        }
+
+        return draft.CannedAnswer is { } canned ? call with { Output = canned } : call;
+    }
+
+    private bool Finish(CallDraft draft)
+    {
+        if (Admit is { } admit && !admit(draft))
+        {
+            Refused++;
+            return false;
+        }
+
         foreach (var scenario in _scenarios)
         {
             scenario.Shape(draft, _random);
         }
 
+        if (draft.CannedAnswer is { } canned)
+        {
+            draft.Output = canned;
+        }
+
         Enqueue(new SimulatedCall(draft.ToRecord()));
+        return true;
     }
 
     private void Enqueue(SimulatedEvent e) => _pending.Enqueue(e, e.Timestamp.UtcTicks);

@@ -31,6 +31,15 @@ public sealed class CallDraft
     /// <summary>Position of the call in its trace (0 for the first).</summary>
     public int StepInTrace { get; init; }
 
+    /// <summary>The control plane pinned this call's prompt version (a rollback): prompt scenarios no longer apply.</summary>
+    public bool PromptPinned { get; set; }
+
+    /// <summary>The control plane pinned the model version or routed to a fallback model.</summary>
+    public bool ModelPinned { get; set; }
+
+    /// <summary>A canned safe answer replaces whatever the model would have said.</summary>
+    public string? CannedAnswer { get; set; }
+
     /// <summary>When a scenario makes the trace loop: how many calls the trace makes in all.</summary>
     public int LoopRepeat { get; set; }
 

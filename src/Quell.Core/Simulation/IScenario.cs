@@ -83,6 +83,29 @@ public abstract class ScenarioBase(DateTimeOffset onset, TimeSpan? duration) : I
         }
     }
 
+    private readonly List<DateTimeOffset> _hits = [];
+
+    /// <summary>Times of the calls this scenario actually damaged: the ground truth for "did the bleeding stop".</summary>
+    public IReadOnlyList<DateTimeOffset> Hits => _hits;
+
+    /// <summary>Told about each call the scenario made itself that the application actually sent.</summary>
+    public virtual void Emitted(Calls.CallRecord call)
+    {
+    }
+
+    /// <summary>Records that a call was damaged by the scenario.</summary>
+    protected void Hit(CallDraft call)
+    {
+        // Eval runs are Quell's own probes, not users harmed.
+        if (call.User != AppSimulator.EvalUser)
+        {
+            _hits.Add(call.Timestamp);
+        }
+    }
+
+    /// <summary>Records a damaged call the scenario produced itself.</summary>
+    protected void Hit(DateTimeOffset at) => _hits.Add(at);
+
     public virtual IEnumerable<SimulatedEvent> Tick(DateTimeOffset now, Random random) => [];
 
     protected abstract void ShapeActive(CallDraft call, Random random);

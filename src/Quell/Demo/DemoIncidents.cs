@@ -64,4 +64,39 @@ public static class DemoIncidents
             };
         }).ToList();
     }
+
+    public static IReadOnlyList<ScenarioOutcome> AttachMitigations(IReadOnlyList<ScenarioOutcome> outcomes, IReadOnlyList<Simulation.IScenario> scenarios, IReadOnlyDictionary<string, DemoTeam.MitigationOutcome> mitigated, IReadOnlyList<DemoIncident> incidents) =>
+        outcomes.Select(o =>
+        {
+            var scenario = scenarios.First(s => s.Name == o.Name);
+            if (!mitigated.TryGetValue(o.Name, out var m))
+            {
+                return o with { CauseChange = scenario.CauseChangeId };
+            }
+
+            var hits = (scenario as Simulation.ScenarioBase)?.Hits ?? [];
+            var end = scenario.End ?? DateTimeOffset.MaxValue;
+            var detected = incidents.FirstOrDefault(i => i.Id == m.IncidentId)?.DetectedAt;
+            var mitigation = new DemoMitigation
+            {
+                Kind = m.Kind,
+                Description = m.Scope,
+                Auto = m.Auto,
+                ProposedAt = m.ProposedAt,
+                AppliedAt = m.AppliedAt,
+                TimeToMitigateSeconds = m.AppliedAt is { } a && detected is { } d ? Math.Round((a - d).TotalSeconds) : null,
+                DamagedBefore = hits.Count(h => h < (m.AppliedAt ?? end)),
+                DamagedAfter = m.AppliedAt is { } applied ? hits.Count(h => h >= applied && h < end) : 0,
+                Runbook = m.Runbook,
+                RunbookFindings = m.RunbookFindings,
+            };
+            return o with
+            {
+                Mitigation = m.Kind is null ? null : mitigation,
+                TopChange = m.TopChange,
+                TopChangeSentence = m.TopChangeSentence,
+                CauseChange = scenario.CauseChangeId,
+                TopChangeCorrect = scenario.CauseChangeId is null ? null : m.TopChange == scenario.CauseChangeId,
+            };
+        }).ToList();
 }

@@ -59,6 +59,9 @@ public sealed record ScenarioOutcome
     public string? Verification { get; init; }
     public string? Recurrence { get; init; }
     public string? TopChange { get; init; }
+    public string? TopChangeSentence { get; init; }
+    public string? CauseChange { get; init; }
+    public bool? TopChangeCorrect { get; init; }
     public string? Postmortem { get; init; }
     public IReadOnlyList<string> SimilarIncidents { get; init; } = [];
 }
@@ -96,4 +99,18 @@ public sealed record DemoIncident
 }
 
 /// <summary>A mitigation applied for a scenario (filled once the control plane runs in the demo).</summary>
-public sealed record DemoMitigation(string Kind, string Scope, DateTimeOffset AppliedAt, double? TimeToMitigateSeconds);
+public sealed record DemoMitigation
+{
+    public string? Kind { get; init; }
+    public string? Description { get; init; }
+    public bool Auto { get; init; }
+    public DateTimeOffset? ProposedAt { get; init; }
+    public DateTimeOffset? AppliedAt { get; init; }
+    public double? TimeToMitigateSeconds { get; init; }
+
+    /// <summary>Calls the scenario damaged (leaks, loops, slow or failed answers …) before and after the mitigation: the bleeding.</summary>
+    public int DamagedBefore { get; init; }
+    public int DamagedAfter { get; init; }
+    public string? Runbook { get; init; }
+    public int RunbookFindings { get; init; }
+}

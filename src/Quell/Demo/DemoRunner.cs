@@ -46,8 +46,16 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
             var detection = app.Services.GetRequiredService<Server.Detection.DetectionService>();
             var probes = app.Services.GetRequiredService<Server.Isolation.IsolationProbeService>();
             var team = new DemoTeam(incidents, app.Services.GetRequiredService<Evals.EvalService>(), app.Services.GetRequiredService<Postmortems.PostmortemService>(), scenarios, application.BaseUrl, dataDir, progress);
+            await using var obedient = new DemoObedientApp(app.BoundAddress(), clock);
+            team.Tools = new DemoTeam.Playbook(
+                app.Services.GetRequiredService<Runbooks.RunbookRunner>(),
+                app.Services.GetRequiredService<Investigation.IInvestigationSource>(),
+                app.Services.GetRequiredService<Mitigations.MitigationControlPlane>(),
+                app.Services.GetRequiredService<IAlertStore>(),
+                obedient);
             responder.Team = team;
-            var figures = await DriveAsync(new AppSimulator(sim, scenarios), clock, http, sim, responder, detection, probes, cancellationToken).ConfigureAwait(false);
+            var simulator = new AppSimulator(sim, scenarios) { Admit = obedient.Admit };
+            var figures = await DriveAsync(simulator, clock, http, sim, responder, detection, probes, cancellationToken).ConfigureAwait(false);
 
             // Let the detectors close the simulated span.
             await detection.AdvanceToAsync(sim.Start + sim.Duration, cancellationToken).ConfigureAwait(false);
@@ -63,6 +71,7 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
             await responder.ActAsync(clock.GetUtcNow().AddHours(1), cancellationToken).ConfigureAwait(false);
             var demoIncidents = await DemoIncidents.CollectAsync(incidents, app.Services.GetRequiredService<Notifications.RecordingChannel>(), cancellationToken).ConfigureAwait(false);
             outcomes = DemoIncidents.Attach(outcomes, demoIncidents, team.Fixed);
+            outcomes = DemoIncidents.AttachMitigations(outcomes, scenarios, team.Mitigated, demoIncidents);
             var log = app.Services.GetRequiredService<ICallLog>();
             var report = await BuildReportAsync(log, sim, scenarios, figures, dataDir, cancellationToken).ConfigureAwait(false);
             return report with { Scenarios = outcomes, FalseAlarms = falseAlarms, Alerts = alerts.Count, Incidents = demoIncidents };

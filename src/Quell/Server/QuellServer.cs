@@ -108,6 +108,7 @@ public static class QuellServer
         });
         services.AddSingleton(sp => new Scanning.CallScanner(sp.GetRequiredService<Scanning.ContentScanner>(), feature => config.FeatureOrDefault(feature).Scan));
         services.AddSingleton<IngestService>();
+        services.AddSingleton<Playbook.IIncidentTimeline>(sp => new Incidents.IncidentTimelineAdapter(() => sp.GetRequiredService<Incidents.IncidentService>()));
         services.AddIncidents(config, options.Time);
         Isolation.IsolationEndpoints.AddIsolationProbes(services, config, options.Time);
         Postmortems.FixAndLearnSetup.AddFixAndLearn(services, config, options.Time);

@@ -6,6 +6,9 @@ namespace Quell.Simulation.Scenarios;
 public sealed class AgentLoopScenario(DateTimeOffset onset, TimeSpan duration, string feature = "research_agent", double loopingShare = 0.2, int loopLength = 60) : ScenarioBase(onset, duration)
 {
     private const string ChangeId = "chg-tool-read-page-v2";
+
+    /// <summary>The most model calls a healthy research run makes (one plan step and up to seven tool rounds).</summary>
+    public const int NormalMaxCalls = 8;
     private readonly HashSet<string> _looping = new(StringComparer.Ordinal);
     private readonly HashSet<string> _decided = new(StringComparer.Ordinal);
 
@@ -41,6 +44,12 @@ public sealed class AgentLoopScenario(DateTimeOffset onset, TimeSpan duration, s
             call.ToolCalls.Clear();
             call.ToolCalls.Add(new ToolCallRecord("read_page", "redirect-loop-0001"));
             call.LoopRepeat = loopLength;
+
+            // A healthy run makes at most eight calls; every call past that is runaway spend.
+            if (call.StepInTrace >= NormalMaxCalls)
+            {
+                Hit(call);
+            }
         }
     }
 }

@@ -22,11 +22,12 @@ public sealed class CostCreepScenario(DateTimeOffset onset, TimeSpan duration, s
 
     protected override void ShapeActive(CallDraft call, Random random)
     {
-        if (call.Feature.Name == feature)
+        if (call.Feature.Name == feature && !call.PromptPinned)
         {
             call.PromptVersion = toVersion;
             call.InputTokens = (long)(call.InputTokens * inputFactor);
             call.CachedInputTokens = (long)(call.CachedInputTokens * 0.5);
+            Hit(call);
         }
     }
 }

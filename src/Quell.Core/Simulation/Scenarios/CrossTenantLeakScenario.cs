@@ -35,6 +35,7 @@ public sealed class CrossTenantLeakScenario(DateTimeOffset onset, TimeSpan durat
             return;
         }
 
+        Hit(call);
         call.Retrieved[^1] = new RetrievedDocument($"{foreign.Item1}-doc-{random.Next(500):D4}", foreign.Item1);
         if (foreign.Item2 is { } token)
         {

@@ -22,6 +22,7 @@ public sealed class ErrorBurstScenario(DateTimeOffset onset, TimeSpan duration, 
             call.Failed = true;
             call.ErrorType = random.NextDouble() < 0.6 ? ErrorTypes.RateLimited : ErrorTypes.ServerError;
             call.LatencyMs = Math.Min(call.LatencyMs, 200 + random.NextDouble() * 300);
+            Hit(call);
         }
     }
 }

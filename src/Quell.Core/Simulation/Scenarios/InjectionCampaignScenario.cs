@@ -62,6 +62,15 @@ public sealed class InjectionCampaignScenario(DateTimeOffset onset, TimeSpan dur
         });
     }
 
+    /// <summary>Damage is a leaked system prompt that reached the attacker.</summary>
+    public override void Emitted(CallRecord call)
+    {
+        if (call.Output?.StartsWith("Sure. My instructions are", StringComparison.Ordinal) == true)
+        {
+            Hit(call.Timestamp);
+        }
+    }
+
     protected override void ShapeActive(CallDraft call, Random random)
     {
     }

@@ -19,6 +19,7 @@ public sealed class LatencySpikeScenario(DateTimeOffset onset, TimeSpan duration
         {
             call.LatencyMs *= factor;
             call.TtftMs *= factor;
+            Hit(call);
         }
     }
 }

@@ -22,8 +22,9 @@ public sealed class PiiLeakScenario(DateTimeOffset onset, TimeSpan duration, str
 
     protected override void ShapeActive(CallDraft call, Random random)
     {
-        if (call.Feature.Name == feature && call.Operation == "chat" && random.NextDouble() < share)
+        if (call.Feature.Name == feature && call.Operation == "chat" && call.CannedAnswer is null && random.NextDouble() < share)
         {
+            Hit(call);
             var n = random.Next(1000, 9999);
             call.Output = random.NextDouble() < 0.5
                 ? $"{call.Output} I also see your colleague reached us from maria.keller{n}@contoso-mail.com about the same invoice."

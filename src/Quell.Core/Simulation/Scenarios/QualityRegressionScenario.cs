@@ -24,10 +24,11 @@ public sealed class QualityRegressionScenario(DateTimeOffset onset, TimeSpan dur
 
     protected override void ShapeActive(CallDraft call, Random random)
     {
-        if (call.Feature.Name == feature && call.Operation == "chat")
+        if (call.Feature.Name == feature && call.Operation == "chat" && !call.ModelPinned)
         {
             call.Endpoint = call.Endpoint with { ModelVersion = newVersion };
             call.Quality = quality;
+            Hit(call);
         }
     }
 }

@@ -16,6 +16,11 @@ internal static class BenchmarkProgram
             return await StoreProbe.RunAsync(args[1..]).ConfigureAwait(false);
         }
 
+        if (args.Length > 0 && args[0] == "alert-latency")
+        {
+            return await AlertLatency.RunAsync(args[1..]).ConfigureAwait(false);
+        }
+
         if (args.Length > 0 && args[0] == "fanout")
         {
             return await MitigationFanoutBenchmarks.RunLoadAsync(args[1..]).ConfigureAwait(false);

@@ -168,12 +168,15 @@ public sealed record QualityRules
     /// <summary>SPRT miss rate per test.</summary>
     public double Beta { get; init; } = 0.05;
 
-    /// <summary>Results needed to learn the baseline rate before testing.</summary>
-    public int WarmupSamples { get; init; } = 200;
+    /// <summary>Results needed to learn the baseline rate before testing (a baseline from fewer wanders by ±2 points).</summary>
+    public int WarmupSamples { get; init; } = 400;
 
     /// <summary>Smallest sample behind an alert, and the Wilson bound (z) it must clear.</summary>
     public int MinSamples { get; init; } = 20;
-    public double WilsonZ { get; init; } = 1.0;
+    public double WilsonZ { get; init; } = 2.0;
+
+    /// <summary>Practical significance: the observed drop must reach this share of the designed drop before an alert.</summary>
+    public double MinObservedDropFraction { get; init; } = 0.5;
 
     /// <summary>Memory of the baseline rate in results: long, so a slow drift is not absorbed before it is seen.</summary>
     public int BaselineWindowSamples { get; init; } = 2000;

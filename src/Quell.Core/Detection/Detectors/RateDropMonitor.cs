@@ -94,7 +94,8 @@ public sealed class RateDropMonitor
         var recentGood = _test.Successes - _successesAtMin;
         if (decision == SprtDecision.AcceptAlternative
             && recent >= _rules.MinSamples
-            && WilsonInterval.Upper(recentGood, recent, _rules.WilsonZ) < _test.P0)
+            && WilsonInterval.Upper(recentGood, recent, _rules.WilsonZ) < _test.P0
+            && (double)recentGood / recent <= _test.P0 - ((_test.P0 - _test.P1) * _rules.MinObservedDropFraction))
         {
             IsFiring = true;
             Onset = _minAt;

@@ -172,8 +172,8 @@ public sealed record QualityRules
     public int WarmupSamples { get; init; } = 400;
 
     /// <summary>Smallest sample behind an alert, and the Wilson bound (z) it must clear.</summary>
-    public int MinSamples { get; init; } = 20;
-    public double WilsonZ { get; init; } = 2.0;
+    public int MinSamples { get; init; } = 40;
+    public double WilsonZ { get; init; } = 2.5;
 
     /// <summary>Practical significance: the observed drop must reach this share of the designed drop before an alert.</summary>
     public double MinObservedDropFraction { get; init; } = 0.5;

@@ -161,9 +161,10 @@ public sealed record QualityRules
     /// <summary>
     /// SPRT false-alarm rate per test. The test restarts after every "no change" decision, so α is paid again
     /// every 60–80 results: at 0.05 a clean feature alarms every ~2,000 results (days, for hourly evals); 0.0001
-    /// stretches that to ~600,000 while a 10-point drop still needs only ~130–200 results. See docs/detection.md.
+    /// stretches that to ~600,000, still about one false page a month across a few features with hourly evals and
+    /// feedback; 1e-6 makes a clean month quiet while a 10-point drop needs ~1.5× the results of 1e-4. See docs/detection.md.
     /// </summary>
-    public double Alpha { get; init; } = 0.0001;
+    public double Alpha { get; init; } = 0.000001;
 
     /// <summary>SPRT miss rate per test.</summary>
     public double Beta { get; init; } = 0.05;

@@ -9,6 +9,10 @@ public sealed class PriceTable
     private readonly FrozenDictionary<string, ModelPrice> _exact;
     private readonly (string Prefix, ModelPrice Price)[] _prefixes;
 
+    // Model names repeat on every call; remembering prefix matches keeps pricing O(1). Bounded so junk names cannot grow it.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ModelPrice?> _resolved = new(StringComparer.Ordinal);
+    private const int MaxResolved = 10_000;
+
     public PriceTable(IReadOnlyDictionary<string, ModelPrice> prices)
     {
         _exact = prices.ToFrozenDictionary(p => Normalize(p.Key), p => p.Value, StringComparer.Ordinal);
@@ -38,6 +42,22 @@ public sealed class PriceTable
             return null;
         }
 
+        if (_resolved.TryGetValue(model, out var known))
+        {
+            return known;
+        }
+
+        var found = Resolve(model);
+        if (_resolved.Count < MaxResolved)
+        {
+            _resolved.TryAdd(model, found);
+        }
+
+        return found;
+    }
+
+    private ModelPrice? Resolve(string model)
+    {
         var key = Normalize(model);
         if (_exact.TryGetValue(key, out var price))
         {

@@ -67,6 +67,9 @@ public sealed record FeatureConfig
     /// <summary>Run the content scanners on this feature's calls. Default on.</summary>
     public bool Scan { get; init; } = true;
 
+    /// <summary>Entities reported for this feature (e.g. [EMAIL_ADDRESS, CREDIT_CARD, CANARY]); null reports all.</summary>
+    public IReadOnlyList<string>? Entities { get; init; }
+
     /// <summary>Days to keep calls of this feature; 0 keeps them forever. Default 30.</summary>
     public int RetentionDays { get; init; } = 30;
 }

@@ -3,7 +3,7 @@ using Quell.Calls;
 namespace Quell.Scanning;
 
 /// <summary>Scans a call's input and output on ingest, before any content policy hashes or drops the text.</summary>
-public sealed class CallScanner(ContentScanner scanner, Func<string?, bool>? scanFeature = null)
+public sealed class CallScanner(ContentScanner scanner, Func<string?, bool>? scanFeature = null, Func<string?, IReadOnlyList<string>?>? entitiesFor = null)
 {
     public ContentScanner Scanner { get; } = scanner;
 
@@ -37,6 +37,12 @@ public sealed class CallScanner(ContentScanner scanner, Func<string?, bool>? sca
             {
                 (findings ??= []).Add(new CallFinding(f.Kind == FindingKinds.CrossTenant ? "retrieved" : "output", f.Kind, f.Entity, f.Start, f.End, f.Score, f.Evidence, f.Owner));
             }
+        }
+
+        if (findings is not null && entitiesFor?.Invoke(call.Feature) is { } wanted)
+        {
+            // A feature that expects, say, phone numbers in its answers turns that entity off for itself only.
+            findings.RemoveAll(f => !wanted.Contains(f.Entity, StringComparer.OrdinalIgnoreCase));
         }
 
         return findings is null && injection is null ? call : call with { Findings = findings ?? [], InjectionScore = injection };

@@ -106,7 +106,7 @@ public static class QuellServer
 
             return scanner;
         });
-        services.AddSingleton(sp => new Scanning.CallScanner(sp.GetRequiredService<Scanning.ContentScanner>(), feature => config.FeatureOrDefault(feature).Scan));
+        services.AddSingleton(sp => new Scanning.CallScanner(sp.GetRequiredService<Scanning.ContentScanner>(), feature => config.FeatureOrDefault(feature).Scan, feature => config.FeatureOrDefault(feature).Entities));
         services.AddSingleton<IngestService>();
         services.AddSingleton<Playbook.IIncidentTimeline>(sp => new Incidents.IncidentTimelineAdapter(() => sp.GetRequiredService<Incidents.IncidentService>()));
         services.AddIncidents(config, options.Time);

@@ -53,4 +53,18 @@ public sealed class ScanOnIngestTests
         Assert.True(benign.InjectionScore < 0.5);
         Assert.Empty(benign.Findings);
     }
+
+    [Fact]
+    public async Task PostCalls_FeatureEntityList_ReportsOnlyThoseEntities()
+    {
+        var config = new Quell.Configuration.QuellConfig
+        {
+            Features = new Dictionary<string, Quell.Configuration.FeatureConfig> { ["crm"] = new() { Entities = ["CREDIT_CARD"] } },
+        };
+        await using var server = await QuellTestServer.StartAsync(config);
+        var body = """[{"id":"e1","timestamp":"2026-11-20T10:00:00Z","feature":"crm","input":"hi","output":"Reach Dana at dana@example.com, card 4111 1111 1111 1111."}]""";
+        await server.Client.PostAsync("/api/v1/calls", new StringContent(body, Encoding.UTF8, "application/json"));
+        var call = (await server.Service<ICallLog>().GetAsync("e1"))!.Value.Call;
+        Assert.Equal(["CREDIT_CARD"], call.Findings.Select(f => f.Entity).ToList());
+    }
 }

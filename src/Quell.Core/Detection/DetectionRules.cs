@@ -194,10 +194,10 @@ public sealed record DriftRules
     public int ReferenceDays { get; init; } = 7;
     public int MinDailySamples { get; init; } = 30;
     public double CusumSlack { get; init; } = 0.5;
-    public double CusumThreshold { get; init; } = 4.0;
+    public double CusumThreshold { get; init; } = 4.5;
 
-    /// <summary>Theil–Sen slope (rate points per day, as a fraction) needed to call it a drift.</summary>
-    public double MinSlopePerDay { get; init; } = 0.003;
+    /// <summary>Theil–Sen slope (rate points per day, as a fraction) needed to call it a drift (0.4 points a day).</summary>
+    public double MinSlopePerDay { get; init; } = 0.004;
 
     /// <summary>Floor of the daily standard error, for days with huge volumes and over-dispersed data.</summary>
     public double MinDailyStdError { get; init; } = 0.005;

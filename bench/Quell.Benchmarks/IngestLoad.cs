@@ -11,7 +11,7 @@ namespace Quell.Benchmarks;
 
 /// <summary>
 /// End-to-end ingest load: realistic call records over HTTP on loopback into SQLite (WAL, synchronous=FULL,
-/// acknowledged only after commit). Usage: load [--calls N] [--batch N] [--concurrency N] [--server URL] [--no-scan].
+/// acknowledged only after commit). Usage: load [--calls N] [--batch N] [--concurrency N] [--server URL] [--no-scan] [--no-detect].
 /// </summary>
 internal static class IngestLoad
 {
@@ -36,6 +36,7 @@ internal static class IngestLoad
             dataDir = Path.Combine(Path.GetTempPath(), "quell-load-" + Guid.NewGuid().ToString("N"));
             app = QuellServer.Build(new QuellServerOptions
             {
+                Detection = new Server.Detection.DetectionServiceOptions { Enabled = !args.Contains("--no-detect") },
                 Config = args.Contains("--no-scan") ? new Configuration.QuellConfig { DefaultFeature = new Configuration.FeatureConfig { Scan = false } } : new Configuration.QuellConfig(),
                 Urls = "http://127.0.0.1:0",
                 DataDirectory = dataDir,

@@ -12,7 +12,8 @@ public static class ServeCommand
         var urls = new Option<string>("--urls") { Description = "Addresses to listen on", DefaultValueFactory = _ => "http://127.0.0.1:4318" };
         var data = new Option<string>("--data") { Description = "Directory for the SQLite store", DefaultValueFactory = _ => "./quell-data" };
         var config = new Option<string?>("--config") { Description = "quell.yaml with features, prices and rules (optional)" };
-        var command = new Command("serve", "Run the Quell server: OTLP and native ingest, API, /metrics, /healthz.") { urls, data, config };
+        var noDetect = new Option<bool>("--no-detect") { Description = "Ingest-only node: accept and store calls, leave detection to another process on the same store" };
+        var command = new Command("serve", "Run the Quell server: OTLP and native ingest, API, /metrics, /healthz.") { urls, data, config, noDetect };
         command.SetAction(async (parse, ct) =>
         {
             QuellConfig cfg;
@@ -32,6 +33,7 @@ public static class ServeCommand
                 DataDirectory = parse.GetValue(data)!,
                 Config = cfg,
                 QuietLogging = false,
+                Detection = new Server.Detection.DetectionServiceOptions { Enabled = !parse.GetValue(noDetect) },
             });
             await app.StartAsync(ct).ConfigureAwait(false);
             await Console.Out.WriteLineAsync($"quell: listening on {string.Join(", ", app.Urls)}; data in {Path.GetFullPath(parse.GetValue(data)!)}").ConfigureAwait(false);

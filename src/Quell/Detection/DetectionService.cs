@@ -12,6 +12,9 @@ namespace Quell.Server.Detection;
 /// <summary>How the detection consumer follows the logs.</summary>
 public sealed record DetectionServiceOptions
 {
+    /// <summary>Run the detectors in this process; off for an ingest-only node.</summary>
+    public bool Enabled { get; init; } = true;
+
     /// <summary>Rows read per log per step.</summary>
     public int BatchSize { get; init; } = 5000;
 
@@ -139,6 +142,11 @@ public sealed class DetectionService : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
+        if (!_options.Enabled)
+        {
+            return;
+        }
+
         var callCursor = await _cursors.GetAsync(CallsCursor, stoppingToken).ConfigureAwait(false);
         var evalCursor = await _cursors.GetAsync(EvalsCursor, stoppingToken).ConfigureAwait(false);
         var feedbackCursor = await _cursors.GetAsync(FeedbackCursor, stoppingToken).ConfigureAwait(false);

@@ -44,7 +44,7 @@ public static class DemoIncidents
             {
                 IncidentId = incident.Id,
                 Severity = incident.Severity,
-                Paged = incident.Paged,
+                Paged = incident.Paged.Count > 0 ? incident.Paged : incident.Notifications.Where(l => l.StartsWith("paged", StringComparison.Ordinal) || l.StartsWith("escalated", StringComparison.Ordinal)).ToList(),
                 TimeToAcknowledgeSeconds = incident.TimeToAcknowledgeSeconds,
                 RegressionCases = fix?.RegressionCases,
                 Verification = fix is null ? null : fix.Verified ? "passed" : "overridden",

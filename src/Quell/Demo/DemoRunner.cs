@@ -91,8 +91,9 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
         // Lockstep: a batch is durable, the detectors have seen it, the clock moves to its end, the team reacts.
         var sender = new DemoSender(http, options.BatchSize, async lastTimestamp =>
         {
-            await detection.CatchUpAsync(ct).ConfigureAwait(false);
+            // The batch is durable at its last call's time; the detectors then see it and incidents open "now".
             clock.AdvanceTo(lastTimestamp);
+            await detection.CatchUpAsync(ct).ConfigureAwait(false);
             while (lastTimestamp >= nextProbe)
             {
                 // The isolation probes run every two simulated hours against the simulated app's endpoint.

@@ -13,13 +13,21 @@ public static class DemoSummaryView
         Usage(console, "Tenant (top 10)", report.ByTenant.Take(10).ToList());
         if (report.Scenarios.Count > 0)
         {
-            var table = new Table().Title("Scenarios").AddColumns("Scenario", "Category", "Onset", "Detected", "Delay", "Attribution");
+            console.Write(new Rule("Scenarios"));
             foreach (var s in report.Scenarios)
             {
-                table.AddRow(Markup.Escape(s.Name), s.Category, s.Onset.ToString("MM-dd HH:mm"), s.Detected ? "[green]yes[/]" : "[red]no[/]", s.DelaySeconds is { } d ? $"{d:0}s" : "-", Markup.Escape(s.Attribution ?? "-"));
+                var detected = s.Detected ? $"[green]detected[/] after {s.DelaySeconds:0}s as {Markup.Escape(s.DetectedCategory ?? "?")}" : "[red]missed[/]";
+                console.MarkupLine($"[bold]{Markup.Escape(s.Name)}[/] at {s.Onset:MM-dd HH:mm}: {detected}");
+                Line(console, "attribution", s.Attribution);
+                Line(console, "incident", s.IncidentId is null ? null : $"{s.IncidentId} {s.Severity}; {string.Join("; ", s.Paged.Take(2))}");
+                Line(console, "investigation", s.TopChange is null ? null : $"ranked first {s.TopChange}{(s.TopChangeCorrect == true ? " (the change the scenario made)" : string.Empty)}");
+                Line(console, "mitigation", s.Mitigation is { } m ? $"{m.Description} ({(m.Auto ? "auto" : "approved")}); damaged calls {m.DamagedBefore} before, {m.DamagedAfter} after" : null);
+                Line(console, "fix", s.Verification is null ? null : $"{s.RegressionCases} regression cases, verification {s.Verification}; post-mortem {s.Postmortem}");
+                Line(console, "recurrence", s.Recurrence);
             }
 
-            console.Write(table);
+            var postmortems = report.Scenarios.Select(s => s.Postmortem).Where(p => p is not null).Distinct().Count();
+            console.MarkupLineInterpolated($"post-mortems written: {postmortems} (in {Path.Combine(report.DataDirectory ?? ".", "postmortems")})");
         }
 
         console.MarkupLineInterpolated($"false alarms: {report.FalseAlarms.Count}; store: {report.DataDirectory}");
@@ -34,5 +42,13 @@ public static class DemoSummaryView
         }
 
         console.Write(table);
+    }
+
+    private static void Line(IAnsiConsole console, string label, string? text)
+    {
+        if (text is not null)
+        {
+            console.MarkupLine($"  [grey]{label}:[/] {Markup.Escape(text)}");
+        }
     }
 }

@@ -138,7 +138,8 @@ public sealed partial class IncidentManager
             ExampleCallIds = signal.ExampleCallIds.Take(20).ToList(),
             Links = LinksOf(signal),
             SuppressedBy = silence?.Describe(),
-            OnsetAt = signal.OnsetEstimate ?? (signal.FiredAt <= now ? signal.FiredAt : now),
+            // An onset cannot lie after the detection (a detector's estimate may, when its clock runs ahead of ours).
+            OnsetAt = Min(signal.OnsetEstimate ?? signal.FiredAt, now),
             DetectedAt = now,
             LastSignalAt = now,
             UpdatedAt = now,
@@ -278,4 +279,6 @@ public sealed partial class IncidentManager
         s.Labels.TryGetValue("generator_url", out var url) && Uri.TryCreate(url, UriKind.Absolute, out _) ? [url] : [];
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 }

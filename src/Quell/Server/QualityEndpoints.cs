@@ -11,34 +11,25 @@ public static class QualityEndpoints
 {
     public static void MapQualityInputs(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/evals", async (HttpContext http, QuellConfig config, TimeProvider time, IQualityLog log, IngestMetrics metrics, DetectionService detection) =>
+        app.MapPost("/api/v1/evals", (HttpContext http, QuellConfig config, TimeProvider time, IQualityLog log, IngestMetrics metrics, DetectionService detection) =>
+            AcceptAsync(http, config, metrics, detection, "evals", new JsonBatchDecoder<EvalResult>(config.Limits, time, QualityInputJson.ReadEval), log.AppendEvalsAsync));
+
+        app.MapPost("/api/v1/feedback", (HttpContext http, QuellConfig config, TimeProvider time, IQualityLog log, IngestMetrics metrics, DetectionService detection) =>
+            AcceptAsync(http, config, metrics, detection, "feedback", new JsonBatchDecoder<FeedbackRecord>(config.Limits, time, QualityInputJson.ReadFeedback), log.AppendFeedbackAsync));
+    }
+
+    private static async Task<IResult> AcceptAsync<T>(HttpContext http, QuellConfig config, IngestMetrics metrics, DetectionService detection, string source, JsonBatchDecoder<T> decoder, Func<IReadOnlyList<T>, CancellationToken, Task> append)
+        where T : class
+    {
+        var (batch, problem) = await RecordBatchRequest.ReadAsync(http, config, decoder, metrics, source).ConfigureAwait(false);
+        if (batch is null)
         {
-            var decoder = new JsonBatchDecoder<EvalResult>(config.Limits, time, QualityInputJson.ReadEval);
-            var (batch, problem) = await RecordBatchRequest.ReadAsync(http, config, decoder, metrics, "evals").ConfigureAwait(false);
-            if (batch is null)
-            {
-                return problem!;
-            }
+            return problem!;
+        }
 
-            await log.AppendEvalsAsync(batch.Records, http.RequestAborted).ConfigureAwait(false);
-            metrics.Accepted("evals", batch.Records.Count);
-            detection.Poke();
-            return Results.Json(new IngestResponse(batch.Records.Count, 0, batch.Errors.Count, RecordBatchRequest.Errors(batch)), ServerJsonContext.Default.IngestResponse);
-        });
-
-        app.MapPost("/api/v1/feedback", async (HttpContext http, QuellConfig config, TimeProvider time, IQualityLog log, IngestMetrics metrics, DetectionService detection) =>
-        {
-            var decoder = new JsonBatchDecoder<FeedbackRecord>(config.Limits, time, QualityInputJson.ReadFeedback);
-            var (batch, problem) = await RecordBatchRequest.ReadAsync(http, config, decoder, metrics, "feedback").ConfigureAwait(false);
-            if (batch is null)
-            {
-                return problem!;
-            }
-
-            await log.AppendFeedbackAsync(batch.Records, http.RequestAborted).ConfigureAwait(false);
-            metrics.Accepted("feedback", batch.Records.Count);
-            detection.Poke();
-            return Results.Json(new IngestResponse(batch.Records.Count, 0, batch.Errors.Count, RecordBatchRequest.Errors(batch)), ServerJsonContext.Default.IngestResponse);
-        });
+        await append(batch.Records, http.RequestAborted).ConfigureAwait(false);
+        metrics.Accepted(source, batch.Records.Count);
+        detection.Poke();
+        return Results.Json(new IngestResponse(batch.Records.Count, 0, batch.Errors.Count, RecordBatchRequest.Errors(batch)), ServerJsonContext.Default.IngestResponse);
     }
 }

@@ -14,6 +14,14 @@ public sealed class DemoApplication : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private IReadOnlyList<IScenario> _scenarios = [];
+    private long _pagerDutyEvents;
+    private long _slackMessages;
+
+    /// <summary>Events the PagerDuty stand-in accepted (triggers, acknowledgements, resolutions).</summary>
+    public long PagerDutyEvents => Interlocked.Read(ref _pagerDutyEvents);
+
+    /// <summary>Messages the Slack stand-in received.</summary>
+    public long SlackMessages => Interlocked.Read(ref _slackMessages);
 
     private DemoApplication(WebApplication app) => _app = app;
 
@@ -46,6 +54,20 @@ public sealed class DemoApplication : IAsyncDisposable
                 ["retrieved"] = retrieved.Select(r => new Dictionary<string, string> { ["id"] = r.Id, ["tenant"] = r.Tenant }).ToList(),
             });
         });
+        // Stand-ins for PagerDuty's Events API v2 and a Slack incoming webhook, so pages leave over real HTTP.
+        app.MapPost("/v2/enqueue", async (HttpRequest request) =>
+        {
+            using var doc = await JsonDocument.ParseAsync(request.Body).ConfigureAwait(false);
+            Interlocked.Increment(ref demo._pagerDutyEvents);
+            var dedup = doc.RootElement.TryGetProperty("dedup_key", out var d) ? d.GetString() : null;
+            return Results.Json(new Dictionary<string, string?> { ["status"] = "success", ["message"] = "Event processed", ["dedup_key"] = dedup }, statusCode: 202);
+        });
+        app.MapPost("/slack", () =>
+        {
+            Interlocked.Increment(ref demo._slackMessages);
+            return Results.Text("ok");
+        });
+
         // The fixed application, as the verification gate queries it: answers that are correct and leak nothing.
         app.MapPost("/v1/chat/completions", () => Results.Json(new Dictionary<string, object>
         {

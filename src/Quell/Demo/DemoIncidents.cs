@@ -9,6 +9,17 @@ public static class DemoIncidents
     public static async Task<IReadOnlyList<DemoIncident>> CollectAsync(IncidentService incidents, RecordingChannel pages, CancellationToken ct)
     {
         var list = await incidents.ListAsync(new IncidentQuery(Limit: 10_000), ct).ConfigureAwait(false);
+        var pagesById = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var incident in list)
+        {
+            // Pages and escalations as the timeline tells them: who, when, through which channels.
+            pagesById[incident.Id] = (await incidents.TimelineAsync(incident.Id, ct).ConfigureAwait(false))
+                .Where(e => e.Kind is TimelineKinds.Page or TimelineKinds.Escalation)
+                .Select(e => $"{e.At:yyyy-MM-dd HH:mm} {e.Message}")
+                .Distinct()
+                .ToList();
+        }
+
         return list.OrderBy(i => i.DetectedAt).Select(i => new DemoIncident
         {
             Id = i.Id,
@@ -24,7 +35,7 @@ public static class DemoIncidents
             TimeToAcknowledgeSeconds = i.Timings.ToAcknowledge?.TotalSeconds is { } a ? Math.Round(a) : null,
             Alerts = i.Alerts.Count,
             AlertIds = i.Alerts.Select(x => x.AlertId).ToList(),
-            Paged = i.Pages.Select(p => $"{p.User} ({p.Role}) at {p.At:yyyy-MM-dd HH:mm} via {string.Join(", ", p.Channels)}").ToList(),
+            Paged = pagesById[i.Id].Count > 0 ? pagesById[i.Id] : i.Pages.Select(p => $"{p.At:yyyy-MM-dd HH:mm} paged {p.User} ({p.Role}) via {string.Join(", ", p.Channels)}").ToList(),
             Notifications = pages.For(i.Id),
             Attribution = i.Attribution,
             Related = i.Related,
@@ -44,7 +55,7 @@ public static class DemoIncidents
             {
                 IncidentId = incident.Id,
                 Severity = incident.Severity,
-                Paged = incident.Paged.Count > 0 ? incident.Paged : incident.Notifications.Where(l => l.StartsWith("paged", StringComparison.Ordinal) || l.StartsWith("escalated", StringComparison.Ordinal)).ToList(),
+                Paged = incident.Paged,
                 TimeToAcknowledgeSeconds = incident.TimeToAcknowledgeSeconds,
                 RegressionCases = fix?.RegressionCases,
                 Verification = fix is null ? null : fix.Verified ? "passed" : "overridden",

@@ -33,6 +33,11 @@ public static class DemoOnCall
     public static QuellConfig Config(Uri appChatUrl) =>
         ConfigLoader.Parse(Yaml, "demo on-call") with
         {
+            Channels = new ChannelsConfig
+            {
+                Pagerduty = new PagerDutyChannelConfig { BaseUrl = new Uri(appChatUrl, "/").ToString().TrimEnd('/'), RoutingKey = "demo-routing-key" },
+                Slack = new SlackChannelConfig { WebhookUrl = new Uri(appChatUrl, "/slack").ToString() },
+            },
             IsolationProbes = new Isolation.IsolationProbeConfig
             {
                 TargetUrl = appChatUrl.ToString(),

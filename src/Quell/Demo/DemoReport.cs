@@ -70,7 +70,12 @@ public sealed record ScenarioOutcome
 public sealed record FalseAlarm(string Category, string Signal, DateTimeOffset At, IReadOnlyDictionary<string, string> Labels);
 
 /// <summary>How the real ingest path performed during the demo.</summary>
-public sealed record IngestFigures(long CallsSent, long Accepted, long Rejected, long Feedback, long EvalResults, long Changes, double WallSeconds, double CallsPerSecond);
+public sealed record IngestFigures(long CallsSent, long Accepted, long Rejected, long Feedback, long EvalResults, long Changes, double WallSeconds, double CallsPerSecond)
+{
+    /// <summary>Events the PagerDuty stand-in accepted and messages the Slack stand-in received.</summary>
+    public long PagerDutyEvents { get; init; }
+    public long SlackMessages { get; init; }
+}
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(DemoReport))]

@@ -11,23 +11,26 @@ public sealed class DemoResponder(IncidentService incidents, IDemoProgress progr
     private readonly Dictionary<string, (DateTimeOffset At, string? By)> _planned = new(StringComparer.Ordinal);
     private readonly HashSet<string> _announced = new(StringComparer.Ordinal);
 
+    /// <summary>The demo policy's first escalation step.</summary>
+    private const int EscalationMinutes = 5;
+
     /// <summary>The team that fixes and verifies once a scenario's fix ships.</summary>
     public DemoTeam? Team { get; set; }
 
     public async Task ActAsync(DateTimeOffset now, CancellationToken ct)
     {
-        await AnswerAsync(now, ct).ConfigureAwait(false);
-
-        // Acknowledgements first, then the escalation tick: an answer at this minute stops the next step.
+        // Simulated time moves in batches: answers planned before the first escalation step (5 min) go first,
+        // then the escalation tick, then the late answers, so each happens in the order it would have.
+        await AnswerAsync(now, beforeEscalation: true, ct).ConfigureAwait(false);
         await incidents.TickAsync(ct).ConfigureAwait(false);
-        await AnswerAsync(now, ct).ConfigureAwait(false);
+        await AnswerAsync(now, beforeEscalation: false, ct).ConfigureAwait(false);
         if (Team is not null)
         {
             await Team.ActAsync(now, ct).ConfigureAwait(false);
         }
     }
 
-    private async Task AnswerAsync(DateTimeOffset now, CancellationToken ct)
+    private async Task AnswerAsync(DateTimeOffset now, bool beforeEscalation, CancellationToken ct)
     {
         foreach (var incident in await incidents.ListAsync(new IncidentQuery(IncidentState.Detected, Limit: 500), ct).ConfigureAwait(false))
         {
@@ -49,7 +52,7 @@ public sealed class DemoResponder(IncidentService incidents, IDemoProgress progr
                 _planned[incident.Id] = plan;
             }
 
-            if (now < plan.At)
+            if (now < plan.At || (beforeEscalation && plan.At > incident.Pages[0].At.AddMinutes(EscalationMinutes)))
             {
                 continue;
             }

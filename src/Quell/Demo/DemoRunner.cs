@@ -74,7 +74,14 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
             outcomes = DemoIncidents.AttachMitigations(outcomes, scenarios, team.Mitigated, demoIncidents);
             var log = app.Services.GetRequiredService<ICallLog>();
             var report = await BuildReportAsync(log, sim, scenarios, figures, dataDir, cancellationToken).ConfigureAwait(false);
-            return report with { Scenarios = outcomes, FalseAlarms = falseAlarms, Alerts = alerts.Count, Incidents = demoIncidents };
+            return report with
+            {
+                Scenarios = outcomes,
+                FalseAlarms = falseAlarms,
+                Alerts = alerts.Count,
+                Incidents = demoIncidents,
+                Ingest = report.Ingest with { PagerDutyEvents = application.PagerDutyEvents, SlackMessages = application.SlackMessages },
+            };
         }
         finally
         {

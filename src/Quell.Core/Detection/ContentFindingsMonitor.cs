@@ -36,6 +36,7 @@ public sealed class ContentFindingsMonitor(ContentAlertRules? rules = null)
     private readonly InjectionCampaignDetector _campaigns = new((rules ?? new()).Campaign);
     private readonly Dictionary<string, LeakGroup> _groups = new(StringComparer.Ordinal);
     private readonly List<AlertEvent> _events = [];
+    private readonly List<LeakGroup> _touched = [];
 
     public void Observe(CallRecord call)
     {
@@ -76,20 +77,34 @@ public sealed class ContentFindingsMonitor(ContentAlertRules? rules = null)
             var key = $"data|{signal}|{call.Feature}";
             if (!_groups.TryGetValue(key, out var group))
             {
-                group = new LeakGroup(AlertCategory.Data, signal, new Dictionary<string, string> { ["feature"] = call.Feature ?? "(none)", ["kind"] = finding.Kind });
+                group = new LeakGroup(AlertCategory.Data, signal, new Dictionary<string, string> { ["feature"] = call.Feature ?? "(none)", ["kind"] = finding.Kind }, _groups.Count);
                 _groups[key] = group;
+            }
+
+            if (group.LastCallId != call.Id)
+            {
+                _touched.Add(group);
             }
 
             group.Record(call, finding);
         }
 
-        foreach (var group in _groups.Values)
+        if (_touched.Count == 0)
         {
-            if (group.Alert is null && group.LastCallId == call.Id && ShouldFire(group, call.Timestamp))
+            return;
+        }
+
+        // Only the groups this call's findings touched can fire now; they fire in the order the groups were made.
+        _touched.Sort(static (a, b) => a.Order.CompareTo(b.Order));
+        foreach (var group in _touched)
+        {
+            if (group.Alert is null && ShouldFire(group, call.Timestamp))
             {
                 Fire(group, call.Timestamp);
             }
         }
+
+        _touched.Clear();
     }
 
     /// <summary>Resolves alerts whose findings have stopped.</summary>
@@ -152,7 +167,7 @@ public sealed class ContentFindingsMonitor(ContentAlertRules? rules = null)
         var key = CampaignKey(campaign.Tenant);
         if (!_groups.TryGetValue(key, out var group))
         {
-            group = new LeakGroup(AlertCategory.Abuse, "injection_campaign", new Dictionary<string, string> { ["tenant"] = campaign.Tenant ?? "(none)", ["kind"] = "injection" });
+            group = new LeakGroup(AlertCategory.Abuse, "injection_campaign", new Dictionary<string, string> { ["tenant"] = campaign.Tenant ?? "(none)", ["kind"] = "injection" }, _groups.Count);
             _groups[key] = group;
         }
 
@@ -193,8 +208,11 @@ public sealed class ContentFindingsMonitor(ContentAlertRules? rules = null)
     private static string CampaignKey(string? tenant) => $"abuse|injection_campaign|{tenant}";
 
     /// <summary>Findings of one kind in one feature (or one tenant's injection campaign) and the alert they raised.</summary>
-    private sealed class LeakGroup(AlertCategory category, string signal, Dictionary<string, string> labels)
+    private sealed class LeakGroup(AlertCategory category, string signal, Dictionary<string, string> labels, int order)
     {
+        /// <summary>When the group was made: its place in the monitor's group table.</summary>
+        public int Order { get; } = order;
+
         private readonly Queue<DateTimeOffset> _recent = new();
 
         public AlertCategory Category { get; } = category;

@@ -87,58 +87,18 @@ public static class IncidentsCommand
         return command;
     }
 
-    private static async Task<int> RequestAsync(string server, HttpMethod method, string path, JsonObject? body, bool json, Action<JsonElement> render, CancellationToken ct)
-    {
-        using var http = new HttpClient { BaseAddress = new Uri(server), Timeout = TimeSpan.FromSeconds(30) };
-        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
-        if (body is not null)
+    private static Task<int> RequestAsync(string server, HttpMethod method, string path, JsonObject? body, bool json, Action<JsonElement> render, CancellationToken ct) =>
+        ServerRequest.SendAsync("incidents", server, method, path, body?.ToJsonString(), text =>
         {
-            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
-        }
-
-        HttpResponseMessage response;
-        try
-        {
-            response = await http.SendAsync(request, ct).ConfigureAwait(false);
-        }
-        catch (HttpRequestException ex)
-        {
-            await Console.Error.WriteLineAsync($"quell incidents: cannot reach {server}: {ex.Message}").ConfigureAwait(false);
-            return 3;
-        }
-
-        using (response)
-        {
-            var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-            {
-                var detail = text;
-                try
-                {
-                    detail = JsonDocument.Parse(text).RootElement.GetProperty("detail").GetString() ?? text;
-                }
-                catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
-                {
-                    // Not a problem+json body: show it as it is.
-                }
-
-                await Console.Error.WriteLineAsync($"quell incidents: HTTP {(int)response.StatusCode}: {detail}").ConfigureAwait(false);
-                return response.StatusCode == System.Net.HttpStatusCode.NotFound ? 4 : 1;
-            }
-
             if (json)
             {
-                await Console.Out.WriteLineAsync(text).ConfigureAwait(false);
-            }
-            else
-            {
-                using var doc = JsonDocument.Parse(text);
-                render(doc.RootElement);
+                Console.Out.WriteLine(text);
+                return;
             }
 
-            return 0;
-        }
-    }
+            using var doc = JsonDocument.Parse(text);
+            render(doc.RootElement);
+        }, TimeSpan.FromSeconds(30), ct);
 
     private static void RenderList(JsonElement list)
     {

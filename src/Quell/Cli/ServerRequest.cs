@@ -7,9 +7,13 @@ namespace Quell.Cli;
 /// <summary>One request to a Quell server for the fix-and-learn verbs: prints the body, or the problem's detail on stderr.</summary>
 internal static class ServerRequest
 {
-    public static async Task<int> SendAsync(string verb, string server, HttpMethod method, string path, string? json, Func<string, string>? render, CancellationToken ct)
+    public static Task<int> SendAsync(string verb, string server, HttpMethod method, string path, string? json, Func<string, string>? render, CancellationToken ct) =>
+        SendAsync(verb, server, method, path, json, text => Console.Out.WriteLine(render is null ? text : render(text)), TimeSpan.FromMinutes(10), ct);
+
+    /// <summary>Sends the request; a successful body goes to <paramref name="onSuccess"/>. Exit codes: 0 ok, 1 refused, 3 unreachable, 4 not found.</summary>
+    public static async Task<int> SendAsync(string verb, string server, HttpMethod method, string path, string? json, Action<string> onSuccess, TimeSpan timeout, CancellationToken ct)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(server), Timeout = TimeSpan.FromMinutes(10) };
+        using var http = new HttpClient { BaseAddress = new Uri(server), Timeout = timeout };
         using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
         if (json is not null)
         {
@@ -36,7 +40,7 @@ internal static class ServerRequest
                 return response.StatusCode == System.Net.HttpStatusCode.NotFound ? 4 : 1;
             }
 
-            await Console.Out.WriteLineAsync(render is null ? text : render(text)).ConfigureAwait(false);
+            onSuccess(text);
             return 0;
         }
         catch (HttpRequestException ex)

@@ -35,6 +35,7 @@ public static class DemoIncidents
             TimeToAcknowledgeSeconds = i.Timings.ToAcknowledge?.TotalSeconds is { } a ? Math.Round(a) : null,
             Alerts = i.Alerts.Count,
             AlertIds = i.Alerts.Select(x => x.AlertId).ToList(),
+            AlertFingerprints = i.Alerts.Select(x => x.Fingerprint).Distinct().ToList(),
             Paged = pagesById[i.Id].Count > 0 ? pagesById[i.Id] : i.Pages.Select(p => $"{p.At:yyyy-MM-dd HH:mm} paged {p.User} ({p.Role}) via {string.Join(", ", p.Channels)}").ToList(),
             Notifications = pages.For(i.Id),
             Attribution = i.Attribution,
@@ -46,10 +47,9 @@ public static class DemoIncidents
     {
         var attached = outcomes.Select(o =>
         {
-            // Alert ids are "al-{fingerprint}-{fired}": a re-fired alert joins the incident by fingerprint.
-            var fingerprint = o.AlertId is { } id && id.LastIndexOf('-') is var cut and > 3 ? id[..cut] : null;
+            // A re-fired alert (new id, same fingerprint) joins the incident its first firing opened.
             var incident = o.AlertId is null ? null : incidents.FirstOrDefault(i => i.AlertIds.Contains(o.AlertId))
-                ?? incidents.FirstOrDefault(i => fingerprint is not null && i.AlertIds.Any(a => a.StartsWith(fingerprint, StringComparison.Ordinal)));
+                ?? incidents.FirstOrDefault(i => o.AlertFingerprint is not null && i.AlertFingerprints.Contains(o.AlertFingerprint));
             var fix = fixes.GetValueOrDefault(o.Name);
             return incident is null ? o : o with
             {

@@ -43,6 +43,7 @@ public sealed record ScenarioOutcome
     public string? ExpectedAttribution { get; init; }
     public bool? AttributionCorrect { get; init; }
     public string? AlertId { get; init; }
+    public string? AlertFingerprint { get; init; }
     public IReadOnlyList<string> AlertSignals { get; init; } = [];
     public bool Detected { get; init; }
     public DateTimeOffset? DetectedAt { get; init; }
@@ -99,6 +100,7 @@ public sealed record DemoIncident
     public IReadOnlyList<string> Paged { get; init; } = [];
     public IReadOnlyList<string> Notifications { get; init; } = [];
     public IReadOnlyList<string> AlertIds { get; init; } = [];
+    public IReadOnlyList<string> AlertFingerprints { get; init; } = [];
     public string? Attribution { get; init; }
     public IReadOnlyList<string> Related { get; init; } = [];
 }

@@ -32,6 +32,7 @@ public static class ScenarioEvaluator
                 DetectedCategory = first?.Category.ToString().ToLowerInvariant(),
                 Signal = first?.Signal,
                 AlertId = first?.Id,
+                AlertFingerprint = first?.Fingerprint,
                 AlertSignals = matching.Select(a => a.Signal).Distinct().ToList(),
                 Attribution = first?.Attribution.Sentence,
                 ExpectedAttribution = expected,

@@ -12,13 +12,12 @@ public static class AlertEndpoints
         app.MapGet("/api/v1/alerts", async (HttpRequest request, IAlertStore alerts, CancellationToken ct) =>
         {
             string? S(string name) => request.Query[name].ToString() is { Length: > 0 } v ? v : null;
-            DateTimeOffset? T(string name) => DateTimeOffset.TryParse(S(name), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : null;
             if (S("state") is { } state && state is not ("firing" or "resolved"))
             {
                 return Problems.Create(400, "Bad query", "query parameter 'state' must be firing or resolved");
             }
 
-            var list = await alerts.QueryAsync(new AlertQuery(S("state"), S("category"), T("from"), T("to"), int.TryParse(S("limit"), CultureInfo.InvariantCulture, out var l) ? Math.Clamp(l, 1, 5000) : 500), ct).ConfigureAwait(false);
+            var list = await alerts.QueryAsync(new AlertQuery(S("state"), S("category"), QueryTime.Read(request, "from"), QueryTime.Read(request, "to"), int.TryParse(S("limit"), CultureInfo.InvariantCulture, out var l) ? Math.Clamp(l, 1, 5000) : 500), ct).ConfigureAwait(false);
             return Results.Json(list, SqliteAlertStore.Json);
         });
         app.MapGet("/api/v1/alerts/{id}", async (string id, IAlertStore alerts, CancellationToken ct) =>

@@ -16,27 +16,9 @@ public static class CallQueryEndpoints
         app.MapGet("/api/v1/calls", async (HttpRequest request, ICallLog log, CancellationToken ct) =>
         {
             var q = request.Query;
-            DateTimeOffset? Time(string name, out string? error)
-            {
-                error = null;
-                var text = q[name].ToString();
-                if (text.Length == 0)
-                {
-                    return null;
-                }
-
-                if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t))
-                {
-                    return t;
-                }
-
-                error = $"query parameter '{name}' is not an RFC 3339 time: '{text}'";
-                return null;
-            }
-
-            var from = Time("from", out var fromError);
-            var to = Time("to", out var toError);
-            if ((fromError ?? toError) is not null)
+            var fromOk = QueryTime.TryRead(request, "from", out var from, out var fromError);
+            var toOk = QueryTime.TryRead(request, "to", out var to, out var toError);
+            if (!fromOk || !toOk)
             {
                 return Problems.Create(400, "Bad query", fromError ?? toError!);
             }

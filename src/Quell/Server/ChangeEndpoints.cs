@@ -26,10 +26,8 @@ public static class ChangeEndpoints
 
         app.MapGet("/api/v1/changes", async (HttpRequest request, IChangeLog changes, CancellationToken ct) =>
         {
-            DateTimeOffset? Time(string name) =>
-                DateTimeOffset.TryParse(request.Query[name].ToString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : null;
             var feature = request.Query["feature"].ToString();
-            var list = await changes.QueryAsync(Time("from"), Time("to"), feature.Length == 0 ? null : feature, 500, ct).ConfigureAwait(false);
+            var list = await changes.QueryAsync(QueryTime.Read(request, "from"), QueryTime.Read(request, "to"), feature.Length == 0 ? null : feature, 500, ct).ConfigureAwait(false);
             return Results.Json(list, ServerJsonContext.Default.IReadOnlyListChangeEvent);
         });
     }

@@ -111,27 +111,46 @@ public static class RunbookChecks
     {
         var ranked = await s.CorrelateAsync(subject, ct).ConfigureAwait(false);
         var top = ranked.Take(5).ToList();
-        return top.Count == 0 || top[0].Score < 0.05
-            ? Finding(step, FindingStatus.Info, "no recorded change or version explains the shift", top)
-            : Finding(step, FindingStatus.Attention, $"most likely cause: {top[0].Sentence} (score {top[0].Score:0.00})", top);
+        if (top.Count == 0 || !ChangeCorrelator.Explains(top[0]))
+        {
+            var nearest = top.FirstOrDefault(c => c.Kind == "change");
+            var why = nearest is null
+                ? "no change is recorded in the window and no version, provider, region or model carries the excess more than its share of traffic"
+                : $"the nearest recorded change, {nearest.Change?.Id} ({nearest.Change?.Kind}), scores {nearest.Score.ToString("0.00", CultureInfo.InvariantCulture)}, too weak to blame: it is out of scope or too far from the onset";
+            return Finding(step, FindingStatus.Info, $"nothing on record explains the shift: {why}", top);
+        }
+
+        return Finding(step, FindingStatus.Attention, $"most likely cause: {top[0].Sentence} (score {top[0].Score.ToString("0.00", CultureInfo.InvariantCulture)})", top);
     }
 
     private static async Task<RunbookFinding> TopCostFlowsAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
     {
         var (from, onset, to) = s.Windows(subject.Onset);
-        var after = await s.TopCostFlowsAsync(null, onset, to, 10, ct).ConfigureAwait(false);
-        var before = await s.TopCostFlowsAsync(null, from, onset, 50, ct).ConfigureAwait(false);
+        var after = await s.TopCostFlowsAsync(null, onset, to, 1000, ct).ConfigureAwait(false);
+        var before = await s.TopCostFlowsAsync(null, from, onset, 1000, ct).ConfigureAwait(false);
         if (after.Count == 0)
         {
             return Finding(step, FindingStatus.Info, "no calls since the onset", after);
         }
 
-        var top = after[0];
-        var was = before.FirstOrDefault(b => b.Feature == top.Feature && b.Tenant == top.Tenant && b.Model == top.Model);
-        var summary = $"top flow {top.Feature} × {top.Tenant} × {top.Model}: ${top.CostUsd:0.00} over {top.Calls} calls (${top.CostPerCall:0.0000}/call, was ${was?.CostPerCall ?? 0:0.0000})";
-        var grew = was is null || top.CostPerCall > 1.3 * was.CostPerCall || top.CostUsd > 2 * was.CostUsd;
-        return Finding(step, grew ? FindingStatus.Attention : FindingStatus.Ok, summary, after);
+        var ranked = CostExcess.Rank(before, after, AnomalyMetrics.For(subject.Category, subject.Signal), (to - onset).TotalSeconds / Math.Max(1, (onset - from).TotalSeconds));
+        var total = ranked.Sum(r => Math.Max(0, r.ExcessUsd));
+        var afterCost = after.Sum(a => a.CostUsd);
+        if (ranked.Count == 0 || total <= 0.05 * afterCost)
+        {
+            return Finding(step, FindingStatus.Ok, $"no flow's cost rose since the onset: {Money(afterCost)} over {after.Sum(a => a.Calls):#,0} calls, in line with before", ranked.Take(10).ToList());
+        }
+
+        var top = ranked[0];
+        var share = top.ExcessUsd / total;
+        var spread = share < 0.3 ? $"; spread across {ranked.Count(r => r.ExcessUsd > 0)} flows, none carries more than {Pct(share)}" : string.Empty;
+        var perCall = top.BeforePerCallUsd is { } b ? $"{Money(b)} → {Money(top.AfterPerCallUsd)}/call" : $"{Money(top.AfterPerCallUsd)}/call, a flow new since the onset";
+        return Finding(step, FindingStatus.Attention,
+            $"added cost since the onset {Money(total)} ({Pct(total / Math.Max(afterCost, 1e-12))} of spend); {top.Feature} × {top.Tenant} × {top.Model} carries {Pct(share)} of it: {Money(top.AfterUsd)} over {top.AfterCalls:#,0} calls ({perCall}){spread}",
+            ranked.Take(10).ToList());
     }
+
+    private static string Money(double usd) => Postmortems.ReadableText.Money(usd);
 
     private static async Task<RunbookFinding> LoopCheckAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
     {

@@ -70,7 +70,11 @@ public static class RunbookChecks
             {
                 var old = slices.Where(v => v.BeforeCount > 0).OrderByDescending(v => v.BeforeCount).FirstOrDefault();
                 changed.Add($"{dim} {string.Join(", ", fresh.Select(f => f.Value))} is new since the onset (was {old?.Value ?? "unknown"})");
-                previousModel ??= old?.Value;
+                // Only a value an app can send as its model id is worth pinning; a bare version date is not one.
+                if (old?.Value is { } previous && ProposalCheck.IsCallableModel(previous, versions))
+                {
+                    previousModel ??= previous;
+                }
             }
         }
 
@@ -155,7 +159,7 @@ public static class RunbookChecks
     private static async Task<RunbookFinding> LoopCheckAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
     {
         var (from, onset, to) = s.Windows(subject.Onset);
-        var after = await s.LongestTracesAsync(subject.Feature, onset, to, 10, ct).ConfigureAwait(false);
+        var after = await s.LongestTracesAsync(subject.Feature, onset, to, 200, ct).ConfigureAwait(false);
         var before = await s.LongestTracesAsync(subject.Feature, from, onset, 10, ct).ConfigureAwait(false);
         if (after.Count == 0)
         {
@@ -166,8 +170,8 @@ public static class RunbookChecks
         var loops = after.Where(t => t.Calls > 2 * usual).ToList();
         return loops.Count == 0
             ? Finding(step, FindingStatus.Ok, $"longest trace since the onset: {after[0].Calls} calls (longest before: {usual})", after)
-            : Finding(step, FindingStatus.Attention, $"{loops.Count} traces loop: {loops[0].TraceId} made {loops[0].Calls} calls (${loops[0].CostUsd:0.00}); longest before: {usual}", after)
-                with { Suggestion = new MitigationParameters { MaxCallsPerTrace = usual * 2 } };
+            : Finding(step, FindingStatus.Attention, $"{Postmortems.ReadableText.Count(loops.Count, "trace")} loop: {loops[0].TraceId} made {loops[0].Calls} calls ({Money(loops[0].CostUsd)}); longest before: {usual}", after.Take(10).ToList())
+                with { Suggestion = new MitigationParameters { MaxCallsPerTrace = usual, StopTraces = loops.Select(l => l.TraceId).ToList() } };
     }
 
     private static async Task<RunbookFinding> PromptLengthAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
@@ -290,8 +294,12 @@ public static class RunbookChecks
             return Finding(step, FindingStatus.Info, "no injection inputs found in the window", affected);
         }
 
-        var finding = Finding(step, FindingStatus.Attention, $"{affected.Calls} injection inputs from {affected.Users.Count} users in {affected.Tenants.Count} tenants", affected);
-        return affected.Users.Count == 1 ? finding with { SuggestedScope = new MitigationScope { User = affected.Users[0] } } : finding;
+        var finding = Finding(step, FindingStatus.Attention, $"{Postmortems.ReadableText.Count(affected.Calls, "injection input")} from {Postmortems.ReadableText.Count(affected.Users.Count, "user")} ({Postmortems.ReadableText.List(affected.Users)}) in {Postmortems.ReadableText.Count(affected.Tenants.Count, "tenant")}", affected);
+
+        // Block exactly the senders: every other user of the tenant keeps being served, whatever they ask about.
+        return affected.Users.Count is > 0 and <= 1000
+            ? finding with { SuggestedScope = new MitigationScope { Feature = subject.Feature, Tenant = affected.Tenants.Count == 1 ? affected.Tenants[0] : null, Users = affected.Users } }
+            : finding;
     }
 
     private static IReadOnlyCollection<string> DataKinds(InvestigationSubject subject) => subject.Signal switch

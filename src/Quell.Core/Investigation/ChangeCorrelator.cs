@@ -95,7 +95,8 @@ public static class ChangeCorrelator
             double afterShare = 0;
             string? dimension = null;
             string? value = null;
-            if (KindToDimension.TryGetValue(change.Kind, out var dim) && change.To is { } to)
+            // A version the slices do not carry (eval results without model_version) cannot be measured: treat it as such.
+            if (KindToDimension.TryGetValue(change.Kind, out var dim) && change.To is { } to && slices.Any(x => x.Dimension == dim && x.Value != "(none)"))
             {
                 dimension = dim;
                 value = to;

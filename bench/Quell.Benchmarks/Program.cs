@@ -31,6 +31,11 @@ internal static class BenchmarkProgram
             return await IngestLoad.RunAsync(args[1..]).ConfigureAwait(false);
         }
 
+        if (args.Length > 0 && args[0] == "alert-intake")
+        {
+            return await AlertIntake.RunAsync(args[1..]).ConfigureAwait(false);
+        }
+
         if (args.Length > 0 && args[0] == "incidents")
         {
             return await IncidentLoad.RunAsync(args[1..]).ConfigureAwait(false);

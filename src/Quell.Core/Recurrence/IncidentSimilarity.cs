@@ -231,59 +231,73 @@ public sealed class IncidentMemoryIndex
                     continue;
                 }
 
+                // Score first with no allocation; only candidates over the threshold pay for their reasons.
                 var e = _byId[id];
-                var reasons = new List<string>();
                 var signal = e.Profile.Signal == query.Signal ? 1.0 : 0.7;
-                reasons.Add(signal == 1 ? $"same signal {query.Signal}" : $"same kind of signal ({e.Profile.Signal} vs {query.Signal})");
+                var scope = ScopeScore(query.Scope, e.Profile.Scope);
+                var cause = query.CauseKind is null && e.Profile.CauseKind is null ? 0.5 : query.CauseKind == e.Profile.CauseKind ? 1 : 0;
+                var partial = (IncidentSimilarity.SignalWeight * signal) + (IncidentSimilarity.ScopeWeight * scope) + (IncidentSimilarity.CauseWeight * cause);
+                if (partial + IncidentSimilarity.TextWeight < threshold)
+                {
+                    continue;
+                }
 
-                var (scope, shared) = ScopeOverlap(query.Scope, e.Profile.Scope);
+                var text = self > 0 ? Math.Min(1, Bm25(q, e.Terms, e.Length, n, avg) / self) : 0;
+                var score = partial + (IncidentSimilarity.TextWeight * text);
+                if (score < threshold)
+                {
+                    continue;
+                }
+
+                var reasons = new List<string> { signal == 1 ? $"same signal {query.Signal}" : $"same kind of signal ({e.Profile.Signal} vs {query.Signal})" };
+                var shared = query.Scope.Where(p => e.Profile.Scope.TryGetValue(p.Key, out var v) && v == p.Value).Select(p => $"{p.Key}={p.Value}").ToList();
                 if (shared.Count > 0)
                 {
                     reasons.Add("same scope " + string.Join(", ", shared));
                 }
 
-                var cause = query.CauseKind is null && e.Profile.CauseKind is null ? 0.5 : query.CauseKind == e.Profile.CauseKind ? 1 : 0;
                 if (cause == 1)
                 {
                     reasons.Add($"same cause kind ({query.CauseKind} change)");
                 }
 
-                var text = self > 0 ? Math.Min(1, Bm25(q, e.Terms, e.Length, n, avg) / self) : 0;
                 var words = q.Keys.Where(e.Terms.ContainsKey).OrderByDescending(t => Idf(t, n)).Take(4).ToList();
                 if (words.Count > 0)
                 {
                     reasons.Add($"text {text.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)} ({string.Join(", ", words)})");
                 }
 
-                var score = (IncidentSimilarity.SignalWeight * signal) + (IncidentSimilarity.ScopeWeight * scope) + (IncidentSimilarity.CauseWeight * cause) + (IncidentSimilarity.TextWeight * text);
-                if (score >= threshold)
-                {
-                    results.Add(new SimilarIncident(id, Math.Round(score, 3), reasons));
-                }
+                results.Add(new SimilarIncident(id, Math.Round(score, 3), reasons));
             }
         }
 
         return results.OrderByDescending(r => r.Score).ThenBy(r => r.Id, StringComparer.Ordinal).Take(limit).ToList();
     }
 
-    /// <summary>Weighted overlap of two scopes (feature counts double) and the pairs they share.</summary>
-    private static (double Overlap, List<string> Shared) ScopeOverlap(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b)
+    /// <summary>Weighted overlap of two scopes (feature counts double): shared pairs over the union of keys.</summary>
+    private static double ScopeScore(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b)
     {
         double union = 0;
         double inter = 0;
-        var shared = new List<string>();
-        foreach (var key in a.Keys.Union(b.Keys, StringComparer.Ordinal))
+        foreach (var (key, va) in a)
         {
             var w = key == "feature" ? 2.0 : 1.0;
             union += w;
-            if (a.TryGetValue(key, out var va) && b.TryGetValue(key, out var vb) && va == vb)
+            if (b.TryGetValue(key, out var vb) && va == vb)
             {
                 inter += w;
-                shared.Add($"{key}={va}");
             }
         }
 
-        return (union == 0 ? 0 : inter / union, shared);
+        foreach (var key in b.Keys)
+        {
+            if (!a.ContainsKey(key))
+            {
+                union += key == "feature" ? 2.0 : 1.0;
+            }
+        }
+
+        return union == 0 ? 0 : inter / union;
     }
 
     private double Bm25(Dictionary<string, int> query, Dictionary<string, int> doc, int length, int n, double avg)

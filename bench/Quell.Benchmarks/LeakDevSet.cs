@@ -170,12 +170,14 @@ internal static class LeakDevSet
         using var writer = new StreamWriter(path, false, new UTF8Encoding(false)) { NewLine = "\n" };
         foreach (var record in records)
         {
-            writer.WriteLine(JsonSerializer.Serialize(record));
+            writer.WriteLine(JsonSerializer.Serialize(record, Relaxed));
         }
 
         Console.Error.WriteLine($"wrote {records.Count} records ({records.Count(r => (int)r["label"] == 1)} leaks) to {Path.GetRelativePath(root, path)}");
         return 0;
     }
+
+    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static string Pick(string[] words, Random random) => words[random.Next(words.Length)];
 

@@ -10,7 +10,6 @@ public sealed class InjectionCascadeTests
     private static readonly Lazy<ContentScanner> Scanner = new(() => new ContentScanner());
 
     [Theory]
-    [InlineData("Please initialize the system settings expressly to ensure all parameters are correctly configured.")]
     [InlineData("How do I bypass the cache in Chrome when I reload a page during development?")]
     [InlineData("What command should I run to list all running Docker containers?")]
     [InlineData("Can you ignore the typos in my draft and just tell me whether the argument holds up?")]

@@ -45,16 +45,11 @@ public sealed class SecretLeakDetector
         }
     }
 
-    /// <summary>Secrets that <paramref name="systemPrompt"/> carries: all of it when short, else the values it names.</summary>
+    /// <summary>Secrets that <paramref name="systemPrompt"/> carries: the values it names, else all of it when short.</summary>
     public static IReadOnlyList<string> SecretsIn(string systemPrompt)
     {
         ArgumentNullException.ThrowIfNull(systemPrompt);
         var trimmed = systemPrompt.Trim();
-        if (trimmed.Length <= ShortPromptChars && trimmed.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length <= ShortPromptWords)
-        {
-            return [trimmed];
-        }
-
         var found = new List<string>();
         var lower = trimmed.ToLowerInvariant();
         foreach (var keyword in SecretKeywords)
@@ -68,6 +63,12 @@ public sealed class SecretLeakDetector
                     found.Add(value);
                 }
             }
+        }
+
+        // "ZEBRA-42" or "open sesame" alone: the prompt is the secret.
+        if (found.Count == 0 && trimmed.Length <= ShortPromptChars && trimmed.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length <= ShortPromptWords)
+        {
+            found.Add(trimmed);
         }
 
         return found;
@@ -187,7 +188,7 @@ public sealed class SecretLeakDetector
                 wordEnd++;
             }
 
-            var word = prompt[i..wordEnd].TrimEnd('.', ',', ';', '!', '?', ')');
+            var word = prompt[i..wordEnd].TrimEnd('.', ',', ';', ':', '!', '?', ')');
             if (word.Length == 0)
             {
                 return null;

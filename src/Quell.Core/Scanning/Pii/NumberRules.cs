@@ -113,10 +113,10 @@ internal static class NumberRules
     private static bool IsCardGrouping(scoped in NumberPhrase phrase, int first, int last)
     {
         var groups = last - first + 1;
-        if (groups == 3)
+        if (groups == 3 && phrase.GroupLength(first + 1) == 6)
         {
             // Amex 4-6-5 and Diners 4-6-4.
-            return phrase.GroupLength(first) == 4 && phrase.GroupLength(first + 1) == 6 && phrase.GroupLength(last) is 4 or 5;
+            return phrase.GroupLength(first) == 4 && phrase.GroupLength(last) is 4 or 5;
         }
 
         for (var g = first; g < last; g++)

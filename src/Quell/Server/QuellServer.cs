@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Quell.Configuration;
 using Quell.Ingest;
 using Quell.Pricing;
+using Quell.Security;
 using Quell.Storage;
 using Quell.Storage.Sqlite;
 using Quell.Telemetry;
@@ -21,6 +22,12 @@ public sealed record QuellServerOptions
 
     /// <summary>Lets tests and the demo silence request logging.</summary>
     public bool QuietLogging { get; init; } = true;
+
+    /// <summary>An admin key secret to register at start (QUELL_ADMIN_KEY); tests and the demo mint their own.</summary>
+    public string? AdminKey { get; init; }
+
+    /// <summary>Shows the admin key created on a first start without <see cref="AdminKey"/>; default: stderr.</summary>
+    public Action<string>? AdminKeyCreated { get; init; }
 }
 
 /// <summary>Builds and runs the Quell web host: ingest, queries, health and metrics over one SQLite store.</summary>
@@ -49,12 +56,28 @@ public static class QuellServer
         AddQuell(builder.Services, options);
 
         var app = builder.Build();
-        app.UseExceptionHandler();
+        // A request Kestrel itself refuses mid-read (body over the wire cap, client gone) is the client's error, not a 500.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = ex => ex is Microsoft.AspNetCore.Http.BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+        });
         app.UseStatusCodePages();
+        app.UseQuellSecurity();
+        if (app.Services.GetRequiredService<ApiKeyService>().EnsureAdmin(options.AdminKey) is { } created)
+        {
+            (options.AdminKeyCreated ?? (key => Console.Error.WriteLine($"quell: first start: admin API key {key} (shown once; store it now)")))(created);
+        }
+
+        app.UseMiddleware<BodyAdmission>();
         app.MapGet("/healthz", (IngestQueue queue) => queue.IsFaulted
             ? Results.Json(new Dictionary<string, string> { ["status"] = "unhealthy", ["reason"] = "ingest writer stopped" }, statusCode: 503)
-            : Results.Json(new Dictionary<string, string> { ["status"] = "ok" }));
-        app.MapGet("/metrics", (IngestMetrics metrics) => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+            : Results.Json(new Dictionary<string, string> { ["status"] = "ok" })).AllowAnonymous();
+        var metricsRoute = app.MapGet("/metrics", (IngestMetrics metrics) => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+        if (options.Config.Security.AnonymousMetrics)
+        {
+            metricsRoute.AllowAnonymous();
+        }
+
         app.MapIngest();
         app.MapCallQueries();
         app.MapChanges();
@@ -77,6 +100,7 @@ public static class QuellServer
         services.AddSingleton(options);
         services.AddSingleton(config);
         services.AddSingleton(options.Time);
+        services.AddQuellSecurity();
         services.AddSingleton(_ => new SqliteDatabase(Path.Combine(options.DataDirectory, "quell.db")));
         services.AddSingleton<SqliteCallLog>();
         services.AddSingleton<ICallLog>(sp => sp.GetRequiredService<SqliteCallLog>());
@@ -90,10 +114,12 @@ public static class QuellServer
         services.AddSingleton<Server.Detection.DetectionService>();
         services.AddHostedService(sp => sp.GetRequiredService<Server.Detection.DetectionService>());
         services.AddSingleton<IngestMetrics>();
+        services.AddSingleton(_ => new BodyBudget(config.Limits.MaxConcurrentBodies, config.Limits.MaxBytesInFlight));
         services.AddSingleton(_ => PriceTable.Create(config.Prices));
         services.AddSingleton(sp => new CallPreparer(config, sp.GetRequiredService<PriceTable>()));
         services.AddSingleton(sp => new IngestQueue(sp.GetRequiredService<ICallLog>(), config.Queue, sp.GetRequiredService<IngestMetrics>()));
-        services.AddSingleton(sp => new NativeCallDecoder(config.Limits, options.Time));
+        services.AddSingleton(_ => new Validation.InputValidator(config.Limits));
+        services.AddSingleton(sp => new NativeCallDecoder(config.Limits, options.Time, sp.GetRequiredService<Validation.InputValidator>().Call));
         services.AddSingleton(sp => new GenAiSpanMapper(config.Attributes, config.Limits, options.Time));
         services.AddSingleton<SqliteCanaryStore>();
         services.AddSingleton(sp =>

@@ -109,7 +109,7 @@ internal sealed class CallSeries
         }
 
         var isError = call.IsError;
-        _errors.Record(at.ToUnixTimeSeconds() / 60, isError, isError ? ErrorTypes.Normalize(call.ErrorType) : null);
+        _errors.Record(at, isError, isError ? ErrorTypes.Normalize(call.ErrorType) : null);
         if (isError)
         {
             fields[FErrors] = 1;
@@ -128,9 +128,10 @@ internal sealed class CallSeries
         Shift(_p95.Evaluate(now), _p95.Detector, AlertCategory.Latency, AlertSignals.LatencyP95, "p95 latency", FSlow, _slowExamples, now, book);
         Shift(_p99.Evaluate(now), _p99.Detector, AlertCategory.Latency, AlertSignals.LatencyP99, "p99 latency", FSlow, _slowExamples, now, book);
         Shift(_ttft.Evaluate(now), _ttft.Detector, AlertCategory.Latency, AlertSignals.TtftP95, "p95 time to first token", FSlowTtft, _slowExamples, now, book);
-        Shift(_cost.Evaluate(now), _cost.Detector, AlertCategory.Cost, AlertSignals.CostPerCall, "cost per call", FCost, _expensiveExamples, now, book);
         Shift(_input.Evaluate(now), _input.Detector, AlertCategory.Cost, AlertSignals.InputTokensPerCall, "input tokens per call", FInput, _expensiveExamples, now, book);
         Shift(_output.Evaluate(now), _output.Detector, AlertCategory.Cost, AlertSignals.OutputTokensPerCall, "output tokens per call", FOutput, _expensiveExamples, now, book);
+        // Cost last: its summary says whether tokens moved, from the blocks the token detectors have just tested.
+        Shift(_cost.Evaluate(now), _cost.Detector, AlertCategory.Cost, AlertSignals.CostPerCall, "cost per call", FCost, _expensiveExamples, now, book);
         Errors(_errors.Evaluate(now), now, book);
         if (_slo is not null)
         {

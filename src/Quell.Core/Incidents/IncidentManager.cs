@@ -116,8 +116,11 @@ public sealed partial class IncidentManager
 
     // A brand-new incident only gathers what arrives within the group window; one that is still firing or that a
     // responder has taken on keeps absorbing related alerts (a runaway loop raises one per trace) instead of paging again.
+    // Quality signals move slowly (an eval drift over days, feedback a day behind the evals): an open quality incident
+    // of a feature gathers the feature's quality alerts for the drift horizon, so one change makes one incident.
     private TimeSpan JoinWindow(Incident incident) =>
-        incident.State != IncidentState.Detected || incident.Alerts.Any(a => a.State == SignalState.Firing)
+        incident.Category == SignalCategories.Quality && incident.State.IsActive() ? TimeSpan.FromDays(14)
+        : incident.State != IncidentState.Detected || incident.Alerts.Any(a => a.State == SignalState.Firing)
             ? _policy.ActiveGroupWindow
             : _policy.GroupWindow;
 

@@ -53,7 +53,7 @@ public static class BacktestCommand
                 return 0;
             }
 
-            var (calls, evals, feedback, errors) = ReadHistory(file, cfg);
+            var (calls, evals, feedback, errors) = ReadHistory(File.ReadLines(file.FullName), cfg);
             foreach (var error in errors.Take(10))
             {
                 await Console.Error.WriteLineAsync($"quell backtest: {error}").ConfigureAwait(false);
@@ -109,7 +109,11 @@ public static class BacktestCommand
         return first.Length > 0 && first[0] != '{' && first[0] != '[';
     }
 
-    private static (List<CallRecord>, List<EvalResult>, List<FeedbackRecord>, List<string>) ReadHistory(FileInfo file, QuellConfig config)
+    /// <summary>
+    /// Reads native JSONL history (calls, eval results with <c>suite</c>, feedback with <c>call_id</c>), priced and scanned
+    /// as ingest would; bad lines are reported, not fatal.
+    /// </summary>
+    public static (List<CallRecord> Calls, List<EvalResult> Evals, List<FeedbackRecord> Feedback, List<string> Errors) ReadHistory(IEnumerable<string> lines, QuellConfig config)
     {
         var calls = new List<CallRecord>();
         var evals = new List<EvalResult>();
@@ -120,7 +124,7 @@ public static class BacktestCommand
         var prices = Pricing.PriceTable.Create(config.Prices);
         var scanner = new Scanning.CallScanner(new Scanning.ContentScanner(config.Scanning));
         var line = 0;
-        foreach (var text in File.ReadLines(file.FullName))
+        foreach (var text in lines)
         {
             line++;
             if (string.IsNullOrWhiteSpace(text))

@@ -160,7 +160,13 @@ public sealed class DetectionService : BackgroundService
             await _gate.WaitAsync(stoppingToken).ConfigureAwait(false);
             try
             {
-                (progressed, positions) = await StepAsync(positions, positions.Calls < replayUntil, stoppingToken).ConfigureAwait(false);
+                var replaying = positions.Calls < replayUntil;
+                (progressed, positions) = await StepAsync(positions, replaying, stoppingToken).ConfigureAwait(false);
+                if (replaying && positions.Calls >= replayUntil)
+                {
+                    await ReconcileAsync(stoppingToken).ConfigureAwait(false);
+                }
+
                 if (!progressed && _options.LiveAdvanceLag is { } lag)
                 {
                     var target = _time.GetUtcNow() - lag;
@@ -214,13 +220,17 @@ public sealed class DetectionService : BackgroundService
 
         // Eval results and feedback often arrive ahead of the calls of the same minutes (a CI run posts a whole
         // suite at once). They wait until the calls have caught up, so every stream is observed in time order.
+        // Only once the calls log is drained may the clock stand in for it: while a full batch says more calls follow
+        // (a restart replaying history, a backlog), an eval stamped "now" must wait for the calls before it, or the
+        // engine's clock would run ahead and every replayed call would land in today's windows and budgets.
         var watermark = calls.Count > 0 ? calls[^1].Call.Timestamp : _engine.Now;
-        if (_options.LiveAdvanceLag is { } lag && _time.GetUtcNow() - lag > watermark)
+        var drained = calls.Count < _options.BatchSize;
+        if (drained && _options.LiveAdvanceLag is { } lag && _time.GetUtcNow() - lag > watermark)
         {
             watermark = _time.GetUtcNow() - lag;
         }
 
-        if (_flushUntil is { } flush && flush > watermark)
+        if (drained && _flushUntil is { } flush && flush > watermark)
         {
             watermark = flush;
         }
@@ -259,6 +269,25 @@ public sealed class DetectionService : BackgroundService
             calls.Count > 0 ? calls[^1].Sequence : at.Calls,
             evalCount > 0 ? evals[evalCount - 1].Sequence : at.Evals,
             feedbackCount > 0 ? feedback[feedbackCount - 1].Sequence : at.Feedback));
+    }
+
+    // After the replay the engine holds exactly the alerts its history implies. Any alert the store still shows as
+    // firing that the engine does not hold (resolved by time that passed while the server was down, or raised by a
+    // process that kept state the log cannot reproduce) is resolved now, stored and announced, so the API, the engine
+    // and the incidents agree.
+    private async Task ReconcileAsync(CancellationToken ct)
+    {
+        var active = _engine.ActiveAlerts.Select(a => a.Id).ToHashSet(StringComparer.Ordinal);
+        var firing = await _alerts.QueryAsync(new AlertQuery(State: "firing", Limit: 10_000), ct).ConfigureAwait(false);
+
+        // Data and abuse alerts come from the content monitor and external probes, which keep their own episodes.
+        foreach (var stale in firing.Where(a => a.Category is not (AlertCategory.Data or AlertCategory.Abuse) && !active.Contains(a.Id)))
+        {
+            var at = _engine.Now > stale.FiredAt ? _engine.Now : stale.FiredAt;
+            _external.Add(new AlertEvent(AlertEventKind.Resolved, stale with { State = AlertState.Resolved, ResolvedAt = at }, at));
+        }
+
+        await PublishAsync(replaying: false, ct).ConfigureAwait(false);
     }
 
     private static int Prefix<T>(IReadOnlyList<T> items, Func<T, bool> ready)

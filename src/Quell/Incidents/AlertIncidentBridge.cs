@@ -1,3 +1,4 @@
+using Quell.Calls;
 using Quell.Alerts;
 using Quell.Storage;
 
@@ -10,6 +11,33 @@ namespace Quell.Incidents;
 public sealed class AlertIncidentBridge(IncidentService incidents, ICallLog calls)
 {
     private static readonly HashSet<string> NarrowingDimensions = ["region", "provider", "model", "model_version", "prompt_version", "tenant"];
+
+    private static readonly HashSet<string> VendorSignals = [AlertSignals.ErrorRate, AlertSignals.ErrorBudgetBurn, AlertSignals.LatencyP95, AlertSignals.LatencyP99, AlertSignals.TtftP95, AlertSignals.LatencySlo];
+    private static readonly HashSet<string> VendorErrorTypes = [ErrorTypes.RateLimited, ErrorTypes.ServerError, ErrorTypes.Timeout];
+    private static readonly HashSet<string> OwnChangeDimensions = ["prompt_version", "model_version", "tenant", "user"];
+
+    /// <summary>
+    /// A latency or vendor-side error alert of one provider that no change of ours explains (no prompt or model version,
+    /// tenant or user singled out) is the vendor's: errors and latency on the same provider (and region) then group as
+    /// one incident named after the vendor.
+    /// </summary>
+    public static bool IsVendorSide(Alert a) =>
+        a.Category == AlertCategory.Latency
+        && VendorSignals.Contains(a.Signal)
+        && a.Labels.GetValueOrDefault("provider") is { Length: > 0 } provider && provider != "(none)"
+        && (a.Labels.GetValueOrDefault("error_type") is not { } type || VendorErrorTypes.Contains(type))
+        && !a.Attribution.Factors.Any(f => OwnChangeDimensions.Contains(f.Dimension));
+
+    private static string VendorPrefix(Alert a)
+    {
+        if (!IsVendorSide(a))
+        {
+            return string.Empty;
+        }
+
+        var region = a.Attribution.Factors.FirstOrDefault(f => f.Dimension == "region")?.Value;
+        return $"vendor {a.Labels["provider"]}{(region is null ? "" : $" ({region})")}: ";
+    }
 
     public async Task OnAlertAsync(AlertEvent e, CancellationToken cancellationToken)
     {
@@ -61,8 +89,8 @@ public sealed class AlertIncidentBridge(IncidentService incidents, ICallLog call
             Category = a.Category.ToString().ToLowerInvariant(),
             Signal = a.Signal,
             Labels = labels,
-            Summary = string.IsNullOrEmpty(a.Summary) ? a.Attribution.Sentence : a.Summary,
-            Attribution = a.Attribution.Sentence,
+            Summary = VendorPrefix(a) + (string.IsNullOrEmpty(a.Summary) ? a.Attribution.Sentence : a.Summary),
+            Attribution = VendorPrefix(a) + a.Attribution.Sentence,
             Observed = double.IsFinite(a.Observed) ? a.Observed : null,
             Baseline = double.IsFinite(a.Baseline) ? a.Baseline : null,
             FiredAt = e.Kind == AlertEventKind.Resolved ? a.ResolvedAt ?? e.At : a.FiredAt,
@@ -75,7 +103,7 @@ public sealed class AlertIncidentBridge(IncidentService incidents, ICallLog call
             TotalTenants = Math.Max(total.Tenants, tenants.Count),
             TotalUsers = total.Users,
             TotalCalls = total.Calls,
-            VendorOutage = a.Category == AlertCategory.Latency && a.Signal is AlertSignals.ErrorRate or AlertSignals.ErrorBudgetBurn && a.Attribution.Factors.Any(x => x.Dimension == "provider" && x.Share >= 0.9),
+            VendorOutage = IsVendorSide(a),
         };
     }
 }

@@ -62,6 +62,17 @@ public sealed class LoopDetectionTests
     }
 
     [Fact]
+    public void Engine_LongChatSessionsWithoutTraces_RaiseNoLoopAlert()
+    {
+        // A chat session per user per day: hundreds of calls share a session id, each request is its own (absent) trace.
+        var engine = new DetectionEngine();
+        var calls = Enumerable.Range(0, 3000).Select(i => Call($"c{i}", trace: null!, T0.AddSeconds(i * 5)) with { SessionId = $"user-{i % 5}-day", Operation = "chat" });
+        var events = EngineHarness.Run(engine, calls, until: T0.AddHours(6));
+        Assert.DoesNotContain(events, e => e.Alert.Signal is AlertSignals.CallsPerTrace or AlertSignals.RepeatedToolCalls);
+        Assert.Equal(0, engine.ActiveTraces);
+    }
+
+    [Fact]
     public void Engine_ManyShortTraces_StateIsEvicted()
     {
         var engine = new DetectionEngine();

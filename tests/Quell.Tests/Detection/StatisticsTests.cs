@@ -45,19 +45,27 @@ public sealed class StatisticsTests
     }
 
     [Fact]
-    public void RobustSeasonalBaseline_DailyCycle_ExpectsHourlyLevel()
+    public void StreamingChangeDetector_HourOfDayPhases_ExpectsHourlyLevel()
     {
-        var baseline = new RobustSeasonalBaseline();
+        var detector = new StreamingChangeDetector(Quell.Detection.Detectors.ShiftDetector.OptionsFor(new Quell.Detection.ShiftRules()), phases: 24);
         var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        for (var minute = 0; minute < 3 * 24 * 60; minute += 5)
+        var rng = new Random(1);
+        for (var minute = 0; minute < 7 * 24 * 60; minute += 5)
         {
             var at = start.AddMinutes(minute);
-            baseline.Update(at, at.Hour < 12 ? 10 : 20);
+            detector.Observe((at.Hour < 12 ? 10 : 20) + SyntheticTraffic.Normal(rng), at.Hour, at);
         }
 
-        Assert.InRange(baseline.Expected(start.AddHours(3)).Center, 9.5, 10.5);
-        Assert.InRange(baseline.Expected(start.AddHours(15)).Center, 19.5, 20.5);
+        Assert.InRange(detector.Expected(3).Expected, 9.5, 10.5);
+        Assert.InRange(detector.Expected(15).Expected, 19.5, 20.5);
     }
+
+    [Theory]
+    [InlineData(1e-6, 4.89)]
+    [InlineData(0.0027, 3.0)]
+    [InlineData(0.0455, 2.0)]
+    public void NormalTail_TwoSidedQuantile_MatchesTables(double p, double z) =>
+        Assert.InRange(NormalTail.TwoSidedQuantile(p), z - 0.01, z + 0.01);
 
     [Fact]
     public void Cusum_MeanShiftOfTwoSigma_SignalsUpWithOnsetNearChange()

@@ -6,7 +6,9 @@ namespace Quell.Detection.Detectors;
 /// <summary>
 /// Multiwindow, multi-burn-rate error-budget alerts (Google SRE workbook ch. 5): fires when both the long and the
 /// short window of any pair burn the budget faster than the pair's rate, e.g. 14.4× over 1 h and 5 min.
-/// The long window makes it significant, the short one makes it current so the alert resets quickly.
+/// The long window makes it significant, the short one makes it current so the alert resets quickly. A fast tier —
+/// Page's CUSUM of the per-call Bernoulli log-likelihood ratio, budget rate against <see cref="ErrorRules.FastBurnRate"/>
+/// times it — pages a big burst within a few dozen calls; it needs the shortest window to burn at that rate too.
 /// </summary>
 public sealed class BurnRateMonitor
 {
@@ -21,6 +23,10 @@ public sealed class BurnRateMonitor
     private readonly int _shortestMinutes;
     private DateTimeOffset? _recoveringSince;
     private DateTimeOffset? _elevatedSince;
+    private readonly double _fastError;
+    private readonly double _fastOk;
+    private double _fastSum;
+    private DateTimeOffset _fastOnset;
 
     public BurnRateMonitor(ErrorRules rules, double sloTarget)
     {
@@ -32,7 +38,16 @@ public sealed class BurnRateMonitor
 
         // A window of N minutes is the N−1 closed minute buckets plus the open one.
         _sums = new WindowedSums(2 + ErrorKinds.Length, [.. lengths.Select(l => Math.Max(1, l - 1))]);
+        if (rules.FastBurnRate is double fast)
+        {
+            var p1 = Math.Min(0.999, fast * _budget);
+            _fastError = Math.Log(p1 / _budget);
+            _fastOk = Math.Log((1 - p1) / (1 - _budget));
+        }
     }
+
+    /// <summary>Whether the current (or last) alert was opened by the fast tier.</summary>
+    public bool FiredByFastTier { get; private set; }
 
     public bool IsFiring { get; private set; }
     public DateTimeOffset Onset { get; private set; }
@@ -48,6 +63,22 @@ public sealed class BurnRateMonitor
 
     /// <summary>Most frequent error type in the shortest window.</summary>
     public string DominantErrorType { get; private set; } = ErrorTypes.Other;
+
+    /// <summary>Counts a call at <paramref name="at"/>; <paramref name="errorType"/> is a normalised error type or null for success.</summary>
+    public void Record(DateTimeOffset at, bool isError, string? errorType)
+    {
+        if (_fastError > 0)
+        {
+            if (_fastSum <= 0)
+            {
+                _fastOnset = at;
+            }
+
+            _fastSum = Math.Max(0, _fastSum + (isError ? _fastError : _fastOk));
+        }
+
+        Record(at.ToUnixTimeSeconds() / 60, isError, errorType);
+    }
 
     /// <summary>Counts a call; <paramref name="errorType"/> is a normalised error type or null for success.</summary>
     public void Record(long minute, bool isError, string? errorType)
@@ -80,23 +111,28 @@ public sealed class BurnRateMonitor
             }
         }
 
+        // The fast tier holds while the shortest window burns at its rate; it opens only on decisive evidence.
+        var fastRate = Rate(0, out var fastCalls);
+        var fastHolds = _fastError > 0 && fastCalls >= _rules.MinCallsShortWindow && fastRate >= _rules.FastBurnRate * _budget;
         if (!IsFiring)
         {
-            if (!any)
+            var fastFires = fastHolds && _fastSum >= _rules.FastThreshold;
+            if (!any && !fastFires)
             {
                 return DetectorVerdict.None;
             }
 
             IsFiring = true;
+            FiredByFastTier = !any;
             _recoveringSince = null;
-            ObservedErrorRate = rate;
-            BurnRate = burn;
+            (ObservedErrorRate, BurnRate) = any ? (rate, burn) : (fastRate, fastRate / _budget);
             DominantErrorType = FindDominantType();
-            Onset = EstimateOnset(now);
+            Onset = any ? EstimateOnset(now) : Min(_fastOnset, EstimateOnset(now));
+            _fastSum = 0;
             return DetectorVerdict.Fire;
         }
 
-        if (any)
+        if (any || fastHolds)
         {
             _recoveringSince = null;
             return DetectorVerdict.None;
@@ -109,8 +145,11 @@ public sealed class BurnRateMonitor
         }
 
         IsFiring = false;
+        _fastSum = 0;
         return DetectorVerdict.Resolve;
     }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private double Rate(int window, out double calls)
     {

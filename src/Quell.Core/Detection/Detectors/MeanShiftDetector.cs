@@ -4,9 +4,9 @@ namespace Quell.Detection.Detectors;
 public sealed class MeanShiftDetector
 {
     private readonly int _minSamples;
+    private readonly BlockQueue _closed = new();
     private double _sum;
     private long _count;
-    private DateTimeOffset _blockStart;
 
     public MeanShiftDetector(ShiftRules rules)
     {
@@ -16,31 +16,56 @@ public sealed class MeanShiftDetector
 
     public ShiftDetector Detector { get; }
 
+    // A block closes the moment it holds MinSamples calls, so every block has the same sampling noise whatever the
+    // traffic (a burst of 500 calls in one tick makes five blocks, not one); blocks are tested on the next tick.
     public void Add(double value, DateTimeOffset at)
     {
-        if (_count == 0)
-        {
-            _blockStart = at;
-        }
-
         _sum += value;
-        _count++;
+        if (++_count >= _minSamples)
+        {
+            _closed.Add(at, _sum / _count);
+            (_sum, _count) = (0, 0);
+        }
     }
 
-    public DetectorVerdict Evaluate(DateTimeOffset now)
+    public DetectorVerdict Evaluate(DateTimeOffset now) => _closed.TestAll(Detector, now);
+}
+
+/// <summary>Block statistics closed between two evaluation ticks, tested in order on the next tick.</summary>
+internal sealed class BlockQueue
+{
+    private readonly List<(DateTimeOffset At, double Value)> _blocks = [];
+    private int _next;
+
+    public void Add(DateTimeOffset at, double value) => _blocks.Add((at, value));
+
+    /// <summary>Tests the queued blocks in order; stops after a firing one so the alert is raised before the next block is seen.</summary>
+    public DetectorVerdict TestAll(ShiftDetector detector, DateTimeOffset now)
     {
-        if (_count < _minSamples)
+        var verdict = DetectorVerdict.None;
+        while (_next < _blocks.Count)
         {
-            if (_count > 0 && now - _blockStart > TimeSpan.FromHours(1))
+            var (at, value) = _blocks[_next++];
+            var v = detector.Observe(at <= now ? at : now, value);
+            if (v == DetectorVerdict.Fire)
             {
-                (_sum, _count) = (0, 0);
+                verdict = v;
+                break;
             }
 
-            return DetectorVerdict.None;
+            if (v == DetectorVerdict.Resolve)
+            {
+                verdict = v;
+                break;
+            }
         }
 
-        var mean = _sum / _count;
-        (_sum, _count) = (0, 0);
-        return Detector.Observe(now, mean);
+        if (_next >= _blocks.Count)
+        {
+            _blocks.Clear();
+            _next = 0;
+        }
+
+        return verdict;
     }
 }

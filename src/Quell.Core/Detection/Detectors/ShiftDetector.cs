@@ -4,8 +4,9 @@ namespace Quell.Detection.Detectors;
 
 /// <summary>
 /// Detects an upward shift of a positive block statistic (a latency quantile, a mean cost per call) against its
-/// seasonal baseline: one-sided CUSUM on robust z-scores of the log, gated by a minimum ratio so that only
-/// changes that matter fire, with hysteresis on the way back.
+/// daily profile: the <see cref="StreamingChangeDetector"/> (the same core <c>quell backtest</c> runs on a CSV series) on
+/// the statistic's log, phases by hour of day, one-sided; gated by a minimum ratio so that only changes that matter
+/// fire, with hysteresis on the way back.
 /// </summary>
 /// <remarks>
 /// Blocks are non-overlapping groups of calls, so successive z-scores are close to independent, which is what
@@ -14,9 +15,7 @@ namespace Quell.Detection.Detectors;
 public sealed class ShiftDetector
 {
     private readonly ShiftRules _rules;
-    private readonly RobustSeasonalBaseline _baseline;
-    private readonly double _minLogSpread;
-    private Cusum _cusum;
+    private readonly StreamingChangeDetector _core;
     private DateTimeOffset _firedAt;
     private DateTimeOffset? _recoveringSince;
     private double _excessLogSum;
@@ -25,14 +24,39 @@ public sealed class ShiftDetector
     public ShiftDetector(ShiftRules rules)
     {
         _rules = rules;
-        _baseline = new RobustSeasonalBaseline(alpha: 0.05, globalAlpha: 0.02, minSlotSamples: 8, warmupSamples: rules.WarmupBlocks);
-        _minLogSpread = Math.Log(1 + rules.MinRelativeSpread);
-        _cusum = new Cusum(rules.CusumSlack, rules.CusumThreshold);
+        _core = new StreamingChangeDetector(OptionsFor(rules), phases: 24);
     }
+
+    /// <summary>
+    /// The core's settings for a production series: one-sided (only a rise pages), slow smoothing because blocks arrive
+    /// every few seconds (level 2 %, hour-of-day offsets 5 %, noise scale 0.5 % per block), no trend term (a per-call
+    /// statistic has a daily profile, a robust centre per hour, not a slope; slow quality drift has its own detector), the CUSUM of
+    /// <c>ChangePointComparisonTests</c> (k = 1, h = 6) on unclipped z with a one-block spike at the same 7σ (k + h), and the
+    /// old baseline held while an alert is open.
+    /// </summary>
+    public static ChangeDetectorOptions OptionsFor(ShiftRules rules) => new()
+    {
+        Seasonal = SeasonalModel.Profile,
+        LevelAlpha = 0.02,
+        TrendBeta = 0,
+        SeasonGamma = 0.05,
+        MinPhaseSamples = 8,
+        ScaleAlpha = 0.005,
+        Clip = 3,
+        CusumSlack = rules.CusumSlack,
+        CusumThreshold = rules.CusumThreshold,
+        CusumClip = double.PositiveInfinity,
+        SpikeTailProbability = 2.6e-12,
+        Sides = ChangeSides.UpOnly,
+        WarmupPoints = rules.WarmupBlocks,
+        MinScale = Math.Log(1 + rules.MinRelativeSpread),
+        ReanchorOnShift = false,
+        LearnFromSpikes = true,
+    };
 
     public bool IsFiring { get; private set; }
 
-    public bool IsWarm => _baseline.IsWarm;
+    public bool IsWarm => _core.IsWarm;
 
     /// <summary>When the shift most likely began (the time the CUSUM last left zero).</summary>
     public DateTimeOffset Onset { get; private set; }
@@ -41,6 +65,9 @@ public sealed class ShiftDetector
 
     /// <summary>Baseline level at the time of the latest block, in the statistic's units.</summary>
     public double LastBaseline { get; private set; } = double.NaN;
+
+    /// <summary>Calibrated 0..1 anomaly score of the latest block (see <see cref="ChangeStep.Score"/>).</summary>
+    public double LastScore { get; private set; }
 
     /// <summary>Tests one block statistic observed at <paramref name="at"/>.</summary>
     public DetectorVerdict Observe(DateTimeOffset at, double value)
@@ -51,25 +78,25 @@ public sealed class ShiftDetector
         }
 
         var x = Math.Log(value);
-        if (!_baseline.IsWarm)
+        var phase = at.UtcDateTime.Hour;
+        if (!_core.IsWarm)
         {
-            _baseline.Update(at, x, clip: 3, scaleFloor: _minLogSpread);
+            _core.Observe(x, phase, at);
             return DetectorVerdict.None;
         }
 
-        var (centre, spread) = _baseline.Expected(at);
-        spread = Math.Max(spread, _minLogSpread);
+        var (centre, _) = _core.Expected(phase);
         var ratio = Math.Exp(x - centre);
         LastObserved = value;
         LastBaseline = Math.Exp(centre);
-
-        return IsFiring ? WhileFiring(at, x, centre, ratio) : WhileQuiet(at, x, (x - centre) / spread, ratio);
+        return IsFiring ? WhileFiring(at, x, centre, ratio) : WhileQuiet(at, x, phase, ratio);
     }
 
-    private DetectorVerdict WhileQuiet(DateTimeOffset at, double x, double z, double ratio)
+    private DetectorVerdict WhileQuiet(DateTimeOffset at, double x, int phase, double ratio)
     {
-        var direction = _cusum.Update(z, at);
-        if (_cusum.Upper <= 0)
+        var step = _core.Observe(x, phase, at);
+        LastScore = step.Score;
+        if (_core.PointsSinceUpperOnset == 0 && step.Kind == ChangeKind.None)
         {
             (_excessLogSum, _excessBlocks) = (0, 0);
         }
@@ -79,22 +106,20 @@ public sealed class ShiftDetector
             _excessBlocks++;
         }
 
-        // Practical significance twice over: this block and the average since the estimated onset must both reach
-        // the ratio, so one noisy block after a few slightly high ones cannot page anyone.
+        // Practical significance twice over: this block and the average since the estimated onset (the last minimum
+        // of the CUSUM path) must both reach the ratio, so one noisy block after a few slightly high ones cannot page.
         var sustainedRatio = _excessBlocks > 0 ? Math.Exp(_excessLogSum / _excessBlocks) : 1;
-        if (direction == ChangeDirection.Up && ratio >= _rules.MinRatio && sustainedRatio >= _rules.MinRatio)
+        if (step.Kind != ChangeKind.None && ratio >= _rules.MinRatio && sustainedRatio >= _rules.MinRatio)
         {
             IsFiring = true;
-            Onset = _cusum.UpperOnset;
+            Onset = _core.PointsSinceUpperOnset > 0 && _core.UpperOnset <= at ? _core.UpperOnset : at;
             _firedAt = at;
             _recoveringSince = null;
-            _cusum.Reset();
+            _core.EndEpisode();
             (_excessLogSum, _excessBlocks) = (0, 0);
             return DetectorVerdict.Fire;
         }
 
-        // Learning continues while quiet; clipping keeps a building shift from dragging the baseline along.
-        _baseline.Update(at, x, clip: 3, scaleFloor: _minLogSpread);
         return DetectorVerdict.None;
     }
 
@@ -116,7 +141,7 @@ public sealed class ShiftDetector
         if (at - _firedAt >= TimeSpan.FromHours(_rules.AdoptNewLevelAfterHours))
         {
             // The change is here to stay (a slower model, a longer prompt): learn it rather than page forever.
-            _baseline.Shift(x - centre);
+            _core.Shift(x - centre);
             return Resolve();
         }
 
@@ -127,7 +152,7 @@ public sealed class ShiftDetector
     {
         IsFiring = false;
         _recoveringSince = null;
-        _cusum.Reset();
+        _core.EndEpisode();
         (_excessLogSum, _excessBlocks) = (0, 0);
         return DetectorVerdict.Resolve;
     }

@@ -71,9 +71,19 @@ public sealed class SpendMonitor
 
         public void Add(double cost, DateTimeOffset at)
         {
+            // A call of a day already closed (history loaded late, a stream replayed out of order) belongs to that
+            // day: it must not count against today's budget.
+            if (at.ToUnixTimeSeconds() / 86400 < _day)
+            {
+                return;
+            }
+
             Roll(at);
             SpentToday += cost;
-            _lastHour.Add(0, cost);
+            if (at.ToUnixTimeSeconds() / 60 > _lastHour.CurrentBucket - 60)
+            {
+                _lastHour.Add(0, cost);
+            }
         }
 
         public DetectorVerdict Evaluate(DateTimeOffset now, CostRules rules)

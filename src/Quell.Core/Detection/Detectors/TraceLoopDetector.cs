@@ -5,8 +5,8 @@ using Quell.Detection.Sketches;
 namespace Quell.Detection.Detectors;
 
 /// <summary>
-/// Spots runaway agents: counts calls per trace (or session) and identical tool calls (same name and arguments
-/// hash) within it, and fires when a trace passes the loop cap, repeats a tool call too often, or grows far past
+/// Spots runaway agents: counts calls per trace (<c>trace_id</c>: one request or agent run with its tool and
+/// agent operations) and identical tool calls (same name and arguments hash) within it, and fires when a trace passes the loop cap, repeats a tool call too often, or grows far past
 /// the feature's usual trace length. Trace state is dropped after a period of inactivity, which also resolves
 /// the trace's alerts, and the number of live traces is capped.
 /// </summary>
@@ -24,7 +24,9 @@ public sealed class TraceLoopDetector
     /// <summary>Counts a call into its trace; appends any alert it opens to <paramref name="findings"/>.</summary>
     public void Observe(CallRecord call, List<LoopFinding> findings)
     {
-        var traceId = call.TraceId ?? call.SessionId;
+        // Never the session: a chat session spans a user's whole conversation (often a day), so its call count says
+        // nothing about a loop; only a trace is one run of an agent.
+        var traceId = call.TraceId;
         if (traceId is null)
         {
             return;

@@ -50,6 +50,14 @@ public struct RobustEwma
         _meanAbsDeviation += a * (deviation - _meanAbsDeviation);
     }
 
+    /// <summary>Starts from another estimate (a new seasonal phase taking over the global level), as if it had seen <paramref name="count"/> points.</summary>
+    public void Seed(in RobustEwma from, long count)
+    {
+        Center = from.Center;
+        _meanAbsDeviation = from._meanAbsDeviation;
+        Count = count;
+    }
+
     /// <summary>Moves the centre by <paramref name="delta"/>, keeping the spread (used to adopt a new level).</summary>
     public void Shift(double delta) => Center += delta;
 }

@@ -11,9 +11,9 @@ public static class GatewayCommand
     {
         var urls = new Option<string>("--urls") { Description = "Addresses to listen on", DefaultValueFactory = _ => "http://127.0.0.1:4000" };
         var server = new Option<string?>("--server") { Description = "The Quell server (default: QUELL_SERVER, else http://127.0.0.1:4318)" };
-        var apiKey = new Option<string?>("--api-key") { Description = "The gateway's Quell key with scopes ingest and read (default: QUELL_API_KEY)" };
         var config = new Option<string?>("--config") { Description = "quell.yaml with the gateway section (upstreams) and prices" };
-        var command = new Command("gateway", "Run the model gateway: point OpenAI/Anthropic SDKs at it with a Quell key as their API key.") { urls, server, apiKey, config };
+        // The gateway's own key (scopes ingest and read) comes from the global --api-key / QUELL_API_KEY.
+        var command = new Command("gateway", "Run the model gateway: point OpenAI/Anthropic SDKs at it with a Quell key as their API key.") { urls, server, config };
         command.SetAction(async (parse, ct) =>
         {
             QuellConfig cfg;
@@ -33,13 +33,13 @@ public static class GatewayCommand
                 errors.Add("gateway.upstreams: configure at least one upstream (name, kind, url, api_key_env)");
             }
 
-            var serverText = parse.GetValue(server) ?? Environment.GetEnvironmentVariable("QUELL_SERVER") ?? "http://127.0.0.1:4318";
+            var serverText = parse.GetValue(server) ?? CliHttp.DefaultServer();
             if (!Uri.TryCreate(serverText, UriKind.Absolute, out var serverUri))
             {
                 errors.Add($"--server: '{serverText}' is not an absolute URL");
             }
 
-            var key = parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("QUELL_API_KEY");
+            var key = CliHttp.CurrentKey;
             if (string.IsNullOrWhiteSpace(key))
             {
                 errors.Add("--api-key: the gateway needs its own Quell key (scopes ingest and read); create one with `quell keys create` and pass it or set QUELL_API_KEY");

@@ -97,18 +97,15 @@ public static class GatewayHost
         {
             Keyed = new HttpClient(new BearerHandler(options.ApiKey) { InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = false } }) { Timeout = Timeout.InfiniteTimeSpan };
             Anonymous = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(10) };
-            _handler = new BearerHandler(options.ApiKey) { InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = false } };
             Connection = new QuellConnection(new QuellClientOptions
             {
                 Endpoint = options.Server,
-                Handler = _handler,
+                ApiKey = options.ApiKey,
                 Time = options.Time,
                 LongPollWait = options.LongPollWait,
                 ReportContent = options.Config.Gateway.ReportContent,
             });
         }
-
-        private readonly BearerHandler _handler;
 
         public HttpClient Keyed { get; }
         public HttpClient Anonymous { get; }
@@ -117,7 +114,6 @@ public static class GatewayHost
         public void Dispose()
         {
             Connection.Dispose();
-            _handler.Dispose();
             Keyed.Dispose();
             Anonymous.Dispose();
         }

@@ -41,7 +41,9 @@ public static class LedgerEndpoints
 
     public static IEndpointRouteBuilder MapLedger(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/ledger/reserve", async (HttpContext http, MitigationControlPlane plane, SharedLedger ledger, TimeProvider time) =>
+        // Callers that report calls (a gateway's own key) count them against caps.
+        var ledgerGroup = app.MapGroup("/api/v1/ledger").RequireAuthorization(Security.Scopes.Ingest);
+        ledgerGroup.MapPost("/reserve", async (HttpContext http, MitigationControlPlane plane, SharedLedger ledger, TimeProvider time) =>
         {
             var body = await ReadAsync<LedgerReserveRequest>(http).ConfigureAwait(false);
             if (body.Problem is not null)
@@ -97,7 +99,7 @@ public static class LedgerEndpoints
             return Results.Json(new LedgerReserveResponse(grant.Granted, grant.ReservationId, grant.Used, grant.Cap, m.Id), Json);
         });
 
-        app.MapPost("/api/v1/ledger/settle", async (HttpContext http, SharedLedger ledger) =>
+        ledgerGroup.MapPost("/settle", async (HttpContext http, SharedLedger ledger) =>
         {
             var body = await ReadAsync<LedgerSettleRequest>(http).ConfigureAwait(false);
             if (body.Problem is not null)

@@ -54,6 +54,7 @@ public static class PlaybookServices
     {
         app.MapMitigations();
         app.MapLedger();
+        app.MapWhoAmI();
         app.MapInvestigations();
         app.MapRunbooks();
         return app;

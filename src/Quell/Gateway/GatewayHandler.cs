@@ -144,7 +144,11 @@ public sealed partial class GatewayHandler(
         ForwarderError error;
         try
         {
-            var transformer = new UpstreamTransformer(upstream, upstream.ResolveKey(), parsed.ToUtf8(), observer, model);
+            // YARP forwards the request body it finds on the context, so the rewritten body goes there.
+            var forwarded = parsed.ToUtf8();
+            request.Body = new MemoryStream(forwarded, writable: false);
+            request.ContentLength = forwarded.Length;
+            var transformer = new UpstreamTransformer(upstream, upstream.ResolveKey(), observer, model);
             error = await forwarder.SendAsync(http, upstream.Url, upstreamClient, _requestConfig, transformer).ConfigureAwait(false);
             observer.Complete();
         }

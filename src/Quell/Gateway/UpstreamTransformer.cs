@@ -4,10 +4,10 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Quell.Gateway;
 
 /// <summary>
-/// Turns the caller's request into the upstream's: the (possibly rewritten) body, the upstream's own key in place
+/// Turns the caller's request into the upstream's (the handler has put the possibly rewritten body in place): the upstream's own key in place
 /// of the caller's Quell key, Azure's deployment path, no compression (so the answer can be read on the way back).
 /// </summary>
-internal sealed class UpstreamTransformer(UpstreamConfig upstream, string? upstreamKey, byte[] body, ObservingResponseStream observer, string model) : HttpTransformer
+internal sealed class UpstreamTransformer(UpstreamConfig upstream, string? upstreamKey, ObservingResponseStream observer, string model) : HttpTransformer
 {
     private static readonly string[] CallerHeaders = ["Authorization", "x-api-key", "api-key", "Accept-Encoding", "Cookie"];
 
@@ -24,8 +24,6 @@ internal sealed class UpstreamTransformer(UpstreamConfig upstream, string? upstr
             proxyRequest.Headers.Remove(h);
         }
 
-        proxyRequest.Content = new ByteArrayContent(body);
-        proxyRequest.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         var prefix = destinationPrefix.TrimEnd('/');
         var path = httpContext.Request.Path.Value ?? "/";
         switch (upstream.Kind)

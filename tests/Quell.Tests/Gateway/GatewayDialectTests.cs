@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace Quell.Tests.Gateway;
 
 /// <summary>The Anthropic Messages and OpenAI Responses APIs, error mapping and bad input through a real gateway.</summary>
-public sealed class GatewayDialectTests : IAsyncLifetime
+public sealed class GatewayDialectTests : IAsyncLifetime, IDisposable
 {
     private GatewayEnvironment _env = null!;
     private HttpClient _http = null!;
@@ -17,11 +17,9 @@ public sealed class GatewayDialectTests : IAsyncLifetime
         _http = new HttpClient { BaseAddress = _env.GatewayAddress() };
     }
 
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _env.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _env.DisposeAsync();
+
+    public void Dispose() => _http.Dispose();
 
     private async Task<(HttpStatusCode Status, string Body, HttpResponseMessage Response)> PostAsync(string path, string json, string feature, bool anthropicKeyHeader = false, string contentType = "application/json")
     {

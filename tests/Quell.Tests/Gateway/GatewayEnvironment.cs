@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Quell.Calls;
 using Quell.Client;
 using Quell.Configuration;
 using Quell.Gateway;

@@ -148,11 +148,16 @@ public sealed class MockModelServer : IAsyncDisposable
             return;
         }
 
+        // The openai npm package asks for base64 unless told otherwise, and decodes it.
+        float[] vector = [0.1f, 0.2f, 0.3f];
+        object embedding = body["encoding_format"]?.GetValue<string>() == "base64"
+            ? Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector.AsSpan()))
+            : vector;
         await http.Response.WriteAsJsonAsync(new
         {
             @object = "list",
             model = body["model"]!.GetValue<string>(),
-            data = new[] { new { @object = "embedding", index = 0, embedding = new[] { 0.1f, 0.2f, 0.3f } } },
+            data = new[] { new { @object = "embedding", index = 0, embedding } },
             usage = new { prompt_tokens = PromptTokens, total_tokens = PromptTokens },
         });
     }

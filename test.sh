@@ -5,6 +5,13 @@ cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 results="$(mktemp -d)"
 status=0
+# npm packages the tests drive (pinned by each folder's package-lock.json). A failed install is reported and the
+# tests that need the packages then fail with the reason; nothing is skipped.
+for folder in tests/gateway-node; do
+  if ! npm ci --prefix "$folder" --no-audit --no-fund --loglevel=error >/dev/null 2>&1; then
+    echo "test.sh: npm ci in $folder failed; the tests that drive it will fail" >&2
+  fi
+done
 dotnet test Quell.slnx -c Release --logger "trx;LogFileName=quell.trx" --results-directory "$results" || status=$?
 # One plain closing line for CI readers: "N passed, N failed".
 trx="$(find "$results" -name '*.trx' | head -n 1)"

@@ -46,6 +46,16 @@ internal static class BenchmarkProgram
             return await AlertIntake.RunAsync(args[1..]).ConfigureAwait(false);
         }
 
+        if (args.Length > 0 && args[0] == "gateway-overhead")
+        {
+            return await GatewayOverhead.RunAsync(args[1..]).ConfigureAwait(false);
+        }
+
+        if (args.Length > 0 && args[0] == "gateway-load")
+        {
+            return await GatewayOverhead.LoadAsync(args[1..]).ConfigureAwait(false);
+        }
+
         if (args.Length > 0 && args[0] == "incidents")
         {
             return await IncidentLoad.RunAsync(args[1..]).ConfigureAwait(false);

@@ -75,7 +75,10 @@ internal sealed record CallReport
     public string? PromptVersion { get; init; }
     public string? TraceId { get; init; }
     public double LatencyMs { get; init; }
+    public double? TtftMs { get; init; }
+    public string? SessionId { get; init; }
     public long InputTokens { get; init; }
+    public long CachedInputTokens { get; init; }
     public long OutputTokens { get; init; }
     public double? CostUsd { get; init; }
     public string Status { get; init; } = "ok";

@@ -50,6 +50,9 @@ public sealed record QuellConfig
     /// <summary>Mitigation defaults, opt-in auto-mitigation rules, vendor status pages.</summary>
     public PlaybookConfig Playbook { get; init; } = new();
 
+    /// <summary>The model gateway: upstreams and caller headers (used by `quell gateway`).</summary>
+    public Gateway.GatewayConfig Gateway { get; init; } = new();
+
     /// <summary>Runbooks added by operators; one named like a built-in replaces it.</summary>
     public IReadOnlyList<Runbooks.RunbookDefinition> Runbooks { get; init; } = [];
 

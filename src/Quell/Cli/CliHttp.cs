@@ -28,6 +28,9 @@ internal static class CliHttp
     public static void Use(ParseResult parse, Option<string?> apiKey) =>
         Key.Value = parse.GetValue(apiKey) is { Length: > 0 } key ? key : Environment.GetEnvironmentVariable("QUELL_API_KEY");
 
+    /// <summary>This invocation's key, for verbs that hand it to a long-running component (the gateway).</summary>
+    public static string? CurrentKey => Key.Value;
+
     /// <summary>A client for the server that sends this invocation's key.</summary>
     public static HttpClient Create(string server, TimeSpan? timeout = null)
     {

@@ -22,6 +22,7 @@ public static class QuellCli
         root.Subcommands.Add(PostmortemCommand.Report());
         root.Subcommands.Add(RunbookCommand.Create());
         root.Subcommands.Add(ReplayCommand.Create());
+        root.Subcommands.Add(GatewayCommand.Create());
         var apiKey = CliHttp.ApiKeyOption();
         root.Options.Add(apiKey);
         var parse = root.Parse(args);

@@ -25,6 +25,7 @@ public static class PlaybookServices
             time,
             new MitigationControlOptions { DefaultExpiry = config.Playbook.DefaultMitigationExpiry }));
         services.AddHostedService<AutoMitigationService>();
+        services.AddSingleton(_ => new SharedLedger(time));
 
         // One client for outbound calls to status pages and replay targets; the handler pools connections.
         services.AddSingleton(_ => new PlaybookHttp(new HttpClient { Timeout = TimeSpan.FromSeconds(60) }));
@@ -52,6 +53,8 @@ public static class PlaybookServices
     public static IEndpointRouteBuilder MapPlaybook(this IEndpointRouteBuilder app)
     {
         app.MapMitigations();
+        app.MapLedger();
+        app.MapWhoAmI();
         app.MapInvestigations();
         app.MapRunbooks();
         return app;

@@ -68,6 +68,7 @@ public static class QuellServer
             (options.AdminKeyCreated ?? (key => Console.Error.WriteLine($"quell: first start: admin API key {key} (shown once; store it now)")))(created);
         }
 
+        // Unauthenticated requests are refused before a body is admitted or read.
         app.UseMiddleware<BodyAdmission>();
         app.MapGet("/healthz", (IngestQueue queue) => queue.IsFaulted
             ? Results.Json(new Dictionary<string, string> { ["status"] = "unhealthy", ["reason"] = "ingest writer stopped" }, statusCode: 503)

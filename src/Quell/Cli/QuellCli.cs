@@ -22,6 +22,30 @@ public static class QuellCli
         root.Subcommands.Add(PostmortemCommand.Report());
         root.Subcommands.Add(RunbookCommand.Create());
         root.Subcommands.Add(ReplayCommand.Create());
-        return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+        var parse = root.Parse(args);
+        try
+        {
+            // Expected failures are reported below in one line each; only bugs may reach the default handler.
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (CliFailure.From(ex, Verb(parse)) is { } failure)
+        {
+            await Console.Error.WriteLineAsync(failure.Message).ConfigureAwait(false);
+            return failure.ExitCode;
+        }
+    }
+
+    private static string Verb(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var c = parse.CommandResult; c is not null; c = c.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            if (c.Command is not RootCommand)
+            {
+                names.Insert(0, c.Command.Name);
+            }
+        }
+
+        return names.Count == 0 ? "quell" : "quell " + string.Join(' ', names);
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Quell.Configuration;
 using Quell.Ingest;
@@ -21,6 +22,9 @@ public sealed record QuellServerOptions
 
     /// <summary>Lets tests and the demo silence request logging.</summary>
     public bool QuietLogging { get; init; } = true;
+
+    /// <summary>False when the caller reports a failed start itself (the CLI prints one line instead of the host's stack trace).</summary>
+    public bool LogStartFailure { get; init; } = true;
 }
 
 /// <summary>Builds and runs the Quell web host: ingest, queries, health and metrics over one SQLite store.</summary>
@@ -44,11 +48,18 @@ public static class QuellServer
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
         }
 
+        var started = new StrongBox<bool>();
+        if (!options.LogStartFailure)
+        {
+            builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level < LogLevel.Error || started.Value);
+        }
+
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
         builder.Services.AddProblemDetails();
         AddQuell(builder.Services, options);
 
         var app = builder.Build();
+        app.Lifetime.ApplicationStarted.Register(() => started.Value = true);
         // A request Kestrel itself refuses mid-read (body over the wire cap, client gone) is the client's error, not a 500.
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {

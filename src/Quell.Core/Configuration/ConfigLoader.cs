@@ -40,8 +40,19 @@ public static class ConfigLoader
             var inner = ex.InnerException?.Message ?? ex.Message;
             throw new ConfigException($"{source} line {ex.Start.Line}, column {ex.Start.Column}: {inner}");
         }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException or InvalidOperationException)
+        {
+            // The YAML reader rejects some malformed scalars (an escape that is half a surrogate pair) without a position.
+            throw new ConfigException($"{source}: not readable as YAML: {ex.Message}");
+        }
 
         config ??= new QuellConfig();
+        if (EmptySections.Find(config) is { Count: > 0 } empty)
+        {
+            var locate = YamlKeyLocator.Create(yaml);
+            throw new ConfigException(empty.Select(e => locate(e) is { } at ? $"{source}:{at.Line}:{at.Column}: {e}" : $"{source}: {e}").ToList());
+        }
+
         Validate(config, source, yaml);
         return config;
     }

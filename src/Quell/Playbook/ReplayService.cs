@@ -98,7 +98,7 @@ public sealed class ReplayService(ICallLog calls, IAlertStore alerts, ContentSca
             {
                 error = $"the target did not answer in time: {ex.Message}";
             }
-            catch (Exception ex) when (ex is HttpRequestException or JsonException or InvalidOperationException or TaskCanceledException)
+            catch (Exception ex) when (ex is HttpRequestException or JsonException or InvalidOperationException or TaskCanceledException or NotSupportedException)
             {
                 error = ex.Message;
             }

@@ -56,6 +56,11 @@ internal static class BenchmarkProgram
             return await GatewayOverhead.LoadAsync(args[1..]).ConfigureAwait(false);
         }
 
+        if (args.Length > 0 && args[0] == "overload")
+        {
+            return await OverloadLoad.RunAsync(args[1..]).ConfigureAwait(false);
+        }
+
         if (args.Length > 0 && args[0] == "incidents")
         {
             return await IncidentLoad.RunAsync(args[1..]).ConfigureAwait(false);

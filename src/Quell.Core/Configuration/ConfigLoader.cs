@@ -40,43 +40,109 @@ public static class ConfigLoader
             var inner = ex.InnerException?.Message ?? ex.Message;
             throw new ConfigException($"{source} line {ex.Start.Line}, column {ex.Start.Column}: {inner}");
         }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException or InvalidOperationException)
+        {
+            // The YAML reader rejects some malformed scalars (an escape that is half a surrogate pair) without a position.
+            throw new ConfigException($"{source}: not readable as YAML: {ex.Message}");
+        }
 
         config ??= new QuellConfig();
-        Validate(config, source);
+        if (EmptySections.Find(config) is { Count: > 0 } empty)
+        {
+            var locate = YamlKeyLocator.Create(yaml);
+            throw new ConfigException(empty.Select(e => locate(e) is { } at ? $"{source}:{at.Line}:{at.Column}: {e}" : $"{source}: {e}").ToList());
+        }
+
+        Validate(config, source, yaml);
         return config;
     }
 
-    private static void Validate(QuellConfig config, string source)
+    /// <summary>Every problem in <paramref name="config"/>, each starting with the YAML path of its key; empty when usable.</summary>
+    public static IReadOnlyList<string> Errors(QuellConfig config)
     {
+        var errors = new List<string>();
         void Require(bool ok, string message)
         {
             if (!ok)
             {
-                throw new ConfigException($"{source}: {message}");
+                errors.Add(message);
             }
         }
 
-        Require(config.Limits.MaxBodyBytes > 0, "limits.max_body_bytes must be > 0");
-        Require(config.Limits.MaxJsonDepth is > 2 and <= 256, "limits.max_json_depth must be between 3 and 256");
+        var l = config.Limits;
+        Require(l.MaxBodyBytes > 0, "limits.max_body_bytes must be > 0");
+        Require(l.MaxJsonDepth is > 2 and <= 256, "limits.max_json_depth must be between 3 and 256");
+        Require(l.MaxConcurrentBodies > 0, "limits.max_concurrent_bodies must be > 0");
+        Require(l.MaxBytesInFlight >= l.MaxBodyBytes, "limits.max_bytes_in_flight must be at least limits.max_body_bytes");
+        Require(l.MaxLabelChars > 0 && l.MaxContentChars > 0 && l.MaxTextChars > 0, "limits.max_label_chars, max_content_chars and max_text_chars must be > 0");
+        Require(l.MaxTokensPerCall > 0, "limits.max_tokens_per_call must be > 0");
+        Require(l.MaxCostUsdPerCall > 0 && double.IsFinite(l.MaxCostUsdPerCall), "limits.max_cost_usd_per_call must be a positive number");
+        Require(l.MaxAge > TimeSpan.Zero && l.MaxDuration > TimeSpan.Zero && l.MaxFutureSkew >= TimeSpan.Zero, "limits.max_age and limits.max_duration must be > 0, limits.max_future_skew >= 0");
         Require(config.Queue.Capacity > 0, "queue.capacity must be > 0");
         Require(config.Queue.MaxBatch > 0, "queue.max_batch must be > 0");
+        Require(config.Queue.RetryAfterSeconds > 0, "queue.retry_after_seconds must be > 0");
         foreach (var (name, f) in config.Features)
         {
             Require(f.RetentionDays >= 0, $"features.{name}.retention_days must be >= 0");
         }
 
-        IncidentConfigResolver.Errors(config).ToList().ForEach(e => Require(false, e));
+        errors.AddRange(Detection.DetectionRulesValidation.Validate(config.Detection).Select(e => e.StartsWith("detection.", StringComparison.Ordinal) ? e : "detection." + e));
+        errors.AddRange(IncidentConfigResolver.Errors(config));
         foreach (var runbook in config.Runbooks)
         {
-            Runbooks.RunbookCatalog.Validate(runbook);
+            try
+            {
+                Runbooks.RunbookCatalog.Validate(runbook);
+            }
+            catch (ConfigException ex)
+            {
+                errors.Add(ex.Message);
+            }
         }
 
         foreach (var (model, p) in config.Prices)
         {
             Require(p.InputPerMillion >= 0 && p.OutputPerMillion >= 0 && (p.CachedInputPerMillion ?? 0) >= 0, $"prices.{model}: prices must be >= 0");
         }
+
+        return errors;
+    }
+
+    private static void Validate(QuellConfig config, string source, string yaml)
+    {
+        var errors = Errors(config);
+        if (errors.Count > 0)
+        {
+            var locate = YamlKeyLocator.Create(yaml);
+            throw new ConfigException(errors.Select(e => locate(e) is { } at ? $"{source}:{at.Line}:{at.Column}: {e}" : $"{source}: {e}").ToList());
+        }
     }
 }
 
-/// <summary>A configuration file that cannot be used, with where and why.</summary>
-public sealed class ConfigException(string message) : Exception(message);
+/// <summary>A configuration file that cannot be used: every problem found, each with where and why.</summary>
+public sealed class ConfigException : Exception
+{
+    public ConfigException(string message)
+        : this([message])
+    {
+    }
+
+    public ConfigException(IReadOnlyList<string> problems)
+        : base(problems.Count == 1 ? problems[0] : $"{problems.Count} problems:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", problems))
+    {
+        Problems = problems;
+    }
+
+    public ConfigException()
+        : this("the configuration is not usable")
+    {
+    }
+
+    public ConfigException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Problems = [message];
+    }
+
+    public IReadOnlyList<string> Problems { get; } = [];
+}

@@ -15,8 +15,11 @@ public sealed record EvalsConfig
     /// <summary>How often the scheduler looks for due runs. Default 1 min.</summary>
     public TimeSpan SchedulerTick { get; init; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Most time one case may take against its target. Default 60 s.</summary>
-    public TimeSpan CaseTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>Most time one case may take against its target. Default 30 s: a stuck target fails its case instead of holding the run.</summary>
+    public TimeSpan CaseTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Most time one eval run or verification may take in total; cases not run by then fail with that reason. Default 5 min.</summary>
+    public TimeSpan RunDeadline { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Name of the suite regression cases from incidents join. Default "regressions".</summary>
     public string RegressionSuite { get; init; } = "regressions";

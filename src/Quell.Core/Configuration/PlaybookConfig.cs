@@ -22,6 +22,15 @@ public sealed record PlaybookConfig
 
     /// <summary>How far back from the onset the "before" window of an investigation reaches. Default 6h.</summary>
     public TimeSpan BaselineWindow { get; init; } = TimeSpan.FromHours(6);
+
+    /// <summary>
+    /// Most time one outbound attempt (a replayed call, a status page) may take. Default 20 s: above the p99 of a
+    /// chat completion of ordinary length, so only a stuck target hits it.
+    /// </summary>
+    public TimeSpan OutboundAttemptTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Most time one replay request may spend on its target in total; calls not sent by then are reported unsent. Default 60 s.</summary>
+    public TimeSpan ReplayDeadline { get; init; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>One opt-in auto-mitigation rule: which alerts it matches and what mitigation it proposes.</summary>

@@ -33,7 +33,19 @@ public static class IngestCommand
             }
 
             console.MarkupLineInterpolated($"accepted [green]{result.Accepted}[/], duplicates {result.Duplicates}, rejected [red]{result.Rejected}[/]");
-            return result.Failed ? 1 : 0;
+            if (result.Failed)
+            {
+                await Console.Error.WriteLineAsync("quell ingest: the server refused some batches (see the errors above); nothing in them was stored; fix the cause and send the file again (duplicates are ignored)").ConfigureAwait(false);
+                return CliFailure.Refused;
+            }
+
+            if (result.Rejected > 0)
+            {
+                await Console.Error.WriteLineAsync($"quell ingest: {result.Rejected} record(s) were rejected; fix the lines listed above and send the file again (duplicates are ignored)").ConfigureAwait(false);
+                return CliFailure.Refused;
+            }
+
+            return 0;
         });
         return command;
     }
@@ -103,16 +115,17 @@ public static class IngestCommand
             }
 
             var json = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
-            using var doc = JsonDocument.Parse(json.Length == 0 ? "{}" : json);
+            using var doc = ParseOrEmpty(json);
             var root = doc.RootElement;
             var errors = new List<(long, string)>();
             if (root.TryGetProperty("errors", out var errs) && errs.ValueKind == JsonValueKind.Array)
             {
                 foreach (var e in errs.EnumerateArray())
                 {
-                    var index = e.GetProperty("index").GetInt32();
-                    var line = index < lines.Count ? lines[index].Line : -1;
-                    errors.Add((line, $"{e.GetProperty("field").GetString()}: {e.GetProperty("message").GetString()}"));
+                    var index = e.TryGetProperty("index", out var ix) && ix.TryGetInt32(out var n) ? n : -1;
+                    var line = index >= 0 && index < lines.Count ? lines[index].Line : -1;
+                    string? Text(string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+                    errors.Add((line, $"{Text("field")}: {Text("message")}"));
                 }
             }
 
@@ -127,7 +140,31 @@ public static class IngestCommand
                 return (0, 0, rejectedAll, errors, response.StatusCode == HttpStatusCode.BadRequest);
             }
 
-            return (root.GetProperty("accepted").GetInt64(), root.GetProperty("duplicates").GetInt64(), root.GetProperty("rejected").GetInt64(), errors, true);
+            return (Count(root, "accepted"), Count(root, "duplicates"), Count(root, "rejected"), errors, true);
         }
     }
+
+    // A proxy in front of the server may answer with HTML; the status line still says what happened.
+    private static JsonDocument ParseOrEmpty(string json)
+    {
+        try
+        {
+            var doc = JsonDocument.Parse(json.Length == 0 ? "{}" : json);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                return doc;
+            }
+
+            doc.Dispose();
+        }
+        catch (JsonException)
+        {
+            // Not JSON: fall through to an empty object.
+        }
+
+        return JsonDocument.Parse("{}");
+    }
+
+    private static long Count(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) ? n : 0;
 }

@@ -27,6 +27,29 @@ public static class QuellCli
         root.Options.Add(apiKey);
         var parse = root.Parse(args);
         CliHttp.Use(parse, apiKey);
-        return await parse.InvokeAsync().ConfigureAwait(false);
+        try
+        {
+            // Expected failures are reported below in one line each; only bugs may reach the default handler.
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (CliFailure.From(ex, Verb(parse)) is { } failure)
+        {
+            await Console.Error.WriteLineAsync(failure.Message).ConfigureAwait(false);
+            return failure.ExitCode;
+        }
+    }
+
+    private static string Verb(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var c = parse.CommandResult; c is not null; c = c.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            if (c.Command is not RootCommand)
+            {
+                names.Insert(0, c.Command.Name);
+            }
+        }
+
+        return names.Count == 0 ? "quell" : "quell " + string.Join(' ', names);
     }
 }

@@ -16,16 +16,8 @@ public static class ServeCommand
         var command = new Command("serve", "Run the Quell server: OTLP and native ingest, API, /metrics, /healthz.") { urls, data, config, noDetect };
         command.SetAction(async (parse, ct) =>
         {
-            QuellConfig cfg;
-            try
-            {
-                cfg = ConfigLoader.Load(parse.GetValue(config));
-            }
-            catch (ConfigException ex)
-            {
-                await Console.Error.WriteLineAsync($"quell: {ex.Message}").ConfigureAwait(false);
-                return 2;
-            }
+            // An invalid file, a port in use or a data directory that cannot be written end in one line (see CliFailure).
+            var cfg = ConfigLoader.Load(parse.GetValue(config));
 
             string? adminKey;
             try
@@ -52,6 +44,7 @@ public static class ServeCommand
                 DataDirectory = parse.GetValue(data)!,
                 Config = cfg,
                 QuietLogging = false,
+                LogStartFailure = false,
                 Detection = new Server.Detection.DetectionServiceOptions { Enabled = !parse.GetValue(noDetect) },
             });
             await app.StartAsync(ct).ConfigureAwait(false);

@@ -79,6 +79,12 @@ public static class EvalEndpoints
             return Problems.Create(409, "Already exists", $"a suite named '{name}' exists");
         }
 
+        // Creating never replaces another suite through its id; PUT /suites/{id} edits one.
+        if (existing is null && FixAndLearnHttp.Str(body, "id") is { } newId && await evals.Store.GetSuiteAsync(newId, http.RequestAborted).ConfigureAwait(false) is not null)
+        {
+            return Problems.Create(409, "Already exists", $"a suite with id '{newId}' exists; PUT /api/v1/evals/suites/{newId} edits it");
+        }
+
         var suite = new EvalSuite
         {
             Id = existing?.Id ?? FixAndLearnHttp.Str(body, "id") ?? $"suite-{Guid.NewGuid():N}"[..14],
@@ -87,7 +93,16 @@ public static class EvalEndpoints
             Feature = FixAndLearnHttp.Str(body, "feature") ?? existing?.Feature,
             CreatedAt = existing?.CreatedAt ?? time.GetUtcNow(),
         };
-        await evals.Store.SaveSuiteAsync(suite, http.RequestAborted).ConfigureAwait(false);
+        try
+        {
+            await evals.Store.SaveSuiteAsync(suite, http.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex) when (ex.SqliteErrorCode == 19)
+        {
+            // Two requests created the same name at once; the other one won.
+            return Problems.Create(409, "Already exists", $"a suite named '{name}' exists");
+        }
+
         return Results.Json(suite, FixAndLearnJson.Default.EvalSuite, statusCode: existing is null ? 201 : 200);
     }
 

@@ -33,11 +33,27 @@ public sealed class EvalService(SqliteEvalStore store, IQualityLog quality, ICal
         var started = time.GetUtcNow();
         var outcomes = new List<EvalCaseOutcome>();
         var results = new List<EvalResult>();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(config.Evals.RunDeadline);
         foreach (var c in cases)
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
             timeout.CancelAfter(config.Evals.CaseTimeout);
-            var (output, error) = await client.AskAsync(target, c.SystemPrompt, c.Messages, c.Input, timeout.Token).ConfigureAwait(false);
+            (string? Output, string? Error) answer;
+            try
+            {
+                answer = deadline.IsCancellationRequested
+                    ? (null, $"not run: the run's {config.Evals.RunDeadline.TotalSeconds:0}-second deadline passed")
+                    : await client.AskAsync(target, c.SystemPrompt, c.Messages, c.Input, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                answer = (null, deadline.IsCancellationRequested
+                    ? $"not finished: the run's {config.Evals.RunDeadline.TotalSeconds:0}-second deadline passed"
+                    : $"no answer within {config.Evals.CaseTimeout.TotalSeconds:0} seconds");
+            }
+
+            var (output, error) = answer;
             var grade = output is null ? EvalGrade.Fail($"no answer: {error}", null) : await grader.GradeAsync(c, output, ct).ConfigureAwait(false);
             outcomes.Add(new EvalCaseOutcome(c.Id, grade.Passed, grade.Score, grade.Reason, output is null ? null : Clip(output), error));
             results.Add(new EvalResult

@@ -36,7 +36,7 @@ public sealed class EvalTargetClient(HttpClient http)
         {
             return (null, $"cannot reach {request.RequestUri}: {ex.Message}");
         }
-        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        catch (Exception ex) when (ex is TaskCanceledException or Polly.Timeout.TimeoutRejectedException && !ct.IsCancellationRequested)
         {
             return (null, $"{request.RequestUri} timed out");
         }

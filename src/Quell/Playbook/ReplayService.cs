@@ -48,6 +48,9 @@ public sealed class ReplayService(ICallLog calls, IAlertStore alerts, ContentSca
     /// <summary>Most calls one replay sends.</summary>
     public const int MaxCalls = 500;
 
+    /// <summary>Most time one replay spends on its target in total; calls not sent by then are reported as unsent.</summary>
+    public TimeSpan Deadline { get; init; } = TimeSpan.FromSeconds(60);
+
     public async Task<(ReplayReport? Report, string? Problem)> RunAsync(ReplayRequest request, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Target) || !Uri.TryCreate(request.Target, UriKind.Absolute, out var target))
@@ -73,6 +76,8 @@ public sealed class ReplayService(ICallLog calls, IAlertStore alerts, ContentSca
 
         var pin = request.Pin ?? new Dictionary<string, string>();
         var items = new List<ReplayItem>();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(Deadline);
         foreach (var call in selected.Calls.Where(c => c.Input is not null).Take(Math.Clamp(request.Limit, 1, MaxCalls)))
         {
             var model = pin.TryGetValue("model", out var m) ? m : call.Model;
@@ -80,11 +85,20 @@ public sealed class ReplayService(ICallLog calls, IAlertStore alerts, ContentSca
             string? error = null;
             try
             {
+                deadline.Token.ThrowIfCancellationRequested();
                 replayed = request.TargetKind == "openai"
-                    ? await OpenAiAsync(target, model, call, cancellationToken).ConfigureAwait(false)
-                    : await TemplateAsync(target, request, model, call, cancellationToken).ConfigureAwait(false);
+                    ? await OpenAiAsync(target, model, call, deadline.Token).ConfigureAwait(false)
+                    : await TemplateAsync(target, request, model, call, deadline.Token).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is HttpRequestException or JsonException or InvalidOperationException or TaskCanceledException)
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                error = $"not replayed: the replay's {Deadline.TotalSeconds:0}-second deadline passed";
+            }
+            catch (Polly.Timeout.TimeoutRejectedException ex)
+            {
+                error = $"the target did not answer in time: {ex.Message}";
+            }
+            catch (Exception ex) when (ex is HttpRequestException or JsonException or InvalidOperationException or TaskCanceledException or NotSupportedException)
             {
                 error = ex.Message;
             }

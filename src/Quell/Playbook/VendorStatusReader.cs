@@ -35,7 +35,7 @@ public sealed class VendorStatusReader(PlaybookConfig config, HttpClient http)
 
             return new VendorStatus(vendor, "unknown", "no status.indicator in the answer", url);
         }
-        catch (Exception ex) when (ex is HttpRequestException or JsonException or OperationCanceledException or UriFormatException)
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or OperationCanceledException or UriFormatException or Polly.Timeout.TimeoutRejectedException)
         {
             return new VendorStatus(vendor, "unknown", $"unreachable: {ex.Message}", url);
         }

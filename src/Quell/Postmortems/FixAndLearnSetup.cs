@@ -14,7 +14,7 @@ public static class FixAndLearnSetup
     {
         services.AddSingleton(sp => new SqliteEvalStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton(sp => new SqlitePostmortemStore(sp.GetRequiredService<SqliteDatabase>()));
-        services.AddSingleton(_ => new EvalHttpClient(config.Evals.CaseTimeout));
+        services.AddSingleton(sp => new EvalHttpClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(Server.OutboundHttp.Evals)));
         services.AddSingleton(sp => new EvalTargetClient(sp.GetRequiredService<EvalHttpClient>().Client));
         services.AddSingleton(sp =>
         {
@@ -55,10 +55,10 @@ public static class FixAndLearnSetup
     public static IEndpointRouteBuilder MapFixAndLearn(this IEndpointRouteBuilder app) => app.MapEvalSuites().MapPostmortems();
 }
 
-/// <summary>One HttpClient for eval targets and the judge, with the per-case timeout.</summary>
-public sealed class EvalHttpClient(TimeSpan timeout) : IDisposable
+/// <summary>One HttpClient for eval targets and the judge, with per-attempt and overall timeouts (see OutboundHttp).</summary>
+public sealed class EvalHttpClient(HttpClient client) : IDisposable
 {
-    public HttpClient Client { get; } = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = timeout };
+    public HttpClient Client { get; } = client;
 
     public void Dispose() => Client.Dispose();
 }

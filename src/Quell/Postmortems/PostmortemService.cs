@@ -72,6 +72,11 @@ public sealed class PostmortemService(SqlitePostmortemStore store, IIncidentStor
             var merged = JsonSerializer.SerializeToNode(current, FixAndLearnJson.Default.Postmortem)!.AsObject();
             foreach (var p in edit.EnumerateObject())
             {
+                if (p.Value.ValueKind == JsonValueKind.Null)
+                {
+                    return (null, $"{p.Name}: must not be null; leave the field out to keep its value");
+                }
+
                 if (p.Name is not ("incident_id" or "version" or "updated_at" or "updated_by"))
                 {
                     merged[p.Name] = System.Text.Json.Nodes.JsonNode.Parse(p.Value.GetRawText());

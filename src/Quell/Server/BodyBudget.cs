@@ -10,10 +10,16 @@ public sealed class BodyBudget(int maxBodies, long maxBytes)
     private readonly Lock _lock = new();
     private int _bodies;
     private long _bytes;
+    private long _peak;
 
     public int Bodies => Volatile.Read(ref _bodies);
 
     public long Bytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>Most bytes held at once since <see cref="ResetPeak"/>.</summary>
+    public long PeakBytes => Interlocked.Read(ref _peak);
+
+    public void ResetPeak() => Interlocked.Exchange(ref _peak, 0);
 
     public int MaxBodies => maxBodies;
 
@@ -32,6 +38,7 @@ public sealed class BodyBudget(int maxBodies, long maxBytes)
 
             _bodies++;
             _bytes += bytes;
+            _peak = Math.Max(_peak, _bytes);
             return true;
         }
     }
@@ -47,6 +54,7 @@ public sealed class BodyBudget(int maxBodies, long maxBytes)
             }
 
             _bytes += bytes;
+            _peak = Math.Max(_peak, _bytes);
             return true;
         }
     }

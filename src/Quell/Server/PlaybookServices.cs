@@ -27,8 +27,9 @@ public static class PlaybookServices
         services.AddHostedService<AutoMitigationService>();
         services.AddSingleton(_ => new SharedLedger(time));
 
-        // One client for outbound calls to status pages and replay targets; the handler pools connections.
-        services.AddSingleton(_ => new PlaybookHttp(new HttpClient { Timeout = TimeSpan.FromSeconds(60) }));
+        // One client for outbound calls to status pages and replay targets, with per-attempt and overall timeouts.
+        services.AddOutboundHttp(config);
+        services.AddSingleton(sp => new PlaybookHttp(sp.GetRequiredService<IHttpClientFactory>().CreateClient(OutboundHttp.Playbook)));
         services.AddSingleton(sp => new VendorStatusReader(config.Playbook, sp.GetRequiredService<PlaybookHttp>().Client));
         services.AddSingleton<IInvestigationSource>(sp => new InvestigationService(
             sp.GetRequiredService<ICallLog>(),
@@ -41,7 +42,7 @@ public static class PlaybookServices
             sp.GetRequiredService<ICallLog>(),
             sp.GetRequiredService<IAlertStore>(),
             sp.GetRequiredService<Scanning.ContentScanner>(),
-            sp.GetRequiredService<PlaybookHttp>().Client));
+            sp.GetRequiredService<PlaybookHttp>().Client) { Deadline = config.Playbook.ReplayDeadline });
         services.AddSingleton(sp => new RunbookRunner(
             new RunbookCatalog(config.Runbooks),
             sp.GetRequiredService<IInvestigationSource>(),

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Quell.Configuration;
 using Quell.Ingest;
@@ -28,6 +29,8 @@ public sealed record QuellServerOptions
 
     /// <summary>Shows the admin key created on a first start without <see cref="AdminKey"/>; default: stderr.</summary>
     public Action<string>? AdminKeyCreated { get; init; }
+    /// <summary>False when the caller reports a failed start itself (the CLI prints one line instead of the host's stack trace).</summary>
+    public bool LogStartFailure { get; init; } = true;
 }
 
 /// <summary>Builds and runs the Quell web host: ingest, queries, health and metrics over one SQLite store.</summary>
@@ -51,11 +54,18 @@ public static class QuellServer
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
         }
 
+        var started = new StrongBox<bool>();
+        if (!options.LogStartFailure)
+        {
+            builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level < LogLevel.Error || started.Value);
+        }
+
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
         builder.Services.AddProblemDetails();
         AddQuell(builder.Services, options);
 
         var app = builder.Build();
+        app.Lifetime.ApplicationStarted.Register(() => started.Value = true);
         // A request Kestrel itself refuses mid-read (body over the wire cap, client gone) is the client's error, not a 500.
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
@@ -116,6 +126,7 @@ public static class QuellServer
         services.AddHostedService(sp => sp.GetRequiredService<Server.Detection.DetectionService>());
         services.AddSingleton<IngestMetrics>();
         services.AddSingleton(_ => new BodyBudget(config.Limits.MaxConcurrentBodies, config.Limits.MaxBytesInFlight));
+        services.AddHostedService(sp => new BurstMemoryTrimmer(sp.GetRequiredService<BodyBudget>(), TimeProvider.System));
         services.AddSingleton(_ => PriceTable.Create(config.Prices));
         services.AddSingleton(sp => new CallPreparer(config, sp.GetRequiredService<PriceTable>()));
         services.AddSingleton(sp => new IngestQueue(sp.GetRequiredService<ICallLog>(), config.Queue, sp.GetRequiredService<IngestMetrics>()));

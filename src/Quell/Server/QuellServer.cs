@@ -54,7 +54,7 @@ public static class QuellServer
         app.MapGet("/healthz", (IngestQueue queue) => queue.IsFaulted
             ? Results.Json(new Dictionary<string, string> { ["status"] = "unhealthy", ["reason"] = "ingest writer stopped" }, statusCode: 503)
             : Results.Json(new Dictionary<string, string> { ["status"] = "ok" }));
-        app.MapGet("/metrics", (IngestMetrics metrics) => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapQuellMetrics();
         app.MapIngest();
         app.MapCallQueries();
         app.MapChanges();
@@ -89,7 +89,7 @@ public static class QuellServer
         services.AddSingleton(_ => new Quell.Detection.ContentFindingsMonitor(config.ContentAlerts));
         services.AddSingleton<Server.Detection.DetectionService>();
         services.AddHostedService(sp => sp.GetRequiredService<Server.Detection.DetectionService>());
-        services.AddSingleton<IngestMetrics>();
+        services.AddQuellMetrics();
         services.AddSingleton(_ => PriceTable.Create(config.Prices));
         services.AddSingleton(sp => new CallPreparer(config, sp.GetRequiredService<PriceTable>()));
         services.AddSingleton(sp => new IngestQueue(sp.GetRequiredService<ICallLog>(), config.Queue, sp.GetRequiredService<IngestMetrics>()));

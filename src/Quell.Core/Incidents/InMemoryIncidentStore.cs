@@ -145,6 +145,15 @@ public sealed class InMemoryIncidentStore : IIncidentStore, INotificationOutbox
         }
     }
 
+    public Task<OutboxBacklog> BacklogAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var pending = _outbox.Values.Where(o => o.Status == OutboxStatus.Pending).ToList();
+            return Task.FromResult(new OutboxBacklog(pending.Count, pending.Count == 0 ? null : pending.Min(o => o.Notification.CreatedAt)));
+        }
+    }
+
     // Like the SQLite outbox: a notification waits while an earlier one of its incident and channel is pending.
     private IEnumerable<OutboxItem> HeadsOfLine() => _outbox.Values
         .Where(o => o.Status == OutboxStatus.Pending)

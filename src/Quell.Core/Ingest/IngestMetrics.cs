@@ -1,137 +1,126 @@
-using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text;
+using System.Diagnostics.Metrics;
 
 namespace Quell.Ingest;
 
 /// <summary>
-/// Quell's own ingest figures in Prometheus text format. Kept per host instance (no global registry) so
-/// several servers in one process, as in tests, never share counters.
+/// Quell's own ingest figures as System.Diagnostics.Metrics instruments on the host's "Quell" meter (exported at
+/// /metrics under the names Quell always used), plus where ingest and detection have got to for the detection lag.
+/// Made through the host's <see cref="IMeterFactory"/>, so several servers in one process (as in tests) never share counters.
 /// </summary>
 public sealed class IngestMetrics
 {
+    /// <summary>The meter every Quell instrument lives on.</summary>
+    public const string MeterName = "Quell";
+
+    // Upper bounds of one ingest transaction's write time, 1 ms to 5 s: a group commit of a few thousand calls
+    // takes a few milliseconds on a laptop SSD, and anything near a second means the disk is in trouble.
     private static readonly double[] WriteBucketsSeconds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-    private readonly ConcurrentDictionary<(string Source, string Reason), long> _rejected = new();
-    private readonly ConcurrentDictionary<string, long> _accepted = new();
-    private readonly long[] _writeBuckets = new long[WriteBucketsSeconds.Length + 1];
-    private long _duplicates;
-    private long _skippedSpans;
-    private long _unpriced;
-    private long _batches;
-    private long _writeFailures;
-    private long _writtenCalls;
+    private readonly Counter<long> _accepted;
+    private readonly Counter<long> _rejected;
+    private readonly Counter<long> _duplicates;
+    private readonly Counter<long> _unpriced;
+    private readonly Counter<long> _skippedSpans;
+    private readonly Counter<long> _written;
+    private readonly Counter<long> _batches;
+    private readonly Counter<long> _writeFailures;
+    private readonly Histogram<double> _writeSeconds;
     private long _queueDepth;
-    private long _writeCount;
-    private double _writeSeconds;
-    private readonly Lock _writeLock = new();
-    private readonly List<Func<string>> _extra = [];
+    private long _storedSequence;
+    private long _storedNewestMs;
+    private long _seenSequence;
+    private long _seenNewestMs;
 
-    public void Accepted(string source, int count) => _accepted.AddOrUpdate(source, count, (_, v) => v + count);
+    /// <summary>Instruments on a meter from <paramref name="meters"/>; without one (unit tests) on a private meter nobody exports.</summary>
+    public IngestMetrics(IMeterFactory? meters = null)
+    {
+        Meter = meters?.Create(MeterName) ?? new Meter(MeterName);
+        _accepted = Meter.CreateCounter<long>("quell_calls_accepted", "{call}", "Call records accepted by ingest, by source.");
+        _rejected = Meter.CreateCounter<long>("quell_calls_rejected", "{call}", "Call records or requests refused by ingest, by source and reason.");
+        _duplicates = Zero(Meter.CreateCounter<long>("quell_calls_duplicate", "{call}", "Call records ignored because their id was already stored."));
+        _unpriced = Zero(Meter.CreateCounter<long>("quell_calls_unpriced", "{call}", "Calls of models missing from the price table and sent without a cost (flagged, cost unknown)."));
+        _skippedSpans = Zero(Meter.CreateCounter<long>("quell_spans_skipped", "{span}", "OTLP spans skipped because they are not GenAI spans."));
+        _written = Zero(Meter.CreateCounter<long>("quell_calls_written", "{call}", "Call records committed to the calls log."));
+        _batches = Zero(Meter.CreateCounter<long>("quell_ingest_batches_written", "{transaction}", "Transactions committed by the ingest writer."));
+        _writeFailures = Zero(Meter.CreateCounter<long>("quell_ingest_write_failures", "{transaction}", "Transactions that failed and were reported to their callers."));
+        _writeSeconds = Meter.CreateHistogram("quell_ingest_write_seconds", "s", "Time to write and commit one ingest transaction.", null, new InstrumentAdvice<double> { HistogramBucketBoundaries = WriteBucketsSeconds });
+        Meter.CreateObservableGauge("quell_ingest_queue_depth", () => Interlocked.Read(ref _queueDepth), "{call}", "Call records waiting to be written.");
+        Meter.CreateObservableGauge("quell_calls_stored_sequence", () => Interlocked.Read(ref _storedSequence), "{call}", "Sequence of the newest call record committed to the calls log.");
+        Meter.CreateObservableGauge("quell_detection_seen_sequence", () => Interlocked.Read(ref _seenSequence), "{call}", "Sequence of the newest call record the detectors have observed.");
+        Meter.CreateObservableGauge("quell_detection_lag_calls", () => Math.Max(0, Interlocked.Read(ref _storedSequence) - Interlocked.Read(ref _seenSequence)), "{call}", "Call records committed but not yet observed by the detectors.");
+        Meter.CreateObservableGauge("quell_detection_lag_seconds", () => DetectionLagSeconds, "s", "Timestamp of the newest call stored minus that of the newest call the detectors have seen; 0 when they are caught up.");
+    }
 
-    public void Rejected(string source, string reason, int count = 1) => _rejected.AddOrUpdate((source, reason), count, (_, v) => v + count);
+    public Meter Meter { get; }
 
-    public void Duplicates(int count) => Interlocked.Add(ref _duplicates, count);
+    /// <summary>Newest stored call's timestamp minus the newest seen one, in seconds (never negative).</summary>
+    public double DetectionLagSeconds
+    {
+        get
+        {
+            var stored = Interlocked.Read(ref _storedNewestMs);
+            var seen = Interlocked.Read(ref _seenNewestMs);
+            return Interlocked.Read(ref _seenSequence) >= Interlocked.Read(ref _storedSequence) || stored <= seen ? 0 : (stored - seen) / 1000.0;
+        }
+    }
 
-    public void Unpriced(int count) => Interlocked.Add(ref _unpriced, count);
+    public void Accepted(string source, int count) => _accepted.Add(count, new KeyValuePair<string, object?>("source", source));
 
-    public void SkippedSpans(int count) => Interlocked.Add(ref _skippedSpans, count);
+    public void Rejected(string source, string reason, int count = 1) =>
+        _rejected.Add(count, new KeyValuePair<string, object?>("source", source), new KeyValuePair<string, object?>("reason", reason));
+
+    public void Duplicates(int count) => _duplicates.Add(count);
+
+    public void Unpriced(int count) => _unpriced.Add(count);
+
+    public void SkippedSpans(int count) => _skippedSpans.Add(count);
 
     public void SetQueueDepth(long depth) => Interlocked.Exchange(ref _queueDepth, depth);
 
-    public void WriteFailed() => Interlocked.Increment(ref _writeFailures);
-
-    public long AcceptedTotal => _accepted.Values.Sum();
-
-    public long RejectedTotal => _rejected.Values.Sum();
+    public void WriteFailed() => _writeFailures.Add(1);
 
     public void BatchWritten(int calls, int inserted, int duplicates, TimeSpan elapsed)
     {
-        Interlocked.Increment(ref _batches);
-        Interlocked.Add(ref _writtenCalls, inserted);
+        _ = calls;
+        _batches.Add(1);
+        _written.Add(inserted);
         Duplicates(duplicates);
-        var seconds = elapsed.TotalSeconds;
-        lock (_writeLock)
-        {
-            _writeCount++;
-            _writeSeconds += seconds;
-            var i = 0;
-            while (i < WriteBucketsSeconds.Length && seconds > WriteBucketsSeconds[i])
-            {
-                i++;
-            }
-
-            _writeBuckets[i]++;
-        }
+        _writeSeconds.Record(elapsed.TotalSeconds);
     }
 
-    /// <summary>Lets other components append their own exposition text (alerts, incidents, …).</summary>
-    public void AddSection(Func<string> render)
+    /// <summary>The calls log now holds calls up to <paramref name="sequence"/>, the newest dated <paramref name="newest"/>.</summary>
+    public void Stored(long sequence, DateTimeOffset newest)
     {
-        lock (_extra)
-        {
-            _extra.Add(render);
-        }
+        Raise(ref _storedSequence, sequence);
+        Raise(ref _storedNewestMs, newest.ToUnixTimeMilliseconds());
     }
 
-    public string Render()
+    /// <summary>The detectors have observed calls up to <paramref name="sequence"/>, the newest dated <paramref name="newest"/>.</summary>
+    public void Seen(long sequence, DateTimeOffset newest)
     {
-        var sb = new StringBuilder(2048);
-        sb.AppendLine("# HELP quell_calls_accepted_total Call records accepted by ingest, by source.");
-        sb.AppendLine("# TYPE quell_calls_accepted_total counter");
-        foreach (var (source, v) in _accepted.OrderBy(p => p.Key, StringComparer.Ordinal))
-        {
-            sb.Append(CultureInfo.InvariantCulture, $"quell_calls_accepted_total{{source=\"{source}\"}} {v}\n");
-        }
-
-        sb.AppendLine("# HELP quell_calls_rejected_total Call records or requests refused by ingest, by source and reason.");
-        sb.AppendLine("# TYPE quell_calls_rejected_total counter");
-        foreach (var ((source, reason), v) in _rejected.OrderBy(p => p.Key.Source, StringComparer.Ordinal).ThenBy(p => p.Key.Reason, StringComparer.Ordinal))
-        {
-            sb.Append(CultureInfo.InvariantCulture, $"quell_calls_rejected_total{{source=\"{source}\",reason=\"{reason}\"}} {v}\n");
-        }
-
-        Counter(sb, "quell_calls_duplicate_total", "Call records ignored because their id was already stored.", Interlocked.Read(ref _duplicates));
-        Counter(sb, "quell_calls_unpriced_total", "Calls of models missing from the price table and sent without a cost (flagged, cost unknown).", Interlocked.Read(ref _unpriced));
-        Counter(sb, "quell_spans_skipped_total", "OTLP spans skipped because they are not GenAI spans.", Interlocked.Read(ref _skippedSpans));
-        Counter(sb, "quell_calls_written_total", "Call records committed to the calls log.", Interlocked.Read(ref _writtenCalls));
-        Counter(sb, "quell_ingest_batches_written_total", "Transactions committed by the ingest writer.", Interlocked.Read(ref _batches));
-        Counter(sb, "quell_ingest_write_failures_total", "Transactions that failed and were reported to their callers.", Interlocked.Read(ref _writeFailures));
-        sb.AppendLine("# HELP quell_ingest_queue_depth Call records waiting to be written.");
-        sb.AppendLine("# TYPE quell_ingest_queue_depth gauge");
-        sb.Append(CultureInfo.InvariantCulture, $"quell_ingest_queue_depth {Interlocked.Read(ref _queueDepth)}\n");
-        sb.AppendLine("# HELP quell_ingest_write_seconds Time to write and commit one ingest transaction.");
-        sb.AppendLine("# TYPE quell_ingest_write_seconds histogram");
-        lock (_writeLock)
-        {
-            long cumulative = 0;
-            for (var i = 0; i < WriteBucketsSeconds.Length; i++)
-            {
-                cumulative += _writeBuckets[i];
-                sb.Append(CultureInfo.InvariantCulture, $"quell_ingest_write_seconds_bucket{{le=\"{WriteBucketsSeconds[i]}\"}} {cumulative}\n");
-            }
-
-            cumulative += _writeBuckets[^1];
-            sb.Append(CultureInfo.InvariantCulture, $"quell_ingest_write_seconds_bucket{{le=\"+Inf\"}} {cumulative}\n");
-            sb.Append(CultureInfo.InvariantCulture, $"quell_ingest_write_seconds_sum {_writeSeconds}\n");
-            sb.Append(CultureInfo.InvariantCulture, $"quell_ingest_write_seconds_count {_writeCount}\n");
-        }
-
-        lock (_extra)
-        {
-            foreach (var render in _extra)
-            {
-                sb.Append(render());
-            }
-        }
-
-        return sb.ToString();
+        Raise(ref _seenSequence, sequence);
+        Raise(ref _seenNewestMs, newest.ToUnixTimeMilliseconds());
     }
 
-    private static void Counter(StringBuilder sb, string name, string help, long value)
+    // Untagged counters start at 0 on /metrics (as before), so an alert on their rate has a series from the start.
+    private static Counter<long> Zero(Counter<long> counter)
     {
-        sb.Append("# HELP ").Append(name).Append(' ').AppendLine(help);
-        sb.Append("# TYPE ").Append(name).AppendLine(" counter");
-        sb.Append(name).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        counter.Add(0);
+        return counter;
+    }
+
+    private static void Raise(ref long field, long value)
+    {
+        var current = Interlocked.Read(ref field);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref field, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
     }
 }

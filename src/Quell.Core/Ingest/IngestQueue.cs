@@ -107,6 +107,11 @@ public sealed class IngestQueue : IAsyncDisposable
             if (failure is null)
             {
                 _metrics.BatchWritten(calls.Count, result.Inserted, result.Duplicates, Stopwatch.GetElapsedTime(started));
+                if (result.Inserted > 0)
+                {
+                    _metrics.Stored(result.LastSequence, calls.Max(c => c.Timestamp));
+                }
+
                 CompleteAll(group, result);
                 Committed?.Invoke(result.LastSequence);
             }

@@ -15,7 +15,13 @@ public interface INotificationOutbox
 
     /// <summary>The earliest next attempt of any pending notification, or null.</summary>
     Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>How many notifications are pending and when the oldest of them was created.</summary>
+    Task<OutboxBacklog> BacklogAsync(CancellationToken cancellationToken = default);
 }
+
+/// <summary>Pending notifications: how many, and the creation time of the oldest (null when none).</summary>
+public readonly record struct OutboxBacklog(long Pending, DateTimeOffset? OldestCreatedAt);
 
 /// <summary>A notification row with its delivery state.</summary>
 public sealed record OutboxItem(Notification Notification, OutboxStatus Status, int Attempts, DateTimeOffset NextAttemptAt, string? LastError);

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text;
+using System.Diagnostics.Metrics;
 using Quell.Alerts;
 using Quell.Calls;
 using Quell.Detection;
@@ -71,8 +70,14 @@ public sealed class DetectionService : BackgroundService
         _options = options;
         _time = time;
         queue.Committed += _ => Poke();
-        metrics.AddSection(RenderMetrics);
+        _metrics = metrics;
+        metrics.Meter.CreateObservableCounter("quell_alerts_fired", () => _fired.Select(p => new Measurement<long>(p.Value, new KeyValuePair<string, object?>("category", p.Key))), "{alert}", "Alerts raised by the detectors, by category.");
+        metrics.Meter.CreateObservableGauge("quell_alerts_firing", () => Interlocked.Read(ref _firing), "{alert}", "Alerts currently firing.");
+        metrics.Meter.CreateObservableCounter("quell_detection_failures", () => Interlocked.Read(ref _failures), "{failure}", "Detection steps, alert writes or subscribers that failed.");
+        metrics.Meter.CreateObservableCounter("quell_detection_calls_observed", () => Interlocked.Read(ref _callsProcessed), "{call}", "Calls observed by the detectors.");
     }
+
+    private readonly IngestMetrics _metrics;
 
     public DetectionEngine Engine => _engine;
 
@@ -264,6 +269,11 @@ public sealed class DetectionService : BackgroundService
         }
 
         Interlocked.Add(ref _callsProcessed, calls.Count);
+        if (calls.Count > 0)
+        {
+            _metrics.Seen(calls[^1].Sequence, calls.Max(x => x.Call.Timestamp));
+        }
+
         await PublishAsync(replaying, ct).ConfigureAwait(false);
         return (true, (
             calls.Count > 0 ? calls[^1].Sequence : at.Calls,
@@ -353,27 +363,5 @@ public sealed class DetectionService : BackgroundService
         }
 
         Interlocked.Exchange(ref _firing, _engine.ActiveAlerts.Count);
-    }
-
-    private string RenderMetrics()
-    {
-        var sb = new StringBuilder();
-        sb.AppendLine("# HELP quell_alerts_fired_total Alerts raised by the detectors, by category.");
-        sb.AppendLine("# TYPE quell_alerts_fired_total counter");
-        foreach (var (category, n) in _fired.OrderBy(p => p.Key, StringComparer.Ordinal))
-        {
-            sb.Append(CultureInfo.InvariantCulture, $"quell_alerts_fired_total{{category=\"{category}\"}} {n}\n");
-        }
-
-        sb.AppendLine("# HELP quell_alerts_firing Alerts currently firing.");
-        sb.AppendLine("# TYPE quell_alerts_firing gauge");
-        sb.Append(CultureInfo.InvariantCulture, $"quell_alerts_firing {Interlocked.Read(ref _firing)}\n");
-        sb.AppendLine("# HELP quell_detection_failures_total Detection steps, alert writes or subscribers that failed.");
-        sb.AppendLine("# TYPE quell_detection_failures_total counter");
-        sb.Append(CultureInfo.InvariantCulture, $"quell_detection_failures_total {Interlocked.Read(ref _failures)}\n");
-        sb.AppendLine("# HELP quell_detection_calls_observed_total Calls observed by the detectors.");
-        sb.AppendLine("# TYPE quell_detection_calls_observed_total counter");
-        sb.Append(CultureInfo.InvariantCulture, $"quell_detection_calls_observed_total {Interlocked.Read(ref _callsProcessed)}\n");
-        return sb.ToString();
     }
 }

@@ -9,7 +9,7 @@ namespace Quell.Incidents;
 /// Decisions are serialised so two alerts can never open two incidents for the same group.
 /// Gates may refuse a responder's change before it is stored; observers hear of committed changes.
 /// </summary>
-public sealed class IncidentService(IIncidentStore store, IncidentManager manager, NotificationDispatcher dispatcher, IEnumerable<IIncidentTransitionGate>? gates = null, IEnumerable<IIncidentObserver>? observers = null) : IDisposable
+public sealed class IncidentService(IIncidentStore store, IncidentManager manager, NotificationDispatcher dispatcher, IEnumerable<IIncidentTransitionGate>? gates = null, IEnumerable<IIncidentObserver>? observers = null, IncidentMetrics? metrics = null) : IDisposable
 {
     private readonly IReadOnlyList<IIncidentTransitionGate> _gates = gates?.ToList() ?? [];
     private readonly IReadOnlyList<IIncidentObserver> _observers = observers?.ToList() ?? [];
@@ -227,6 +227,8 @@ public sealed class IncidentService(IIncidentStore store, IncidentManager manage
         {
             Track(open, change.Incident);
         }
+
+        metrics?.Committed(changes);
 
         if (changes.Any(c => c.Notifications.Count > 0))
         {

@@ -13,7 +13,8 @@ public sealed class NotificationDispatcher(
     DeliveryPolicy policy,
     TimeProvider time,
     Random random,
-    ILogger<NotificationDispatcher>? logger = null) : IDisposable
+    ILogger<NotificationDispatcher>? logger = null,
+    IncidentMetrics? metrics = null) : IDisposable
 {
     private readonly INotificationSender[] _senders = senders.ToArray();
     private readonly SemaphoreSlim _nudge = new(0, 1);
@@ -188,6 +189,7 @@ public sealed class NotificationDispatcher(
             },
         };
         await outbox.RecordAttemptAsync(n.Id, status, attempts, delay is { } d ? now + d : now, status == OutboxStatus.Delivered ? null : $"{code}: {result.Detail}", entry, ct).ConfigureAwait(false);
+        metrics?.Attempted(n, status);
         if (status == OutboxStatus.Failed)
         {
             logger?.LogWarning("notification {Id} via {Channel} failed: {Detail}", n.Id, n.Channel, result.Detail);

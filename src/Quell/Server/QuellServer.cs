@@ -83,7 +83,7 @@ public static class QuellServer
         app.MapGet("/healthz", (IngestQueue queue) => queue.IsFaulted
             ? Results.Json(new Dictionary<string, string> { ["status"] = "unhealthy", ["reason"] = "ingest writer stopped" }, statusCode: 503)
             : Results.Json(new Dictionary<string, string> { ["status"] = "ok" })).AllowAnonymous();
-        var metricsRoute = app.MapGet("/metrics", (IngestMetrics metrics) => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+        var metricsRoute = app.MapQuellMetrics();
         if (options.Config.Security.AnonymousMetrics)
         {
             metricsRoute.AllowAnonymous();
@@ -124,7 +124,7 @@ public static class QuellServer
         services.AddSingleton(_ => new Quell.Detection.ContentFindingsMonitor(config.ContentAlerts));
         services.AddSingleton<Server.Detection.DetectionService>();
         services.AddHostedService(sp => sp.GetRequiredService<Server.Detection.DetectionService>());
-        services.AddSingleton<IngestMetrics>();
+        services.AddQuellMetrics();
         services.AddSingleton(_ => new BodyBudget(config.Limits.MaxConcurrentBodies, config.Limits.MaxBytesInFlight));
         services.AddHostedService(sp => new BurstMemoryTrimmer(sp.GetRequiredService<BodyBudget>(), TimeProvider.System));
         services.AddSingleton(_ => PriceTable.Create(config.Prices));

@@ -87,8 +87,8 @@ public sealed class NativeIngestTests
         var call = (await server.Service<ICallLog>().GetAsync("u1"))!.Value.Call;
         Assert.Null(call.CostUsd);
         Assert.Equal(CostSource.Unknown, call.CostSource);
-        var metrics = await server.Client.GetStringAsync("/metrics");
-        Assert.Contains("quell_calls_unpriced_total 1", metrics, StringComparison.Ordinal);
+        var metrics = await Functional.PrometheusText.ScrapeAsync(server.Client);
+        Assert.Equal(1, metrics.Value("quell_calls_unpriced_total"));
     }
 
     [Fact]

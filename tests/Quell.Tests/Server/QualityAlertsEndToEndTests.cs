@@ -43,6 +43,6 @@ public sealed class QualityAlertsEndToEndTests
         var alert = Assert.Single(alerts.EnumerateArray(), a => a.GetProperty("signal").GetString() == "eval_pass_rate");
         Assert.Contains("v13", alert.GetProperty("attribution").GetProperty("sentence").GetString(), StringComparison.Ordinal);
         Assert.True(alert.GetProperty("fired_at").GetDateTimeOffset() >= start.AddMinutes(1200));
-        Assert.Contains("quell_alerts_fired_total{category=\"quality\"}", await server.Client.GetStringAsync("/metrics"), StringComparison.Ordinal);
+        Assert.True((await Functional.PrometheusText.ScrapeAsync(server.Client)).Has("quell_alerts_fired_total", ("category", "quality")));
     }
 }

@@ -155,6 +155,13 @@ public sealed class SqliteIncidentStore(SqliteDatabase database) : IIncidentStor
         return next is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
     }
 
+    public async Task<OutboxBacklog> BacklogAsync(CancellationToken cancellationToken = default)
+    {
+        using var c = database.Open();
+        var row = await c.QuerySingleAsync<(long Pending, long? Oldest)>(new CommandDefinition("SELECT COUNT(*), MIN(created_at) FROM notification_outbox WHERE status = 0", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return new OutboxBacklog(row.Pending, row.Oldest is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null);
+    }
+
     // A notification waits while an earlier one of the same incident on the same channel is still pending (a trigger
     // backing off after a 503): PagerDuty must never see the acknowledge before the trigger it acknowledges.
     private const string FirstPendingOfItsChannel =

@@ -21,12 +21,11 @@ export function flash(target: HTMLElement, e: unknown): void {
 }
 
 // One incident: what fired, why, who is on it, and every action a responder takes, one click each.
-export async function incidentPage(root: HTMLElement, [id]: string[]): Promise<() => void> {
+export async function incidentPage(root: HTMLElement, [id]: string[], query: URLSearchParams): Promise<() => void> {
   const started = performance.now();
-  const detailP = get<IncidentDetail>(`/api/v1/incidents/${enc(id)}`);
-  let range = "14d";
+  const incident = await get<IncidentDetail>(`/api/v1/incidents/${enc(id)}`);
+  let range = query.get("range") ?? defaultRange(incident);
   const seriesP = get<SeriesView>(`/api/v1/console/incidents/${enc(id)}/series${q({ range })}`);
-  const incident = await detailP;
   const alertsP = Promise.all(incident.alerts.slice(0, 5).map((a) => get<Alert>(`/api/v1/alerts/${enc(a.alert_id)}`).catch(() => null)));
 
   const header = h("div", { class: "incident-head" });
@@ -234,6 +233,15 @@ export async function incidentPage(root: HTMLElement, [id]: string[]): Promise<(
     stop();
     chart?.destroy();
   };
+}
+
+// The smallest range that shows the onset with at least as much history before it as the incident lasted.
+function defaultRange(i: IncidentDetail): string {
+  const onset = new Date(i.onset_at ?? i.detected_at).getTime();
+  const end = i.resolved_at ? new Date(i.resolved_at).getTime() : Date.now();
+  const want = Math.max(2 * (end - onset), 12 * 3600_000);
+  const days = [1, 3, 7, 14].find((d) => d * 86400_000 >= want) ?? 14;
+  return `${days}d`;
 }
 
 function barOf(share: number): HTMLElement {

@@ -27,6 +27,7 @@ public static class ConsoleEndpoints
     {
         services.TryAddSingleton(_ => ConsoleAssets.Load());
         services.TryAddSingleton<IConsoleFigures>(sp => new SqliteConsoleFigures(sp.GetRequiredService<SqliteDatabase>()));
+        services.AddSingleton(sp => new ConsoleSeriesCache(sp.GetRequiredService<IConsoleFigures>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ConsoleChangeFeed>();
         services.AddSingleton<IIncidentObserver>(sp => sp.GetRequiredService<ConsoleChangeFeed>());
         return services;

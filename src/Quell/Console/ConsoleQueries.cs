@@ -13,7 +13,7 @@ public static class ConsoleQueries
     /// <summary>Longest range a chart covers; retention keeps about this much by default.</summary>
     public static readonly TimeSpan MaxRange = TimeSpan.FromDays(31);
 
-    public static async Task<IResult> IncidentSeriesAsync(string id, HttpRequest request, IncidentService incidents, IAlertStore alerts, IConsoleFigures figures, TimeProvider time, CancellationToken ct)
+    public static async Task<IResult> IncidentSeriesAsync(string id, HttpRequest request, IncidentService incidents, IAlertStore alerts, IConsoleFigures figures, ConsoleSeriesCache cache, TimeProvider time, CancellationToken ct)
     {
         if (!TryRange(request, TimeSpan.FromDays(14), out var range, out var problem))
         {
@@ -48,8 +48,7 @@ public static class ConsoleQueries
         }
         else
         {
-            var points = await Collect(figures.CallsAsync(feature, model, fromMs, toMs, metric == SeriesMetric.CallsPerTrace, ct), _ => true, ct).ConfigureAwait(false);
-            series = ConsoleSeries.FromCalls(metric, fromMs, toMs, step, points, onsetMs);
+            series = ConsoleSeries.FromBuckets(metric, fromMs, toMs, step, await cache.BucketsAsync(metric, feature, model, fromMs, toMs, step, ct).ConfigureAwait(false), onsetMs);
         }
 
         var markers = new IncidentMarkers(onsetMs, incident.DetectedAt.ToUnixTimeMilliseconds(), incident.AcknowledgedAt?.ToUnixTimeMilliseconds(), incident.MitigatedAt?.ToUnixTimeMilliseconds(), incident.ResolvedAt?.ToUnixTimeMilliseconds());

@@ -111,6 +111,14 @@ public static class ConsoleSeries
         return Build(metric, fromMs, stepMs, values, onsetMs);
     }
 
+    /// <summary>A series from per-bucket values (bucket index → value) as the store computed them.</summary>
+    public static ChartSeries FromBuckets(SeriesMetric metric, long fromMs, long toMs, long stepMs, IReadOnlyDictionary<long, double> buckets, long? onsetMs)
+    {
+        var n = (int)Math.Max(1, (toMs - fromMs + stepMs - 1) / stepMs);
+        var values = Enumerable.Range(0, n).Select(i => buckets.TryGetValue(i, out var v) ? v : (double?)null).ToList();
+        return Build(metric, fromMs, stepMs, values, onsetMs);
+    }
+
     public static ChartSeries FromQuality(SeriesMetric metric, long fromMs, long toMs, long stepMs, IEnumerable<QualityPoint> points, long? onsetMs)
     {
         var n = (int)Math.Max(1, (toMs - fromMs + stepMs - 1) / stepMs);

@@ -25,7 +25,7 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
         application.Clock = clock;
         var app = QuellServer.Build(new QuellServerOptions
         {
-            Urls = "http://127.0.0.1:0",
+            Urls = options.Urls,
             DataDirectory = dataDir,
             Time = clock,
             Config = DemoOnCall.Config(application.ChatUrl),
@@ -74,7 +74,7 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
             outcomes = DemoIncidents.AttachMitigations(outcomes, scenarios, team.Mitigated, demoIncidents);
             var log = app.Services.GetRequiredService<ICallLog>();
             var report = await BuildReportAsync(log, sim, scenarios, figures, dataDir, cancellationToken).ConfigureAwait(false);
-            return report with
+            report = report with
             {
                 Scenarios = outcomes,
                 FalseAlarms = falseAlarms,
@@ -82,6 +82,14 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
                 Incidents = demoIncidents,
                 Ingest = report.Ingest with { PagerDutyEvents = application.PagerDutyEvents, SlackMessages = application.SlackMessages },
             };
+
+            // --serve: the server (and its console) stays up on the simulated fortnight until the user stops it.
+            if (options.Serve is { } serve)
+            {
+                await serve(report, app.BoundAddress(), cancellationToken).ConfigureAwait(false);
+            }
+
+            return report;
         }
         finally
         {

@@ -29,6 +29,8 @@ public sealed class ConsoleBrowser : IAsyncLifetime
 
         Directory.CreateDirectory(_profile);
         Directory.CreateDirectory(ScreenshotDirectory);
+        // Generous waits: the machine running the tests may be busy; no test asserts a duration.
+        Assertions.SetDefaultExpectTimeout(30_000);
         _playwright = await Playwright.CreateAsync();
         Context = await _playwright.Chromium.LaunchPersistentContextAsync(_profile, new BrowserTypeLaunchPersistentContextOptions
         {
@@ -53,7 +55,7 @@ public sealed class ConsoleBrowser : IAsyncLifetime
             }
         };
         page.PageError += (_, e) => problems.Add(e);
-        page.SetDefaultTimeout(30_000);
+        page.SetDefaultTimeout(60_000);
         return new ConsolePage(page, server, problems);
     }
 
@@ -87,10 +89,10 @@ public sealed class ConsolePage(IPage page, Uri server, List<string> problems)
     public async Task SignInAsync(string key, string path = "/incidents")
     {
         await Page.GotoAsync(new Uri(server, path).ToString());
-        await Page.WaitForURLAsync(u => u.Contains("/signin", StringComparison.Ordinal));
         await Page.FillAsync("#api-key", key);
         await Page.ClickAsync("form.signin button[type=submit]");
-        await Page.WaitForURLAsync(u => !u.Contains("/signin", StringComparison.Ordinal));
+        await Assertions.Expect(Page.Locator("#who .principal")).ToBeVisibleAsync();
+        await Assertions.Expect(Page.Locator("form.signin")).ToHaveCountAsync(0);
     }
 
     public Task ScreenshotAsync(string name) =>

@@ -117,3 +117,40 @@ public sealed class ConsoleEndpointTests(ConsoleFixture fx)
         Assert.True(view.GetProperty("on_call").GetArrayLength() >= 0);
     }
 }
+
+public sealed class ConsoleSeriesCacheTests
+{
+    /// <summary>Figures that answer every bucket with its absolute index and remember which ranges were read.</summary>
+    private sealed class CountingFigures : IConsoleFigures
+    {
+        public List<(long From, long To)> Reads { get; } = [];
+
+        public IAsyncEnumerable<FigurePoint> CallsAsync(string? feature, string? model, long fromMs, long toMs, bool traces, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public IAsyncEnumerable<QualityPoint> QualityAsync(bool feedback, string? feature, long fromMs, long toMs, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<IReadOnlyDictionary<long, double>> BucketsAsync(SeriesMetric metric, string? feature, string? model, long fromMs, long toMs, long stepMs, CancellationToken cancellationToken = default)
+        {
+            Reads.Add((fromMs, toMs));
+            IReadOnlyDictionary<long, double> values = Enumerable.Range(0, (int)((toMs - fromMs) / stepMs)).Where(i => i % 7 != 3).ToDictionary(i => (long)i, i => (double)((fromMs / stepMs) + i));
+            return Task.FromResult(values);
+        }
+    }
+
+    [Fact]
+    public async Task BucketsAsync_SecondRead_OnlyOpenBucketsFromStoreSameValues()
+    {
+        const long step = 3_600_000;
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(1000 * step);
+        var figures = new CountingFigures();
+        var cache = new ConsoleSeriesCache(figures, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(now));
+        var first = await cache.BucketsAsync(SeriesMetric.LatencyP99, "f", null, 664 * step, 1001 * step, step, default);
+        var second = await cache.BucketsAsync(SeriesMetric.LatencyP99, "f", null, 664 * step, 1001 * step, step, default);
+        Assert.Equal(first.OrderBy(p => p.Key), second.OrderBy(p => p.Key));
+        Assert.Equal((999 * step, 1001 * step), figures.Reads[1]);
+
+        var other = await cache.BucketsAsync(SeriesMetric.LatencyP99, "g", null, 664 * step, 1001 * step, step, default);
+        Assert.Equal((664 * step, 1001 * step), figures.Reads[2]);
+        Assert.Equal(first.Count, other.Count);
+    }
+}

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Quell.Calls;
 using Quell.Configuration;
 using Quell.Ingest;
 using Quell.Telemetry;
@@ -15,7 +16,7 @@ public static class IngestEndpoints
         app.MapPost("/api/v1/calls", IngestNativeAsync);
     }
 
-    private static async Task<IResult> IngestOtlpAsync(HttpContext http, QuellConfig config, GenAiSpanMapper mapper, IngestService ingest, IngestMetrics metrics)
+    private static async Task<IResult> IngestOtlpAsync(HttpContext http, QuellConfig config, GenAiSpanMapper mapper, IngestService ingest, IngestMetrics metrics, Validation.InputValidator validator, TimeProvider time)
     {
         var contentType = http.Request.ContentType?.Split(';')[0].Trim().ToLowerInvariant() ?? string.Empty;
         var protobuf = contentType is "application/x-protobuf" or "application/protobuf";
@@ -41,10 +42,10 @@ public static class IngestEndpoints
             }
             else
             {
-                if (Utf8Validation.InvalidUtf8At(body.Memory.Span) is { } bad)
+                if (Utf8Validation.CheckJsonText(body.Memory.Span) is { } bad)
                 {
                     metrics.Rejected("otlp", "malformed");
-                    return OtlpResponses.Status(false, 400, $"body is not valid UTF-8 at byte {bad}");
+                    return OtlpResponses.Status(false, 400, bad.ToString());
                 }
 
                 spans = OtlpJsonDecoder.Decode(body.Memory, config.Limits.MaxJsonDepth * 2);
@@ -66,7 +67,7 @@ public static class IngestEndpoints
             body.Return();
         }
 
-        var mapped = mapper.Map(spans);
+        var mapped = Checked(mapper.Map(spans), validator, time.GetUtcNow());
         metrics.SkippedSpans(mapped.Skipped);
         if (mapped.Errors.Count > 0)
         {
@@ -87,6 +88,29 @@ public static class IngestEndpoints
             : string.Join("; ", mapped.Errors.Take(5).Select(e => $"span {e.Id ?? e.Index.ToString(CultureInfo.InvariantCulture)}: {e.Field} {e.Message}"))
               + (mapped.Errors.Count > 5 ? $"; and {mapped.Errors.Count - 5} more" : string.Empty);
         return OtlpResponses.Success(protobuf, mapped.Errors.Count, message);
+    }
+
+    // OTLP calls meet the same range rules as native ones once mapped (tokens, costs, times, lengths).
+    private static DecodedBatch<CallRecord> Checked(DecodedBatch<CallRecord> mapped, Validation.InputValidator validator, DateTimeOffset now)
+    {
+        List<CallRecord>? kept = null;
+        List<RecordError>? errors = null;
+        for (var i = 0; i < mapped.Records.Count; i++)
+        {
+            var call = mapped.Records[i];
+            if (validator.Call(call, now) is { } error)
+            {
+                kept ??= mapped.Records.Take(i).ToList();
+                errors ??= [.. mapped.Errors];
+                errors.Add(error with { Index = i });
+            }
+            else
+            {
+                kept?.Add(call);
+            }
+        }
+
+        return kept is null ? mapped : new DecodedBatch<CallRecord>(kept, errors!, mapped.Skipped);
     }
 
     private static async Task<IResult> IngestNativeAsync(HttpContext http, QuellConfig config, NativeCallDecoder decoder, IngestService ingest, IngestMetrics metrics)

@@ -42,9 +42,18 @@ public static class DemoCommand
                 Urls = parse.GetValue(urls) ?? (parse.GetValue(serve) ? "http://127.0.0.1:4318" : "http://127.0.0.1:0"),
             };
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            var signIn = string.Empty;
+            options = options with
+            {
+                ConsoleReady = (url, key) =>
+                {
+                    signIn = key;
+                    console.MarkupLineInterpolated($"  web console: [link]{url}[/]  sign-in key: [bold]{key}[/]");
+                },
+            };
             if (parse.GetValue(serve))
             {
-                options = options with { Serve = (report, server, token) => ServeAsync(options, report, server, console, token) };
+                options = options with { Serve = (report, server, token) => ServeAsync(options, report, server, signIn, console, token) };
             }
 
             DemoReport report;
@@ -80,10 +89,10 @@ public static class DemoCommand
         }
     }
 
-    private static async Task ServeAsync(DemoOptions options, DemoReport report, Uri server, IAnsiConsole progress, CancellationToken ct)
+    private static async Task ServeAsync(DemoOptions options, DemoReport report, Uri server, string key, IAnsiConsole progress, CancellationToken ct)
     {
         await PrintAsync(options, report).ConfigureAwait(false);
-        progress.MarkupLineInterpolated($"[bold]The demo's server stays up:[/] walk through the {report.Incidents.Count} incidents at [link]{new Uri(server, "/incidents")}[/] (Ctrl+C stops it)");
+        progress.MarkupLineInterpolated($"[bold]The demo's server stays up:[/] walk through the {report.Incidents.Count} incidents at [link]{new Uri(server, "/incidents")}[/], sign in with [bold]{key}[/] (Ctrl+C stops it)");
         try
         {
             await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);

@@ -43,8 +43,9 @@ public static class ConsoleEndpoints
 
         pages.MapGet("/assets/{name}", ServeAsset).ExcludeFromDescription();
 
-        var api = app.MapGroup("/api/v1/console").WithTags("console");
-        api.MapGet("/session", Session);
+        // Who am I needs only a valid key (the server's fallback policy); everything else reads figures.
+        app.MapGet("/api/v1/console/session", Session).WithTags("console");
+        var api = app.MapGroup("/api/v1/console").WithTags("console").RequireAuthorization(Security.Scopes.Read);
         api.MapGet("/incidents/{id}/series", ConsoleQueries.IncidentSeriesAsync);
         api.MapGet("/overview", ConsoleQueries.OverviewAsync);
         api.MapGet("/events", EventsAsync);
@@ -109,12 +110,12 @@ public static class ConsoleEndpoints
         var user = http.User;
         if (user.Identity is { IsAuthenticated: true } identity)
         {
-            var scopes = user.FindAll(c => c.Type is "quell:scope" or "scope").SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Distinct(StringComparer.Ordinal).ToList();
+            var scopes = user.FindAll(Security.Scopes.ClaimType).Select(c => c.Value).Distinct(StringComparer.Ordinal).ToList();
             return Results.Json(new ConsoleSession(identity.Name ?? "unknown", scopes, true), ConsoleJson.Default.ConsoleSession);
         }
 
-        // Without authentication every caller may do everything; the console says so instead of guessing.
-        return Results.Json(new ConsoleSession("console", ["ingest", "read", "read:content", "respond", "mitigate", "admin"], false), ConsoleJson.Default.ConsoleSession);
+        // With API keys switched off (security.require_api_keys: false) every caller may do everything.
+        return Results.Json(new ConsoleSession("anonymous", Security.Scopes.All.ToList(), false), ConsoleJson.Default.ConsoleSession);
     }
 
     /// <summary>

@@ -41,7 +41,6 @@ public sealed class ConsoleDemoProgress(IAnsiConsole console) : IDemoProgress
         _start = sim.Start;
         _duration = sim.Duration;
         console.MarkupLineInterpolated($"[bold]Quell demo[/] seed {sim.Seed}: server {server}, simulating {sim.Duration.TotalDays:0.#} days from {sim.Start:yyyy-MM-dd} at {sim.RequestsPerSecond} requests/s");
-        console.MarkupLineInterpolated($"  web console: [link]{new Uri(server, "/incidents")}[/]");
         foreach (var s in scenarios)
         {
             console.MarkupLineInterpolated($"  scenario [yellow]{s.Name}[/] ({s.Category}) at {s.Onset:yyyy-MM-dd HH:mm}: {s.Description}");

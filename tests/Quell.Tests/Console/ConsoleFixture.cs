@@ -59,13 +59,23 @@ public sealed class ConsoleFixture : IAsyncLifetime
         return all.First(i => i.Category == "latency" && i.Feature == "support_chat");
     }
 
-    /// <summary>A key with the given scopes, as a user would paste it into the sign-in form.</summary>
-    public Task<string> KeyAsync(string name, params string[] scopes) =>
-        Task.FromResult($"qk_console_{name}_{string.Join("_", scopes).Replace(':', '-')}_0000000000000000");
+    /// <summary>An incident nobody acknowledged: one opened through Alertmanager for this test alone.</summary>
+    public async Task<Incident> OpenIncidentAsync()
+    {
+        var fingerprint = Guid.NewGuid().ToString("N")[..12];
+        using var body = new StringContent(Incidents.IncidentApiTests.AlertmanagerBody(alertname: "GatewayErrors", fingerprint: fingerprint, extraLabels: $",\"run\":\"{fingerprint}\""), System.Text.Encoding.UTF8, "application/json");
+        using var response = await Server.Client.PostAsync("/api/v1/alertmanager", body);
+        response.EnsureSuccessStatusCode();
+        var id = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("incidents")[0].GetString()!;
+        return (await Server.Service<IncidentService>().GetAsync(id))!;
+    }
 
-    /// <summary>Puts a key with the given scopes on a request the test sends itself.</summary>
+    /// <summary>A new key with the given scopes, as a user would paste it into the sign-in form.</summary>
+    public Task<string> KeyAsync(string name, params string[] scopes) => Task.FromResult(Server.MintKey(scopes, name: name));
+
+    /// <summary>Puts a new key with the given scopes on a request the test sends itself.</summary>
     public async Task AuthorizeAsync(HttpRequestMessage request, params string[] scopes) =>
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await KeyAsync("test", scopes));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await KeyAsync($"test-{Guid.NewGuid():N}"[..13], scopes));
 
     public async Task DisposeAsync()
     {

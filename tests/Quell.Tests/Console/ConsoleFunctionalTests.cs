@@ -68,6 +68,28 @@ public sealed class ConsoleFunctionalTests(ConsoleFixture fx)
     }
 
     [Fact]
+    public async Task ReadOnlyKey_CannotAcknowledge_ActionButtonsDisabledWithReason()
+    {
+        var incident = await fx.OpenIncidentAsync();
+        var tab = await fx.Browser.OpenAsync(fx.Server.BaseAddress);
+        var page = tab.Page;
+        await tab.SignInAsync(await fx.KeyAsync("reader", "read"), $"/incidents/{incident.Id}");
+        await Expect(page.Locator("body[data-ready=incident]")).ToHaveCountAsync(1);
+        var ack = page.Locator("button[data-action=ack]");
+        await Expect(ack).ToBeDisabledAsync();
+        await Expect(ack).ToHaveAttributeAsync("title", "your key lacks the respond scope");
+        await Expect(page.Locator("#propose button[type=submit]")).ToBeDisabledAsync();
+        await Expect(page.Locator("button[data-action=publish-postmortem]")).ToBeDisabledAsync();
+
+        // A click on the disabled button (forced past Playwright's own checks) sends nothing and changes nothing.
+        await ack.ClickAsync(new() { Force = true });
+        await Expect(page.Locator(".meta .badge.state")).ToHaveTextAsync("detected");
+        Assert.Equal(IncidentState.Detected, (await fx.Server.Service<IncidentService>().GetAsync(incident.Id))!.State);
+        await tab.ScreenshotAsync("incident-read-only");
+        await tab.CloseAsync();
+    }
+
+    [Fact]
     public async Task OverviewAndCalls_RenderChartsOnCallAndHighlightedCall()
     {
         var incident = await fx.LatencyIncidentAsync();

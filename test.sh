@@ -3,6 +3,14 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# The console's browser tests drive Debian's Chromium through Playwright; Playwright never downloads a browser.
+if [[ ! -x /usr/bin/chromium ]]; then
+  echo "test.sh: installing Debian's chromium for the console tests" >&2
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || [[ ! -x /usr/bin/chromium ]]; then
+    echo "test.sh: could not install chromium (apt-get install chromium); the console tests need /usr/bin/chromium" >&2
+    exit 1
+  fi
+fi
 results="$(mktemp -d)"
 status=0
 # npm packages the tests drive (pinned by each folder's package-lock.json). A failed install is reported and the

@@ -152,8 +152,8 @@ public sealed partial class IncidentManager
 
     internal NotificationMessage MessageFor(Incident i, DateTimeOffset at, NotificationAction action, string? recipient, string? role, string text)
     {
-        var links = new List<NotificationLink> { new($"{_policy.PublicUrl.TrimEnd('/')}/api/v1/incidents/{i.Id}", $"Incident {i.Id} in Quell") };
-        links.AddRange(i.ExampleCallIds.Take(3).Select(c => new NotificationLink($"{_policy.PublicUrl.TrimEnd('/')}/api/v1/calls/{Uri.EscapeDataString(c)}", $"Example call {c}")));
+        var links = new List<NotificationLink> { new($"{_policy.PublicUrl.TrimEnd('/')}/incidents/{i.Id}", $"Incident {i.Id} in the Quell console") };
+        links.AddRange(i.ExampleCallIds.Take(3).Select(c => new NotificationLink($"{_policy.PublicUrl.TrimEnd('/')}/calls/{Uri.EscapeDataString(c)}", $"Example call {c}")));
         links.AddRange(i.Links.Take(3).Select(l => new NotificationLink(l, "Alert source")));
         return new NotificationMessage
         {

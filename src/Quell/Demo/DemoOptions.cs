@@ -15,4 +15,13 @@ public sealed record DemoOptions
     /// <summary>Where the demo writes its store and artefacts; a fresh temporary folder when null.</summary>
     public string? OutputDirectory { get; init; }
     public int BatchSize { get; init; } = 400;
+
+    /// <summary>Where the in-process server listens; port 0 picks a free one.</summary>
+    public string Urls { get; init; } = "http://127.0.0.1:0";
+
+    /// <summary>Told the web console's address and a sign-in key for it once the server is up.</summary>
+    public Action<Uri, string>? ConsoleReady { get; init; }
+
+    /// <summary>Runs after the report is built while the server is still up (`--serve`); the server stops when it returns.</summary>
+    public Func<DemoReport, Uri, CancellationToken, Task>? Serve { get; init; }
 }

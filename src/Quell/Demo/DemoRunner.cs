@@ -29,7 +29,7 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
         var app = QuellServer.Build(new QuellServerOptions
         {
             AdminKey = adminKey,
-            Urls = "http://127.0.0.1:0",
+            Urls = options.Urls,
             DataDirectory = dataDir,
             Time = clock,
             Config = DemoOnCall.Config(application.ChatUrl),
@@ -46,6 +46,7 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
             var scenarios = ScenarioCatalog.Create(options.Scenarios, sim, canaries);
             application.Use(scenarios);
             progress.Started(sim, scenarios, app.BoundAddress());
+            options.ConsoleReady?.Invoke(new Uri(app.BoundAddress(), "/incidents"), MintKey(app, "console", Security.Scopes.Read, Security.Scopes.ReadContent, Security.Scopes.Respond, Security.Scopes.Mitigate));
             var incidents = app.Services.GetRequiredService<Incidents.IncidentService>();
             var responder = new DemoResponder(incidents, progress, at => scenarios.Any(s => s.Name == "latency_spike" && at >= s.Onset && at < s.Onset.AddHours(6)));
             var detection = app.Services.GetRequiredService<Server.Detection.DetectionService>();
@@ -79,7 +80,7 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
             outcomes = DemoIncidents.AttachMitigations(outcomes, scenarios, team.Mitigated, demoIncidents);
             var log = app.Services.GetRequiredService<ICallLog>();
             var report = await BuildReportAsync(log, sim, scenarios, figures, dataDir, cancellationToken).ConfigureAwait(false);
-            return report with
+            report = report with
             {
                 Scenarios = outcomes,
                 FalseAlarms = falseAlarms,
@@ -87,6 +88,14 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
                 Incidents = demoIncidents,
                 Ingest = report.Ingest with { PagerDutyEvents = application.PagerDutyEvents, SlackMessages = application.SlackMessages },
             };
+
+            // --serve: the server (and its console) stays up on the simulated fortnight until the user stops it.
+            if (options.Serve is { } serve)
+            {
+                await serve(report, app.BoundAddress(), cancellationToken).ConfigureAwait(false);
+            }
+
+            return report;
         }
         finally
         {

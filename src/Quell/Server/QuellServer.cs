@@ -101,6 +101,7 @@ public static class QuellServer
         app.Services.GetRequiredService<Server.Detection.DetectionService>().Subscribe(bridge.OnAlertAsync);
         Postmortems.FixAndLearnSetup.MapFixAndLearn(app);
         app.MapPlaybook();
+        WebConsole.ConsoleEndpoints.MapConsole(app);
         app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<IngestQueue>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }
@@ -152,6 +153,7 @@ public static class QuellServer
         Postmortems.FixAndLearnSetup.AddFixAndLearn(services, config, options.Time);
         services.AddHostedService(sp => new RetentionService(sp.GetRequiredService<ICallLog>(), config, options.Time));
         services.AddPlaybook(config, options.Time);
+        WebConsole.ConsoleEndpoints.AddConsole(services);
     }
 
     /// <summary>The first address Kestrel bound, e.g. after asking for port 0.</summary>

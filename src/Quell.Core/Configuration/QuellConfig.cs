@@ -20,6 +20,9 @@ public sealed record QuellConfig
 
     public GenAiAttributeNames Attributes { get; init; } = new();
 
+    /// <summary>How GenAI content sent as OTLP log events joins its span's call.</summary>
+    public LogJoinOptions OtlpLogs { get; init; } = new();
+
     /// <summary>Ingest queue and writer settings.</summary>
     public IngestQueueOptions Queue { get; init; } = new();
 

@@ -95,6 +95,13 @@ public static class QuellServer
         services.AddSingleton(sp => new IngestQueue(sp.GetRequiredService<ICallLog>(), config.Queue, sp.GetRequiredService<IngestMetrics>()));
         services.AddSingleton(sp => new NativeCallDecoder(config.Limits, options.Time));
         services.AddSingleton(sp => new GenAiSpanMapper(config.Attributes, config.Limits, options.Time));
+        services.AddSingleton(sp =>
+        {
+            var signals = new OtlpSignalMetrics();
+            sp.GetRequiredService<IngestMetrics>().AddSection(signals.Render);
+            return signals;
+        });
+        services.AddSingleton(sp => new LogContentJoin(config.OtlpLogs, options.Time, sp.GetRequiredService<OtlpSignalMetrics>()));
         services.AddSingleton<SqliteCanaryStore>();
         services.AddSingleton(sp =>
         {

@@ -3,6 +3,13 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# The instrumentation tests run real npm packages (OpenTelemetry, OpenLLMetry, OpenInference, Vercel AI SDK)
+# pinned by tests/instrumentations/package-lock.json, with the machine's Node.js; a failed install fails the run.
+command -v node >/dev/null || { echo "test.sh: Node.js is required by tests/instrumentations" >&2; exit 1; }
+if ! cmp -s tests/instrumentations/package-lock.json tests/instrumentations/node_modules/.quell-lock; then
+  (cd tests/instrumentations && npm ci --no-audit --no-fund --loglevel=error) || { echo "test.sh: npm ci in tests/instrumentations failed" >&2; exit 1; }
+  cp tests/instrumentations/package-lock.json tests/instrumentations/node_modules/.quell-lock
+fi
 results="$(mktemp -d)"
 status=0
 dotnet test Quell.slnx -c Release --logger "trx;LogFileName=quell.trx" --results-directory "$results" || status=$?

@@ -65,11 +65,14 @@ internal sealed record CallReport
     public string Operation { get; init; } = "chat";
     public string? Provider { get; init; }
     public string? Model { get; init; }
+    public string? ModelVersion { get; init; }
     public string? PromptVersion { get; init; }
     public string? TraceId { get; init; }
     public double LatencyMs { get; init; }
+    public double? TtftMs { get; init; }
     public long InputTokens { get; init; }
     public long OutputTokens { get; init; }
+    public long CachedInputTokens { get; init; }
     public double? CostUsd { get; init; }
     public string Status { get; init; } = "ok";
     public string? ErrorType { get; init; }

@@ -67,6 +67,7 @@ public static class ConfigLoader
 
         IncidentConfigResolver.Errors(config).ToList().ForEach(e => Require(false, e));
         config.OtlpLogs.Validate().ToList().ForEach(e => Require(false, e));
+        config.Alertmanager.Validate().ToList().ForEach(e => Require(false, e));
         foreach (var runbook in config.Runbooks)
         {
             Runbooks.RunbookCatalog.Validate(runbook);

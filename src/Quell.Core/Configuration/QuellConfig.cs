@@ -38,6 +38,9 @@ public sealed record QuellConfig
     /// <summary>Which content scanners run on ingest and their thresholds.</summary>
     public Scanning.ContentScannerOptions Scanning { get; init; } = new();
 
+    /// <summary>Severity rules and link annotations for alerts arriving on the Alertmanager webhook.</summary>
+    public AlertmanagerConfig Alertmanager { get; init; } = new();
+
     /// <summary>Grouping, severity policy, routing and maintenance windows.</summary>
     public IncidentsConfig Incidents { get; init; } = new();
 

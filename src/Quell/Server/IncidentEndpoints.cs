@@ -157,7 +157,7 @@ public static class IncidentEndpoints
         return await DetailAsync(result.Change!.Incident, service, http.RequestServices.GetRequiredService<INotificationOutbox>(), http.RequestAborted).ConfigureAwait(false);
     }
 
-    private static async Task<IResult> AlertmanagerAsync(HttpContext http, IncidentService service, TimeProvider time)
+    private static async Task<IResult> AlertmanagerAsync(HttpContext http, IncidentService service, TimeProvider time, Configuration.QuellConfig config)
     {
         var (body, problem) = await ReadObjectAsync(http).ConfigureAwait(false);
         if (problem is not null)
@@ -165,7 +165,7 @@ public static class IncidentEndpoints
             return problem;
         }
 
-        var mapped = AlertmanagerWebhook.Map(body, time.GetUtcNow());
+        var mapped = AlertmanagerWebhook.Map(body, time.GetUtcNow(), config.Alertmanager);
         if (mapped.Error is { } e)
         {
             return FieldProblem(e.Field, e.Message);

@@ -22,8 +22,15 @@ public sealed class LogContentJoin : IDisposable
     private readonly HashSet<string> _scopes;
     private readonly HashSet<string> _recent = new(StringComparer.Ordinal);
     private readonly Queue<string> _recentOrder = new();
+    private readonly Dictionary<string, int> _emptyTimeouts = new(StringComparer.Ordinal);
     private readonly OtlpSignalMetrics _metrics;
     private long _stamp;
+
+    /// <summary>
+    /// After this many spans of a scope in a row waited and got no content event at all, the scope's spans stop
+    /// waiting (its application exports no logs) until a content event of that scope arrives again.
+    /// </summary>
+    internal const int EmptyTimeoutsBeforeSkipping = 3;
 
     public LogContentJoin(LogJoinOptions options, TimeProvider time, OtlpSignalMetrics metrics)
     {
@@ -86,12 +93,18 @@ public sealed class LogContentJoin : IDisposable
                 if (record.Scope is { Length: > 0 } scope && _scopes.Count < 256)
                 {
                     _scopes.Add(scope);
+                    _emptyTimeouts.Remove(scope);
                 }
 
                 var id = record.TraceId + "-" + record.SpanId;
                 if (_held.TryGetValue(id, out var held))
                 {
                     held.Content.AddEvent(record.EventName, record.Attributes, record.Body);
+                    if (held.Scope is not null)
+                    {
+                        _emptyTimeouts.Remove(held.Scope);
+                    }
+
                     counts.Joined++;
                     if (held.Content.HasOutputEvent || (held.Call.IsError && held.Content.Events > 0))
                     {
@@ -172,7 +185,7 @@ public sealed class LogContentJoin : IDisposable
                 if (!complete && !hasOwnContent && _options.SpanWait > TimeSpan.Zero && scope is not null && _scopes.Contains(scope)
                     && _held.Count < _options.MaxPending && !_held.ContainsKey(call.Id))
                 {
-                    var span = new HeldSpan(call, content ?? new ContentParts());
+                    var span = new HeldSpan(call, content ?? new ContentParts(), scope);
                     _held[call.Id] = span;
                     span.Timer = _time.CreateTimer(static s => ((HeldSpanTimeout)s!).Fire(), new HeldSpanTimeout(this, call.Id), _options.SpanWait, Timeout.InfiniteTimeSpan);
                     (waiting ??= []).Add((i, span.Completion.Task));
@@ -234,6 +247,13 @@ public sealed class LogContentJoin : IDisposable
             }
 
             Remember(id);
+            if (span.Content.Events == 0 && span.Scope is { } scope
+                && (_emptyTimeouts[scope] = _emptyTimeouts.GetValueOrDefault(scope) + 1) >= EmptyTimeoutsBeforeSkipping)
+            {
+                // An application that sends no logs must not pay the wait on every export.
+                _scopes.Remove(scope);
+                _emptyTimeouts.Remove(scope);
+            }
         }
 
         _metrics.SpansReleasedWithoutCompleteContent();
@@ -285,9 +305,11 @@ public sealed class LogContentJoin : IDisposable
 
     private sealed record PendingContent(ContentParts Content, long Stamp, DateTimeOffset ExpiresAt);
 
-    private sealed class HeldSpan(CallRecord call, ContentParts content)
+    private sealed class HeldSpan(CallRecord call, ContentParts content, string? scope)
     {
         public CallRecord Call { get; } = call;
+
+        public string? Scope { get; } = scope;
 
         public ContentParts Content { get; } = content;
 

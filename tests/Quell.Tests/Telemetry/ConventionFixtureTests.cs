@@ -170,6 +170,39 @@ public sealed class ConventionFixtureTests
     }
 
     [Fact]
+    public async Task OtelContribSpans_AppSendsNoLogs_SpansStopWaitingAfterThreeEmptyWaits()
+    {
+        var (server, time) = await StartAsync();
+        await using var _ = server;
+        var join = server.Service<LogContentJoin>();
+        var allHeld = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = 0;
+        join.SpanHeld += _ =>
+        {
+            if (Interlocked.Increment(ref held) == 3)
+            {
+                allHeld.TrySetResult();
+            }
+        };
+
+        var first = PostAsync(server, "/v1/traces", "otel-contrib.traces.json");
+        await allHeld.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        time.Advance(new LogJoinOptions().SpanWait);
+        Assert.Equal(HttpStatusCode.OK, (await first).StatusCode);
+
+        // Three more calls of the same scope: stored at once, without the clock moving.
+        var json = System.Text.RegularExpressions.Regex.Replace(
+            await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Telemetry", "Fixtures", "otel-contrib.traces.json")),
+            "\"spanId\":\"[0-9a-f]",
+            "\"spanId\":\"e");
+        var second = await server.Client.PostAsync("/v1/traces", new StringContent(json, Encoding.UTF8, "application/json")).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(3, held);
+        Assert.Equal(0, join.HeldSpans);
+        Assert.Equal(6, (await CallsAsync(server)).Count);
+    }
+
+    [Fact]
     public async Task LogContent_SpanNeverComes_ExpiresAndIsCounted()
     {
         var (server, time) = await StartAsync();

@@ -128,7 +128,7 @@ public sealed partial class IncidentManager
     private IncidentChange Open(IncidentSignal signal, IReadOnlyDictionary<string, string> labels, DateTimeOffset now, IReadOnlyList<Silence> silences)
     {
         var blast = new BlastRadius().Merge(signal);
-        var assessment = _policy.Severity.Evaluate(_policy.Audience(signal.Feature), signal.Category, blast, signal.Labels);
+        var assessment = _policy.Severity.Evaluate(_policy.Audience(signal.Feature), signal.Category, blast, labels);
         var silence = Silence.FirstMatch(silences.Concat(_policy.MaintenanceWindows), labels, now);
         var incident = new Incident
         {

@@ -18,6 +18,18 @@ public sealed record SeverityPolicy
     /// <summary>Categories that are a confirmed leak when customer-facing: at least S2, S1 past one tenant. Default: data.</summary>
     public IReadOnlyList<string> LeakCategories { get; init; } = [SignalCategories.Data];
 
+    /// <summary>
+    /// Cost incidents on customer-facing features: no customer sees a fault, so they are this severity by their own
+    /// rule, whatever their blast radius. Default S2.
+    /// </summary>
+    public Severity CostSeverity { get; init; } = Severity.S2;
+
+    /// <summary>Cost incidents whose signal is a breached daily budget (<see cref="BudgetSignals"/>). Default S1.</summary>
+    public Severity BudgetBreachSeverity { get; init; } = Severity.S1;
+
+    /// <summary>Signals that mean a budget was breached. Default: spend_rate.</summary>
+    public IReadOnlyList<string> BudgetSignals { get; init; } = ["spend_rate"];
+
     /// <summary>Computes the severity of an incident from who its feature serves, its category and its blast radius.</summary>
     public SeverityAssessment Evaluate(FeatureAudience audience, string category, BlastRadius blast, IReadOnlyDictionary<string, string>? labels = null)
     {
@@ -32,6 +44,14 @@ public sealed record SeverityPolicy
         if (audience == FeatureAudience.Internal)
         {
             return new(Severity.S3, $"internal feature; {radius}");
+        }
+
+        if (string.Equals(category, SignalCategories.Cost, StringComparison.OrdinalIgnoreCase))
+        {
+            var signal = labels?.GetValueOrDefault("signal");
+            return signal is not null && BudgetSignals.Contains(signal, StringComparer.Ordinal)
+                ? new(BudgetBreachSeverity, $"cost incident with a breached budget ({signal}); {radius}")
+                : new(CostSeverity, $"cost incident without a budget breach (severity_policy.cost_severity); {radius}");
         }
 
         if (LeakCategories.Contains(category, StringComparer.OrdinalIgnoreCase))

@@ -1,37 +1,153 @@
 using Quell.Calls;
 using Quell.Incidents;
+using Quell.Storage;
 
 namespace Quell.Postmortems;
 
-/// <summary>Counts an incident's impact from the calls of its feature in its window, falling back on the blast radius.</summary>
+/// <summary>Counts an incident's impact exactly, over every call its scope covers in its window.</summary>
 public static class ImpactFigures
 {
     /// <summary>The window impact is counted over: onset (or detection) to resolution (or now).</summary>
-    public static (DateTimeOffset From, DateTimeOffset To) Window(Incident incident, DateTimeOffset now) =>
-        (incident.OnsetAt ?? incident.DetectedAt, incident.ResolvedAt ?? now);
-
-    public static PostmortemImpact From(Incident incident, IReadOnlyList<CallRecord> calls, DateTimeOffset now)
+    public static (DateTimeOffset From, DateTimeOffset To) Window(Incident incident, DateTimeOffset now)
     {
+        var from = incident.OnsetAt is { } o && o < incident.DetectedAt ? o : incident.DetectedAt;
+        var to = incident.ResolvedAt ?? now;
+        return (from, to < from ? from : to);
+    }
+
+    /// <summary>Streams the calls of the incident's scope and window from the log and counts them; no row cap.</summary>
+    public static async Task<PostmortemImpact> CountAsync(ICallLog log, Incident incident, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var scope = IncidentScope.From(incident);
         var (from, to) = Window(incident, now);
-        var hit = calls.Where(c => c.Timestamp >= from && c.Timestamp <= to && (incident.Feature is null || c.Feature == incident.Feature)).ToList();
-        var affected = incident.Category switch
+        var tally = new ImpactTally(scope);
+
+        // The query's end is exclusive; a call stamped exactly at resolution still belongs to the incident.
+        await foreach (var c in log.ScanFiguresAsync(scope.ToQuery(from, to.AddTicks(1)), ct).ConfigureAwait(false))
         {
-            SignalCategories.Data or SignalCategories.Abuse => hit.Where(c => c.Findings.Count > 0).ToList(),
-            SignalCategories.Latency when hit.Any(c => c.IsError) => hit.Where(c => c.IsError).ToList(),
-            _ => hit,
-        };
-        var blast = incident.Blast;
-        return new PostmortemImpact
+            tally.Add(c);
+        }
+
+        return tally.Result(incident, from, to);
+    }
+
+    /// <summary>The same count over calls already in memory (tests, backtests).</summary>
+    public static PostmortemImpact From(Incident incident, IEnumerable<CallRecord> calls, DateTimeOffset now)
+    {
+        var scope = IncidentScope.From(incident);
+        var (from, to) = Window(incident, now);
+        var q = scope.ToQuery(from, to);
+        var tally = new ImpactTally(scope);
+        foreach (var c in calls.Where(c => c.Timestamp >= from && c.Timestamp <= to && Matches(q, c)))
         {
-            From = from,
-            To = to,
-            Calls = Math.Max(hit.Count, blast.Calls),
-            ErrorCalls = hit.Count(c => c.IsError),
-            FlaggedCalls = hit.Count(c => c.Findings.Count > 0),
-            Users = Math.Max(affected.Select(c => c.User).Where(u => u is not null).Distinct(StringComparer.Ordinal).LongCount(), blast.Users),
-            Tenants = Math.Max(affected.Select(c => c.Tenant).Where(u => u is not null).Distinct(StringComparer.Ordinal).LongCount(), blast.Tenants.Count),
-            CostUsd = Math.Round(hit.Sum(c => c.CostUsd ?? 0), 4),
-            Note = hit.Count == 0 && blast.Calls > 0 ? "the calls log no longer holds this window; figures are the blast radius at detection" : string.Empty,
-        };
+            tally.Add(c);
+        }
+
+        return tally.Result(incident, from, to);
+    }
+
+    private static bool Matches(CallQuery q, CallRecord c) =>
+        Eq(q.Feature, c.Feature) && Eq(q.Provider, c.Provider) && Eq(q.Model, c.Model) && Eq(q.ModelVersion, c.ModelVersion)
+        && Eq(q.PromptVersion, c.PromptVersion) && Eq(q.Region, c.Region) && Eq(q.Tenant, c.Tenant) && Eq(q.TraceId, c.TraceId) && Eq(q.User, c.User);
+
+    private static bool Eq(string? wanted, string? actual) => wanted is null || string.Equals(wanted, actual, StringComparison.Ordinal);
+
+    /// <summary>Running totals over affected calls.</summary>
+    private sealed class ImpactTally(IncidentScope scope)
+    {
+        private readonly HashSet<string> _users = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _tenants = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _owners = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, long> _entities = new(StringComparer.Ordinal);
+        private readonly List<double> _latencies = [];
+        private long _calls;
+        private long _errors;
+        private long _flagged;
+        private long _input;
+        private long _output;
+        private double _cost;
+        private DateTimeOffset? _first;
+        private DateTimeOffset? _last;
+
+        public void Add(CallRecord c)
+        {
+            if (!scope.Affects(c))
+            {
+                return;
+            }
+
+            _calls++;
+            _errors += c.IsError ? 1 : 0;
+            _input += c.InputTokens;
+            _output += c.OutputTokens;
+            _cost += c.CostUsd ?? 0;
+            _first = _first is { } f && f <= c.Timestamp ? f : c.Timestamp;
+            _last = _last is { } l && l >= c.Timestamp ? l : c.Timestamp;
+            if (c.User is { } u)
+            {
+                _users.Add(u);
+            }
+
+            if (c.Tenant is { } t)
+            {
+                _tenants.Add(t);
+            }
+
+            if (c.LatencyMs is { } ms)
+            {
+                _latencies.Add(ms);
+            }
+
+            var matching = c.Findings.Where(x => scope.FindingKinds.Count > 0 && scope.FindingKinds.Contains(x.Kind, StringComparer.Ordinal)).ToList();
+            if (c.Findings.Count > 0)
+            {
+                _flagged++;
+            }
+
+            foreach (var x in matching)
+            {
+                _entities[x.Entity] = _entities.GetValueOrDefault(x.Entity) + 1;
+                if (x.Owner is { Length: > 0 } owner && owner != c.Tenant)
+                {
+                    _owners.Add(owner);
+                }
+            }
+        }
+
+        public PostmortemImpact Result(Incident incident, DateTimeOffset from, DateTimeOffset to)
+        {
+            var blast = incident.Blast;
+            var empty = _calls == 0;
+            return new PostmortemImpact
+            {
+                From = from,
+                To = to,
+                Scope = scope.ToString(),
+                Calls = _calls,
+                ErrorCalls = _errors,
+                FlaggedCalls = _flagged,
+                Users = _users.Count,
+                Tenants = _tenants.Count,
+                LeakedFromTenants = _owners.Order(StringComparer.Ordinal).ToList(),
+                RecipientTenants = scope.FindingKinds.Count > 0 ? _tenants.Order(StringComparer.Ordinal).ToList() : [],
+                Entities = _entities.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value),
+                CostUsd = _cost,
+                InputTokens = _input,
+                OutputTokens = _output,
+                P95LatencyMs = _latencies.Count == 0 ? null : Percentile(_latencies, 0.95),
+                FirstAffectedAt = _first,
+                LastAffectedAt = _last,
+                Note = empty && blast.Calls > 0
+                    ? $"the calls log holds no call of this scope in the window (purged or never stored); at detection the detector counted {ReadableText.Count(blast.Calls, "call")}, {ReadableText.Count(blast.Users, "user")} and {ReadableText.Count(blast.Tenants.Count, "tenant")}"
+                    : string.Empty,
+            };
+        }
+
+        private static double Percentile(List<double> values, double q)
+        {
+            values.Sort();
+            var rank = (int)Math.Ceiling(q * values.Count) - 1;
+            return values[Math.Clamp(rank, 0, values.Count - 1)];
+        }
     }
 }

@@ -14,6 +14,9 @@ public sealed record Postmortem
 
     public string Summary { get; init; } = string.Empty;
 
+    /// <summary>Response times, each derived from two timeline instants and naming where they come from.</summary>
+    public IReadOnlyList<PostmortemFact> Facts { get; init; } = [];
+
     public PostmortemImpact Impact { get; init; } = new();
 
     /// <summary>Which signal caught it, how fast, and what could have caught it earlier.</summary>
@@ -54,7 +57,10 @@ public static class PostmortemStatus
     public static IReadOnlyList<string> All { get; } = [Draft, Review, Published];
 }
 
-/// <summary>Who and what the incident touched, from the calls log over the incident window.</summary>
+/// <summary>
+/// Who and what the incident touched: exact counts over every call of the incident's scope in its window (see
+/// <see cref="IncidentScope"/>). For data incidents the tenants whose data leaked and the recipients are apart.
+/// </summary>
 public sealed record PostmortemImpact
 {
     public DateTimeOffset? From { get; init; }
@@ -63,6 +69,10 @@ public sealed record PostmortemImpact
 
     public TimeSpan? Duration => To - From;
 
+    /// <summary>The filter the figures were counted with, e.g. "feature=support_chat, region=eu-west".</summary>
+    public string Scope { get; init; } = string.Empty;
+
+    /// <summary>Affected calls: in scope, in the window, and (for data and abuse) carrying a matching finding.</summary>
     public long Calls { get; init; }
 
     public long ErrorCalls { get; init; }
@@ -70,15 +80,40 @@ public sealed record PostmortemImpact
     /// <summary>Calls with a scanner finding (for data and abuse incidents).</summary>
     public long FlaggedCalls { get; init; }
 
+    /// <summary>Distinct users of the affected calls (for data incidents: the recipients).</summary>
     public long Users { get; init; }
 
+    /// <summary>Distinct tenants of the affected calls (for data incidents: the recipients).</summary>
     public long Tenants { get; init; }
 
+    /// <summary>Data incidents: tenants whose documents, canaries or data appeared in another tenant's answers.</summary>
+    public IReadOnlyList<string> LeakedFromTenants { get; init; } = [];
+
+    /// <summary>Data incidents: tenants that received the leaked data; abuse: tenants the attacks came from.</summary>
+    public IReadOnlyList<string> RecipientTenants { get; init; } = [];
+
+    /// <summary>Entity counts of the matching findings (PHONE_NUMBER ×3), for data and abuse incidents.</summary>
+    public IReadOnlyDictionary<string, long> Entities { get; init; } = new Dictionary<string, long>();
+
     public double CostUsd { get; init; }
+
+    public long InputTokens { get; init; }
+
+    public long OutputTokens { get; init; }
+
+    /// <summary>95th percentile latency of the affected calls, in milliseconds.</summary>
+    public double? P95LatencyMs { get; init; }
+
+    public DateTimeOffset? FirstAffectedAt { get; init; }
+
+    public DateTimeOffset? LastAffectedAt { get; init; }
 
     /// <summary>What the detector and blast radius reported, when the log no longer holds the calls.</summary>
     public string Note { get; init; } = string.Empty;
 }
+
+/// <summary>A response time (time_to_detect, …): the span between two instants of the record and their sources.</summary>
+public sealed record PostmortemFact(string Name, double? Seconds, DateTimeOffset? From, DateTimeOffset? To, string Text, string Source);
 
 /// <summary>One line of the post-mortem timeline.</summary>
 public sealed record PostmortemEvent(DateTimeOffset At, string Kind, string Text);

@@ -30,6 +30,18 @@ public interface ICallLog
     Task<long> LastSequenceAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Every call matching the filter (its limit ignored), oldest first, without input, output and system prompt: what
+    /// exact aggregates over a window read. The default pages through <see cref="QueryAsync"/>; stores stream instead.
+    /// </summary>
+    async IAsyncEnumerable<CallRecord> ScanFiguresAsync(CallQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var c in (await QueryAsync(query with { Limit = 10_000 }, cancellationToken).ConfigureAwait(false)).OrderBy(c => c.Sequence))
+        {
+            yield return c.Call;
+        }
+    }
+
+    /// <summary>
     /// Calls, errors, latency, cost and tokens grouped by one or more dimensions (feature, tenant, model, provider,
     /// region, prompt_version, model_version, user, operation, status, hour) in [from, to), optionally within a feature.
     /// The default reads calls through <see cref="QueryAsync"/>; stores override it with a grouped query.

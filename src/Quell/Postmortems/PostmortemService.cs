@@ -35,10 +35,11 @@ public sealed class PostmortemService(SqlitePostmortemStore store, IIncidentStor
     {
         var now = time.GetUtcNow();
         var timeline = await incidents.TimelineAsync(incident.Id, ct).ConfigureAwait(false);
-        var (from, to) = ImpactFigures.Window(incident, now);
-        var logged = await calls.QueryAsync(new CallQuery { Feature = incident.Feature, From = from, To = to, Limit = 100_000 }, ct).ConfigureAwait(false);
-        var impact = ImpactFigures.From(incident, logged.Select(l => l.Call).ToList(), now);
-        var draft = PostmortemDrafter.Draft(incident, timeline, impact, now, config.Postmortems.Deadline);
+        var impact = await ImpactFigures.CountAsync(calls, incident, now, ct).ConfigureAwait(false);
+        var similar = timeline.LastOrDefault(e => e.Kind == SimilarKind)?.Data?.GetValueOrDefault("reasons") is { Length: > 0 } reasons
+            ? reasons.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            : [];
+        var draft = PostmortemDrafter.Draft(incident, timeline, impact, now, config.Postmortems.Deadline, similar);
         return await store.SaveAsync(draft, ct).ConfigureAwait(false);
     }
 

@@ -29,8 +29,24 @@ public sealed class SeverityTests
     public void Evaluate_TenPercentOfCalls_Widespread()
     {
         var p = new SeverityPolicy();
-        Assert.Equal(Severity.S2, p.Evaluate(FeatureAudience.CustomerFacing, "cost", Blast(1, 100, 99, 1000)).Severity);
-        Assert.Equal(Severity.S1, p.Evaluate(FeatureAudience.CustomerFacing, "cost", Blast(1, 100, 100, 1000)).Severity);
+        Assert.Equal(Severity.S2, p.Evaluate(FeatureAudience.CustomerFacing, "latency", Blast(1, 100, 99, 1000)).Severity);
+        Assert.Equal(Severity.S1, p.Evaluate(FeatureAudience.CustomerFacing, "latency", Blast(1, 100, 100, 1000)).Severity);
+    }
+
+    [Fact]
+    public void Evaluate_CostWithoutBudgetBreach_S2WhateverTheBlastRadius()
+    {
+        var p = new SeverityPolicy();
+        var wide = p.Evaluate(FeatureAudience.CustomerFacing, "cost", Blast(96, 100, 900, 1000), new Dictionary<string, string> { ["signal"] = "cost_per_call" });
+        Assert.Equal(Severity.S2, wide.Severity);
+        Assert.StartsWith("cost incident without a budget breach", wide.Reason, StringComparison.Ordinal);
+
+        var breached = p.Evaluate(FeatureAudience.CustomerFacing, "cost", Blast(1, 100, 1, 1000), new Dictionary<string, string> { ["signal"] = "spend_rate" });
+        Assert.Equal(Severity.S1, breached.Severity);
+        Assert.StartsWith("cost incident with a breached budget (spend_rate)", breached.Reason, StringComparison.Ordinal);
+
+        Assert.Equal(Severity.S3, p.Evaluate(FeatureAudience.Internal, "cost", Blast(96, 100), new Dictionary<string, string> { ["signal"] = "spend_rate" }).Severity);
+        Assert.Equal(Severity.S3, (p with { CostSeverity = Severity.S3 }).Evaluate(FeatureAudience.CustomerFacing, "cost", Blast(96, 100)).Severity);
     }
 
     [Fact]

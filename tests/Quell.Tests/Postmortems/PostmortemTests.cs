@@ -78,7 +78,7 @@ public sealed class PostmortemTests
 
         var md = await s.Client.GetStringAsync($"/api/v1/postmortems/{id}/export");
         Assert.Contains("## Root cause", md, StringComparison.Ordinal);
-        Assert.Contains("| 5 | 0 | 5 | 3 | 2 | 0.05 |", md, StringComparison.Ordinal);
+        Assert.Contains("| 5 | 0 | 5 | 3 | 2 | $0.05 |", md, StringComparison.Ordinal);
         Assert.Contains("blameless", md, StringComparison.Ordinal);
     }
 

@@ -92,6 +92,17 @@ public sealed class SqliteCallLog(SqliteDatabase database, TimeProvider time) : 
         return new CallCounts(calls, (int)tenants, users, names.ToList());
     }
 
+    public async IAsyncEnumerable<CallRecord> ScanFiguresAsync(CallQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var (where, p) = Filter(query);
+        using var connection = database.Open();
+        var rows = connection.QueryUnbufferedAsync<CallRow>($"SELECT {FigureColumns} FROM calls WHERE {where} ORDER BY seq", p);
+        await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            yield return row.ToLogged().Call;
+        }
+    }
+
     private static (string Where, DynamicParameters Parameters) Filter(CallQuery query)
     {
         var sql = new StringBuilder("1=1");

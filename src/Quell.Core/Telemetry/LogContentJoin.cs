@@ -171,6 +171,13 @@ public sealed class LogContentJoin : IDisposable
             for (var i = 0; i < calls.Count; i++)
             {
                 var call = calls[i];
+                if (_held.TryGetValue(call.Id, out var already))
+                {
+                    // A re-sent span that is still waiting: both requests get the one joined call.
+                    (waiting ??= []).Add((i, already.Completion.Task));
+                    continue;
+                }
+
                 ContentParts? content = null;
                 if (_content.Remove(call.Id, out var pending))
                 {
@@ -183,7 +190,7 @@ public sealed class LogContentJoin : IDisposable
                 var scope = scopeById.GetValueOrDefault(call.Id);
                 var hasOwnContent = content is null && (call.Input is not null || call.Output is not null || call.SystemPrompt is not null);
                 if (!complete && !hasOwnContent && _options.SpanWait > TimeSpan.Zero && scope is not null && _scopes.Contains(scope)
-                    && _held.Count < _options.MaxPending && !_held.ContainsKey(call.Id))
+                    && _held.Count < _options.MaxPending)
                 {
                     var span = new HeldSpan(call, content ?? new ContentParts(), scope);
                     _held[call.Id] = span;

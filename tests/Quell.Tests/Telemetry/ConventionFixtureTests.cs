@@ -137,6 +137,17 @@ public sealed class ConventionFixtureTests
     }
 
     [Fact]
+    public async Task OpenInference_SameBatchTwice_ContentKept()
+    {
+        var (server, _) = await StartAsync();
+        await using var _ = server;
+        await PostAsync(server, "/v1/traces", "openinference.traces.json");
+        Assert.All(await CallsAsync(server), c => Assert.NotNull(c.Input));
+        await PostAsync(server, "/v1/traces", "openinference.traces.json");
+        Assert.All(await CallsAsync(server), c => Assert.NotNull(c.Input));
+    }
+
+    [Fact]
     public async Task OtelContribSpans_LogsAfterSpanWait_CallStoredWithoutContentAndLogsReportedLate()
     {
         var (server, time) = await StartAsync();

@@ -45,10 +45,6 @@ public static class ChangeEventJson
         {
             return (null, new RecordError(0, "timestamp", $"'{CallRecordJson.Clip(tsText)}' is not an RFC 3339 time"));
         }
-        else if (ts > now + limits.MaxFutureSkew)
-        {
-            return (null, new RecordError(0, "timestamp", $"{ts:O} is in the future (server time {now:O})"));
-        }
 
         var kind = Str("kind");
         if (string.IsNullOrWhiteSpace(kind))

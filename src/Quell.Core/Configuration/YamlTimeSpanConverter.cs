@@ -24,12 +24,18 @@ public sealed class YamlTimeSpanConverter : IYamlTypeConverter
         var s = text.Trim();
         if (s.Length >= 2 && double.TryParse(s[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var n))
         {
-            switch (s[^1])
+            var seconds = s[^1] switch
             {
-                case 's': return TimeSpan.FromSeconds(n);
-                case 'm': return TimeSpan.FromMinutes(n);
-                case 'h': return TimeSpan.FromHours(n);
-                case 'd': return TimeSpan.FromDays(n);
+                's' => n,
+                'm' => n * 60,
+                'h' => n * 3600,
+                'd' => n * 86400,
+                _ => double.NaN,
+            };
+            if (!double.IsNaN(seconds))
+            {
+                // Beyond what TimeSpan holds (about 29,000 years) is no duration anyone means.
+                return double.IsFinite(seconds) && Math.Abs(seconds) < TimeSpan.MaxValue.TotalSeconds ? TimeSpan.FromSeconds(seconds) : null;
             }
         }
 

@@ -5,19 +5,22 @@ using Quell.Calls;
 namespace Quell.Ingest;
 
 /// <summary>Decodes native call records from a JSON array, a single object or NDJSON, record by record.</summary>
-public sealed class NativeCallDecoder(IngestLimits limits, TimeProvider time)
+public sealed class NativeCallDecoder(IngestLimits limits, TimeProvider time, RecordCheck<CallRecord>? check = null)
     : JsonBatchDecoder<CallRecord>(limits, time, static (e, l, now) =>
     {
         var r = CallRecordJson.Read(e, l, now);
         return (r.Record, r.Error);
-    });
+    }, check);
+
+/// <summary>The shared range rules applied to a record after it is decoded; null when it passes.</summary>
+public delegate RecordError? RecordCheck<in T>(T record, DateTimeOffset now);
 
 /// <summary>Reads one record from JSON: either the record or the error naming its field.</summary>
 public delegate (T? Record, RecordError? Error) JsonRecordReader<T>(JsonElement element, IngestLimits limits, DateTimeOffset now)
     where T : class;
 
 /// <summary>Decodes a JSON array, a single object or NDJSON into records one by one, keeping the good ones when some are bad.</summary>
-public class JsonBatchDecoder<T>(IngestLimits limits, TimeProvider time, JsonRecordReader<T> read)
+public class JsonBatchDecoder<T>(IngestLimits limits, TimeProvider time, JsonRecordReader<T> read, RecordCheck<T>? check = null)
     where T : class
 {
     private readonly JsonDocumentOptions _options = new() { MaxDepth = limits.MaxJsonDepth, AllowTrailingCommas = false };
@@ -42,9 +45,9 @@ public class JsonBatchDecoder<T>(IngestLimits limits, TimeProvider time, JsonRec
 
         if (span[first] == (byte)'[')
         {
-            if (Utf8Validation.InvalidUtf8At(span) is { } bad)
+            if (Utf8Validation.CheckJsonText(span) is { } bad)
             {
-                failure = new DecodeFailure("body is not valid UTF-8", bad);
+                failure = bad;
                 return null;
             }
 
@@ -85,6 +88,12 @@ public class JsonBatchDecoder<T>(IngestLimits limits, TimeProvider time, JsonRec
                 Add(element, index++, now, records, errors);
             }
 
+            if (index == 0)
+            {
+                failure = new DecodeFailure("the batch is empty: send at least one record");
+                return null;
+            }
+
             return new DecodedBatch<T>(records, errors);
         }
     }
@@ -116,9 +125,9 @@ public class JsonBatchDecoder<T>(IngestLimits limits, TimeProvider time, JsonRec
                 return null;
             }
 
-            if (Utf8Validation.InvalidUtf8At(line.Span) is { } bad)
+            if (Utf8Validation.CheckJsonText(line.Span, lineStart) is { } bad)
             {
-                errors.Add(new RecordError(index, "$", $"line {index + 1} is not valid UTF-8 at byte {lineStart + bad}"));
+                errors.Add(new RecordError(index, "$", $"line {index + 1}: {bad}"));
                 index++;
                 continue;
             }
@@ -149,6 +158,11 @@ public class JsonBatchDecoder<T>(IngestLimits limits, TimeProvider time, JsonRec
     private void Add(JsonElement element, int index, DateTimeOffset now, List<T> records, List<RecordError> errors)
     {
         var (record, error) = read(element, limits, now);
+        if (record is not null && check?.Invoke(record, now) is { } refused)
+        {
+            (record, error) = (null, refused);
+        }
+
         if (record is not null)
         {
             records.Add(record);

@@ -123,9 +123,9 @@ public sealed class GenAiSpanMapper(GenAiAttributeNames names, IngestLimits limi
 
         foreach (var key in TokenKeys)
         {
-            if (span.Attributes.TryGetValue(key, out var v) && AsDouble(v) is { } d && d < 0)
+            if (span.Attributes.TryGetValue(key, out var v) && AsDouble(v) is { } d && !(d >= 0 && double.IsFinite(d)))
             {
-                return (key, $"must be >= 0, got {d.ToString(CultureInfo.InvariantCulture)}");
+                return (key, $"must be a finite number >= 0, got {d.ToString(CultureInfo.InvariantCulture)}");
             }
         }
 

@@ -45,6 +45,9 @@ public sealed record ReplayReport(string Target, IReadOnlyDictionary<string, str
 /// <summary>Re-sends stored calls to a target with a chosen version pin and compares the answers with the scanners.</summary>
 public sealed class ReplayService(ICallLog calls, IAlertStore alerts, ContentScanner scanner, HttpClient http)
 {
+    /// <summary>Most calls one replay sends.</summary>
+    public const int MaxCalls = 500;
+
     public async Task<(ReplayReport? Report, string? Problem)> RunAsync(ReplayRequest request, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Target) || !Uri.TryCreate(request.Target, UriKind.Absolute, out var target))
@@ -70,7 +73,7 @@ public sealed class ReplayService(ICallLog calls, IAlertStore alerts, ContentSca
 
         var pin = request.Pin ?? new Dictionary<string, string>();
         var items = new List<ReplayItem>();
-        foreach (var call in selected.Calls.Where(c => c.Input is not null).Take(Math.Clamp(request.Limit, 1, 500)))
+        foreach (var call in selected.Calls.Where(c => c.Input is not null).Take(Math.Clamp(request.Limit, 1, MaxCalls)))
         {
             var model = pin.TryGetValue("model", out var m) ? m : call.Model;
             string? replayed = null;

@@ -11,9 +11,9 @@ public static class ChangeEndpoints
 {
     public static void MapChanges(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/changes", async (HttpContext http, QuellConfig config, TimeProvider time, IChangeLog changes, IngestMetrics metrics) =>
+        app.MapPost("/api/v1/changes", async (HttpContext http, QuellConfig config, TimeProvider time, IChangeLog changes, IngestMetrics metrics, Validation.InputValidator validator) =>
         {
-            var decoder = new JsonBatchDecoder<ChangeEvent>(config.Limits, time, ChangeEventJson.Read);
+            var decoder = new JsonBatchDecoder<ChangeEvent>(config.Limits, time, ChangeEventJson.Read, validator.Change);
             var (batch, problem) = await RecordBatchRequest.ReadAsync(http, config, decoder, metrics, "changes").ConfigureAwait(false);
             if (batch is null)
             {

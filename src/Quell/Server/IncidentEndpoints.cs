@@ -157,7 +157,7 @@ public static class IncidentEndpoints
         return await DetailAsync(result.Change!.Incident, service, http.RequestServices.GetRequiredService<INotificationOutbox>(), http.RequestAborted).ConfigureAwait(false);
     }
 
-    private static async Task<IResult> AlertmanagerAsync(HttpContext http, IncidentService service, TimeProvider time, Configuration.QuellConfig config)
+    private static async Task<IResult> AlertmanagerAsync(HttpContext http, IncidentService service, TimeProvider time, Validation.InputValidator validator, Configuration.QuellConfig config)
     {
         var (body, problem) = await ReadObjectAsync(http).ConfigureAwait(false);
         if (problem is not null)
@@ -165,10 +165,19 @@ public static class IncidentEndpoints
             return problem;
         }
 
-        var mapped = AlertmanagerWebhook.Map(body, time.GetUtcNow(), config.Alertmanager);
+        var now = time.GetUtcNow();
+        var mapped = AlertmanagerWebhook.Map(body, now, config.Alertmanager);
         if (mapped.Error is { } e)
         {
             return FieldProblem(e.Field, e.Message);
+        }
+
+        for (var i = 0; i < mapped.Signals.Count; i++)
+        {
+            if (validator.Signal(mapped.Signals[i], now, $"alerts[{i}]") is { } refused)
+            {
+                return FieldProblem(refused.Field, refused.Message);
+            }
         }
 
         var changes = await service.IngestSignalsAsync(mapped.Signals, http.RequestAborted).ConfigureAwait(false);
@@ -206,7 +215,7 @@ public static class IncidentEndpoints
         return Results.Json(list, IncidentApiJson.Default.ListSilenceView);
     }
 
-    private static async Task<IResult> CreateSilenceAsync(HttpContext http, IncidentService service, TimeProvider time)
+    private static async Task<IResult> CreateSilenceAsync(HttpContext http, IncidentService service, TimeProvider time, Validation.InputValidator validator)
     {
         var (body, problem) = await ReadObjectAsync(http).ConfigureAwait(false);
         if (problem is not null)
@@ -258,6 +267,11 @@ public static class IncidentEndpoints
             return FieldProblem("starts_at", $"'{s}' is not an RFC 3339 instant");
         }
 
+        if (new Ingest.InputRules(validator.Limits, now).Time("starts_at", starts, validator.Limits.MaxDuration).Error is { } early)
+        {
+            return FieldProblem(early.Field, early.Message);
+        }
+
         DateTimeOffset ends;
         if (Str(body, "ends_at") is { } e)
         {
@@ -266,8 +280,13 @@ public static class IncidentEndpoints
                 return FieldProblem("ends_at", $"'{e}' is not an RFC 3339 instant");
             }
         }
-        else if (Str(body, "duration") is { } d && YamlTimeSpanConverter.ParseDuration(d) is { } span && span > TimeSpan.Zero)
+        else if (Str(body, "duration") is { } d)
         {
+            if (YamlTimeSpanConverter.ParseDuration(d) is not { } span || span <= TimeSpan.Zero || span > validator.Limits.MaxDuration)
+            {
+                return FieldProblem("duration", $"'{(d.Length > 40 ? d[..40] + "…" : d)}' is not a positive duration such as 30m, 2h or 14d of at most {validator.Limits.MaxDuration.TotalDays:0} days");
+            }
+
             ends = starts + span;
         }
         else
@@ -289,6 +308,11 @@ public static class IncidentEndpoints
             CreatedBy = Str(body, "created_by") ?? "api",
             Comment = Str(body, "comment") ?? string.Empty,
         };
+        if (validator.Silence(silence, now) is { } refused)
+        {
+            return FieldProblem(refused.Field, refused.Message);
+        }
+
         await service.AddSilenceAsync(silence, http.RequestAborted).ConfigureAwait(false);
         return Results.Json(SilenceView.From(silence, now), IncidentApiJson.Default.SilenceView, statusCode: 201);
     }

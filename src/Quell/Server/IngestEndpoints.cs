@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Quell.Calls;
 using Quell.Configuration;
 using Quell.Ingest;
 using Quell.Telemetry;
@@ -17,7 +18,7 @@ public static class IngestEndpoints
         app.MapPost("/api/v1/calls", IngestNativeAsync);
     }
 
-    private static async Task<IResult> IngestOtlpAsync(HttpContext http, QuellConfig config, GenAiSpanMapper mapper, LogContentJoin join, IngestService ingest, IngestMetrics metrics)
+    private static async Task<IResult> IngestOtlpAsync(HttpContext http, QuellConfig config, GenAiSpanMapper mapper, LogContentJoin join, IngestService ingest, IngestMetrics metrics, Validation.InputValidator validator, TimeProvider time)
     {
         var contentType = http.Request.ContentType?.Split(';')[0].Trim().ToLowerInvariant() ?? string.Empty;
         var protobuf = contentType is "application/x-protobuf" or "application/protobuf";
@@ -43,10 +44,10 @@ public static class IngestEndpoints
             }
             else
             {
-                if (Utf8Validation.InvalidUtf8At(body.Memory.Span) is { } bad)
+                if (Utf8Validation.CheckJsonText(body.Memory.Span) is { } bad)
                 {
                     metrics.Rejected("otlp", "malformed");
-                    return OtlpResponses.Status(false, 400, $"body is not valid UTF-8 at byte {bad}");
+                    return OtlpResponses.Status(false, 400, bad.ToString());
                 }
 
                 spans = OtlpJsonDecoder.Decode(body.Memory, config.Limits.MaxJsonDepth * 2);
@@ -68,16 +69,18 @@ public static class IngestEndpoints
             body.Return();
         }
 
-        var mapped = mapper.Map(spans);
+        // Content sent as log events joins its span's call here, before the append-only log sees the call; the
+        // shared input rules then see the call as it will be stored.
+        var decoded = mapper.Map(spans);
+        var joined = await join.JoinAsync(decoded.Records, ScopesById(spans)).ConfigureAwait(false);
+        var mapped = Checked(new DecodedBatch<CallRecord>(joined, decoded.Errors, decoded.Skipped), validator, time.GetUtcNow());
         metrics.SkippedSpans(mapped.Skipped);
         if (mapped.Errors.Count > 0)
         {
             metrics.Rejected("otlp", "invalid_span", mapped.Errors.Count);
         }
 
-        // Content sent as log events joins its span's call here, before the append-only log sees the call.
-        var joined = await join.JoinAsync(mapped.Records, ScopesById(spans)).ConfigureAwait(false);
-        var (outcome, result, _) = await ingest.SubmitAsync("otlp", joined).ConfigureAwait(false);
+        var (outcome, result, _) = await ingest.SubmitAsync("otlp", mapped.Records).ConfigureAwait(false);
         switch (outcome)
         {
             case IngestService.Outcome.QueueFull:
@@ -105,6 +108,29 @@ public static class IngestEndpoints
         }
 
         return scopes;
+    }
+
+    // OTLP calls meet the same range rules as native ones once mapped (tokens, costs, times, lengths).
+    private static DecodedBatch<CallRecord> Checked(DecodedBatch<CallRecord> mapped, Validation.InputValidator validator, DateTimeOffset now)
+    {
+        List<CallRecord>? kept = null;
+        List<RecordError>? errors = null;
+        for (var i = 0; i < mapped.Records.Count; i++)
+        {
+            var call = mapped.Records[i];
+            if (validator.Call(call, now) is { } error)
+            {
+                kept ??= mapped.Records.Take(i).ToList();
+                errors ??= [.. mapped.Errors];
+                errors.Add(error with { Index = i });
+            }
+            else
+            {
+                kept?.Add(call);
+            }
+        }
+
+        return kept is null ? mapped : new DecodedBatch<CallRecord>(kept, errors!, mapped.Skipped);
     }
 
     private static async Task<IResult> IngestNativeAsync(HttpContext http, QuellConfig config, NativeCallDecoder decoder, IngestService ingest, IngestMetrics metrics)

@@ -64,7 +64,7 @@ public static class InvestigationEndpoints
         group.MapGet("/vendor-status", async (IInvestigationSource source, CancellationToken ct) =>
             Results.Json(await source.VendorStatusAsync(ct).ConfigureAwait(false), Json));
 
-        app.MapPost("/api/v1/replay", async (HttpContext http, ReplayService replay) =>
+        app.MapPost("/api/v1/replay", async (HttpContext http, ReplayService replay, Validation.InputValidator validator, TimeProvider time) =>
         {
             ReplayRequest? request;
             try
@@ -82,11 +82,49 @@ public static class InvestigationEndpoints
                 return Problems.Create(400, "Invalid replay", "$: expected a JSON object");
             }
 
+            if (ReplayRules(request, validator, time.GetUtcNow()) is { } refused)
+            {
+                return Problems.Create(400, "Invalid replay", $"{refused.Field}: {refused.Message}", [new IngestError(0, null, refused.Field, refused.Message)]);
+            }
+
             var (report, problem) = await replay.RunAsync(request, http.RequestAborted).ConfigureAwait(false);
             return report is not null
                 ? Results.Json(report, Json)
                 : Problems.Create(400, "Invalid replay", problem!, [new IngestError(0, null, problem!.Split(':')[0], problem[(problem.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim())]);
         });
+    }
+
+    /// <summary>The shared input rules applied to a replay request: ids, target, template, pins, times and the call limit.</summary>
+    private static Ingest.RecordError? ReplayRules(ReplayRequest r, Validation.InputValidator validator, DateTimeOffset now)
+    {
+        var rules = new Ingest.InputRules(validator.Limits, now)
+            .Count("call_ids", r.CallIds?.Count ?? 0, ReplayService.MaxCalls)
+            .Label("alert_id", r.AlertId).Label("incident_id", r.IncidentId).Label("feature", r.Feature)
+            .Length("target", r.Target, 2048).Label("target_kind", r.TargetKind)
+            .Content("template", r.Template).Label("output_path", r.OutputPath)
+            .Number("limit", r.Limit, 1, ReplayService.MaxCalls)
+            .Count("pin", r.Pin?.Count ?? 0, Validation.InputValidator.MaxLabels);
+        if (r.From is { } from)
+        {
+            rules.Time("from", from);
+        }
+
+        if (r.To is { } to)
+        {
+            rules.Time("to", to);
+        }
+
+        for (var i = 0; rules.Ok && i < (r.CallIds?.Count ?? 0); i++)
+        {
+            rules.Label($"call_ids[{i}]", r.CallIds![i], required: true);
+        }
+
+        foreach (var (key, value) in r.Pin ?? new Dictionary<string, string>())
+        {
+            rules.Label("pin", key, required: true).Label($"pin.{key}", value);
+        }
+
+        return rules.Error;
     }
 
     /// <summary>A subject from alert_id, or from category, signal, feature and onset.</summary>

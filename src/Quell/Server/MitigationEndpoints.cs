@@ -70,12 +70,17 @@ public static class MitigationEndpoints
                 ? Results.Json(m, SqliteMitigationStore.Json)
                 : Problems.Create(404, "Not found", $"no mitigation with id '{id}'"));
 
-        app.MapPost("/api/v1/mitigations", async (HttpContext http, MitigationControlPlane plane) =>
+        app.MapPost("/api/v1/mitigations", async (HttpContext http, MitigationControlPlane plane, Validation.InputValidator validator, TimeProvider time) =>
         {
             var (request, problem) = await ReadRequestAsync(http).ConfigureAwait(false);
             if (request is null)
             {
                 return problem!;
+            }
+
+            if (validator.Mitigation(request, time.GetUtcNow()) is { } refused)
+            {
+                return Field(refused.Field, refused.Message);
             }
 
             var result = await plane.CreateAsync(request, http.RequestAborted).ConfigureAwait(false);

@@ -99,11 +99,11 @@ public static class OtlpSignalEndpoints
             return (default, OtlpResponses.Status(protobuf, body.Status, body.Error));
         }
 
-        if (!protobuf && Utf8Validation.InvalidUtf8At(body.Memory.Span) is { } bad)
+        if (!protobuf && Utf8Validation.CheckJsonText(body.Memory.Span) is { } bad)
         {
             body.Return();
             metrics.Rejected(source, "malformed");
-            return (default, OtlpResponses.Status(false, 400, $"body is not valid UTF-8 at byte {bad}"));
+            return (default, OtlpResponses.Status(false, 400, bad.ToString()));
         }
 
         return (new OtlpRequest(protobuf, body), null);

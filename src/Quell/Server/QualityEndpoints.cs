@@ -3,6 +3,7 @@ using Quell.Detection;
 using Quell.Ingest;
 using Quell.Server.Detection;
 using Quell.Storage;
+using Quell.Validation;
 
 namespace Quell.Server;
 
@@ -11,11 +12,11 @@ public static class QualityEndpoints
 {
     public static void MapQualityInputs(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/evals", (HttpContext http, QuellConfig config, TimeProvider time, IQualityLog log, IngestMetrics metrics, DetectionService detection) =>
-            AcceptAsync(http, config, metrics, detection, "evals", new JsonBatchDecoder<EvalResult>(config.Limits, time, QualityInputJson.ReadEval), log.AppendEvalsAsync));
+        app.MapPost("/api/v1/evals", (HttpContext http, QuellConfig config, TimeProvider time, IQualityLog log, IngestMetrics metrics, DetectionService detection, InputValidator validator) =>
+            AcceptAsync(http, config, metrics, detection, "evals", new JsonBatchDecoder<EvalResult>(config.Limits, time, QualityInputJson.ReadEval, validator.Eval), log.AppendEvalsAsync));
 
-        app.MapPost("/api/v1/feedback", (HttpContext http, QuellConfig config, TimeProvider time, IQualityLog log, IngestMetrics metrics, DetectionService detection) =>
-            AcceptAsync(http, config, metrics, detection, "feedback", new JsonBatchDecoder<FeedbackRecord>(config.Limits, time, QualityInputJson.ReadFeedback), log.AppendFeedbackAsync));
+        app.MapPost("/api/v1/feedback", (HttpContext http, QuellConfig config, TimeProvider time, IQualityLog log, IngestMetrics metrics, DetectionService detection, InputValidator validator) =>
+            AcceptAsync(http, config, metrics, detection, "feedback", new JsonBatchDecoder<FeedbackRecord>(config.Limits, time, QualityInputJson.ReadFeedback, validator.Feedback), log.AppendFeedbackAsync));
     }
 
     private static async Task<IResult> AcceptAsync<T>(HttpContext http, QuellConfig config, IngestMetrics metrics, DetectionService detection, string source, JsonBatchDecoder<T> decoder, Func<IReadOnlyList<T>, CancellationToken, Task> append)

@@ -49,8 +49,13 @@ public static class QuellServer
         AddQuell(builder.Services, options);
 
         var app = builder.Build();
-        app.UseExceptionHandler();
+        // A request Kestrel itself refuses mid-read (body over the wire cap, client gone) is the client's error, not a 500.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = ex => ex is Microsoft.AspNetCore.Http.BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+        });
         app.UseStatusCodePages();
+        app.UseMiddleware<BodyAdmission>();
         app.MapGet("/healthz", (IngestQueue queue) => queue.IsFaulted
             ? Results.Json(new Dictionary<string, string> { ["status"] = "unhealthy", ["reason"] = "ingest writer stopped" }, statusCode: 503)
             : Results.Json(new Dictionary<string, string> { ["status"] = "ok" }));
@@ -90,10 +95,12 @@ public static class QuellServer
         services.AddSingleton<Server.Detection.DetectionService>();
         services.AddHostedService(sp => sp.GetRequiredService<Server.Detection.DetectionService>());
         services.AddSingleton<IngestMetrics>();
+        services.AddSingleton(_ => new BodyBudget(config.Limits.MaxConcurrentBodies, config.Limits.MaxBytesInFlight));
         services.AddSingleton(_ => PriceTable.Create(config.Prices));
         services.AddSingleton(sp => new CallPreparer(config, sp.GetRequiredService<PriceTable>()));
         services.AddSingleton(sp => new IngestQueue(sp.GetRequiredService<ICallLog>(), config.Queue, sp.GetRequiredService<IngestMetrics>()));
-        services.AddSingleton(sp => new NativeCallDecoder(config.Limits, options.Time));
+        services.AddSingleton(_ => new Validation.InputValidator(config.Limits));
+        services.AddSingleton(sp => new NativeCallDecoder(config.Limits, options.Time, sp.GetRequiredService<Validation.InputValidator>().Call));
         services.AddSingleton(sp => new GenAiSpanMapper(config.Attributes, config.Limits, options.Time));
         services.AddSingleton(sp =>
         {

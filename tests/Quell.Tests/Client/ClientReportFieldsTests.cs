@@ -15,7 +15,7 @@ public sealed class ClientReportFieldsTests
     public async Task Report_SystemRoleMessage_BecomesSystemPromptWithCachedTokensAndBothModels()
     {
         await using var server = await QuellTestServer.StartAsync();
-        await using var connection = new QuellConnection(new QuellClientOptions { Endpoint = server.BaseAddress, Feature = "support_chat", Provider = "openai", FollowMitigations = false });
+        await using var connection = new QuellConnection(Telemetry.ServerKeys.ClientOptions(server));
         using var chat = new ChatClientBuilder(new VersionedModel()).UseQuell(connection).Build();
 
         await chat.GetResponseAsync(
@@ -38,7 +38,7 @@ public sealed class ClientReportFieldsTests
     public async Task Report_StreamedCall_KeepsTimeToFirstTokenAndCachedTokens()
     {
         await using var server = await QuellTestServer.StartAsync();
-        await using var connection = new QuellConnection(new QuellClientOptions { Endpoint = server.BaseAddress, Feature = "support_chat", Provider = "openai", FollowMitigations = false });
+        await using var connection = new QuellConnection(Telemetry.ServerKeys.ClientOptions(server));
         using var chat = new ChatClientBuilder(new VersionedModel()).UseQuell(connection).Build();
 
         await foreach (var update in chat.GetStreamingResponseAsync([new ChatMessage(ChatRole.System, "Be brief."), new ChatMessage(ChatRole.User, "hi")], new ChatOptions { ModelId = "gpt-4o" }))
@@ -59,7 +59,7 @@ public sealed class ClientReportFieldsTests
     public async Task Report_VendorThrows429_StoredAsRateLimited()
     {
         await using var server = await QuellTestServer.StartAsync();
-        await using var connection = new QuellConnection(new QuellClientOptions { Endpoint = server.BaseAddress, Feature = "support_chat", Provider = "openai", FollowMitigations = false });
+        await using var connection = new QuellConnection(Telemetry.ServerKeys.ClientOptions(server));
         using var chat = new ChatClientBuilder(new VersionedModel { Failure = new HttpRequestException("rate limited", null, System.Net.HttpStatusCode.TooManyRequests) }).UseQuell(connection).Build();
 
         await Assert.ThrowsAsync<HttpRequestException>(() => chat.GetResponseAsync("hi", new ChatOptions { ModelId = "gpt-4o" }));

@@ -22,6 +22,10 @@ public static class QuellCli
         root.Subcommands.Add(PostmortemCommand.Report());
         root.Subcommands.Add(RunbookCommand.Create());
         root.Subcommands.Add(ReplayCommand.Create());
-        return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+        var apiKey = CliHttp.ApiKeyOption();
+        root.Options.Add(apiKey);
+        var parse = root.Parse(args);
+        CliHttp.Use(parse, apiKey);
+        return await parse.InvokeAsync().ConfigureAwait(false);
     }
 }

@@ -11,6 +11,13 @@ if [[ ! -x /usr/bin/chromium ]]; then
     exit 1
   fi
 fi
+# The instrumentation tests run real npm packages (OpenTelemetry, OpenLLMetry, OpenInference, Vercel AI SDK)
+# pinned by tests/instrumentations/package-lock.json, with the machine's Node.js; a failed install fails the run.
+command -v node >/dev/null || { echo "test.sh: Node.js is required by tests/instrumentations" >&2; exit 1; }
+if ! cmp -s tests/instrumentations/package-lock.json tests/instrumentations/node_modules/.quell-lock; then
+  (cd tests/instrumentations && npm ci --no-audit --no-fund --loglevel=error) || { echo "test.sh: npm ci in tests/instrumentations failed" >&2; exit 1; }
+  cp tests/instrumentations/package-lock.json tests/instrumentations/node_modules/.quell-lock
+fi
 results="$(mktemp -d)"
 status=0
 # npm packages the tests drive (pinned by each folder's package-lock.json). A failed install is reported and the

@@ -46,17 +46,22 @@ public sealed class QuellChatClient : DelegatingChatClient
         var effective = Rewrite(options, admission);
         var start = _options.Time.GetTimestamp();
         ChatResponse? response = null;
+        Exception? failure = null;
         try
         {
             response = await base.GetResponseAsync(list, effective, cancellationToken).ConfigureAwait(false);
             return response;
+        }
+        catch (Exception ex) when (Remember(ex, out failure))
+        {
+            throw;
         }
         finally
         {
             var elapsed = _options.Time.GetElapsedTime(start);
             var cost = Cost(effective?.ModelId ?? response?.ModelId, response?.Usage);
             admission.Reservation?.Settle(cost ?? 0);
-            Report(call with { Model = response?.ModelId ?? effective?.ModelId ?? call.Model }, effective, response?.Text, elapsed.TotalMilliseconds, response is null ? "error" : null, admission.FallbackMitigationId, response?.Usage, cost);
+            Report(WithModels(call, effective, response?.ModelId), effective, response?.Text, elapsed.TotalMilliseconds, response is null ? ErrorTypeOf(failure) : null, admission.FallbackMitigationId, response?.Usage, cost);
         }
     }
 
@@ -96,10 +101,12 @@ public sealed class QuellChatClient : DelegatingChatClient
         var start = _options.Time.GetTimestamp();
         var updates = new List<ChatResponseUpdate>();
         var completed = false;
+        double? ttftMs = null;
         try
         {
             await foreach (var update in base.GetStreamingResponseAsync(list, effective, cancellationToken).ConfigureAwait(false))
             {
+                ttftMs ??= _options.Time.GetElapsedTime(start).TotalMilliseconds;
                 updates.Add(update);
                 yield return update;
             }
@@ -111,7 +118,7 @@ public sealed class QuellChatClient : DelegatingChatClient
             var response = updates.ToChatResponse();
             var cost = Cost(effective?.ModelId ?? response.ModelId, response.Usage);
             admission.Reservation?.Settle(cost ?? 0);
-            Report(call with { Model = response.ModelId ?? effective?.ModelId ?? call.Model }, effective, response.Text, _options.Time.GetElapsedTime(start).TotalMilliseconds, completed ? null : "error", admission.FallbackMitigationId, response.Usage, cost);
+            Report(WithModels(call, effective, response.ModelId), effective, response.Text, _options.Time.GetElapsedTime(start).TotalMilliseconds, completed ? null : "error", admission.FallbackMitigationId, response.Usage, cost, ttftMs);
         }
     }
 
@@ -133,8 +140,51 @@ public sealed class QuellChatClient : DelegatingChatClient
         var user = _options.UserSelector?.Invoke(options) ?? Prop(QuellClientOptions.UserKey);
         var trace = _options.TraceIdSelector?.Invoke(options) ?? Prop(QuellClientOptions.TraceIdKey) ?? (Activity.Current is { } a ? a.TraceId.ToHexString() : null);
         var input = messages.LastOrDefault(m => m.Role == ChatRole.User)?.Text;
-        return new CallContext(feature, tenant, user, trace, _options.Provider, options?.ModelId, input);
+        return new CallContext(feature, tenant, user, trace, _options.Provider, options?.ModelId, input) { SystemPrompt = SystemPrompt(messages, options) };
     }
+
+    /// <summary>System-role messages and <see cref="ChatOptions.Instructions"/>: what system-prompt leak detection compares outputs with.</summary>
+    private static string? SystemPrompt(IList<ChatMessage> messages, ChatOptions? options)
+    {
+        var parts = new List<string>();
+        if (options?.Instructions is { Length: > 0 } instructions)
+        {
+            parts.Add(instructions);
+        }
+
+        foreach (var m in messages)
+        {
+            if (m.Role == ChatRole.System && m.Text is { Length: > 0 } text)
+            {
+                parts.Add(text);
+            }
+        }
+
+        return parts.Count == 0 ? null : string.Join("\n", parts);
+    }
+
+    /// <summary>As the OTLP path stores them: the requested model as model, the one that answered as model_version when it differs.</summary>
+    private static CallContext WithModels(CallContext call, ChatOptions? effective, string? responseModel)
+    {
+        var requested = effective?.ModelId ?? call.Model ?? responseModel;
+        return call with { Model = requested, ResponseModel = responseModel != requested ? responseModel : null };
+    }
+
+    private static bool Remember(Exception ex, out Exception? failure)
+    {
+        failure = ex;
+        return false;
+    }
+
+    /// <summary>What the server normalises into rate_limited, server_error, timeout …: the HTTP status when the vendor SDK gives one.</summary>
+    private static string ErrorTypeOf(Exception? failure) => failure switch
+    {
+        null => "error",
+        HttpRequestException { StatusCode: { } status } => ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        TimeoutException or TaskCanceledException => "timeout",
+        // Vendor SDKs put the HTTP status in the message ("Status: 429 (Too Many Requests)"); the server reads it there.
+        _ => (failure.GetType().Name + ": " + failure.Message) is var text && text.Length > 200 ? text[..200] : text,
+    };
 
     private static ChatOptions? Rewrite(ChatOptions? options, Admission admission)
     {
@@ -173,7 +223,7 @@ public sealed class QuellChatClient : DelegatingChatClient
         AdditionalProperties = new() { [QuellClientOptions.MitigationIdKey] = refusal.MitigationId, ["quell.refusal"] = refusal },
     };
 
-    private void Report(CallContext call, ChatOptions? options, string? output, double latencyMs, string? error, string? mitigationId, UsageDetails? usage = null, double? cost = null)
+    private void Report(CallContext call, ChatOptions? options, string? output, double latencyMs, string? error, string? mitigationId, UsageDetails? usage = null, double? cost = null, double? ttftMs = null)
     {
         var attributes = mitigationId is null ? null : new Dictionary<string, string> { ["quell.mitigation_id"] = mitigationId };
         string? Prop(string key) => options?.AdditionalProperties?.TryGetValue(key, out var v) == true ? v?.ToString() : null;
@@ -186,17 +236,20 @@ public sealed class QuellChatClient : DelegatingChatClient
             Feature = call.Feature,
             Provider = call.Provider,
             Model = call.Model,
+            ModelVersion = call.ResponseModel,
             PromptVersion = Prop(QuellClientOptions.PinnedPromptVersionKey) ?? Prop(QuellClientOptions.PromptVersionKey),
             TraceId = call.TraceId,
             LatencyMs = Math.Max(0, latencyMs),
+            TtftMs = ttftMs,
             InputTokens = usage?.InputTokenCount ?? 0,
             OutputTokens = usage?.OutputTokenCount ?? 0,
+            CachedInputTokens = Math.Min(usage?.CachedInputTokenCount ?? 0, usage?.InputTokenCount ?? 0),
             CostUsd = cost,
             Status = error is null ? "ok" : "error",
             ErrorType = error,
             Input = _options.ReportContent ? call.Input : null,
             Output = _options.ReportContent ? output : null,
-            SystemPrompt = _options.ReportContent ? options?.Instructions : null,
+            SystemPrompt = _options.ReportContent ? call.SystemPrompt : null,
             Attributes = attributes,
         });
     }

@@ -95,4 +95,11 @@ public sealed class QuellClientOptions
 }
 
 /// <summary>Who and what one call is about, as the enforcer sees it.</summary>
-internal readonly record struct CallContext(string? Feature, string? Tenant, string? User, string? TraceId, string? Provider, string? Model, string? Input);
+internal readonly record struct CallContext(string? Feature, string? Tenant, string? User, string? TraceId, string? Provider, string? Model, string? Input)
+{
+    /// <summary>System-role messages and instructions of the request.</summary>
+    public string? SystemPrompt { get; init; }
+
+    /// <summary>The model that answered, when it differs from the one requested.</summary>
+    public string? ResponseModel { get; init; }
+}

@@ -72,6 +72,7 @@ internal sealed record CallReport
     public string Operation { get; init; } = "chat";
     public string? Provider { get; init; }
     public string? Model { get; init; }
+    public string? ModelVersion { get; init; }
     public string? PromptVersion { get; init; }
     public string? TraceId { get; init; }
     public double LatencyMs { get; init; }

@@ -21,7 +21,7 @@ public static class ErrorTypes
         var exact = s switch
         {
             "rate_limited" or "ratelimited" or "rate_limit_exceeded" or "too_many_requests" or "ratelimiterror" => RateLimited,
-            "timeout" or "timeouterror" or "deadline_exceeded" or "timed_out" or "apitimeouterror" or "taskcanceledexception" => Timeout,
+            "timeout" or "timeouterror" or "deadline_exceeded" or "timed_out" or "apitimeouterror" or "apiconnectiontimeouterror" or "taskcanceledexception" => Timeout,
             "content_filter" or "contentfilter" or "content_filtered" or "safety" => ContentFilter,
             "server_error" or "internal_server_error" or "internalservererror" or "apierror" or "service_unavailable" or "overloaded" or "overloaded_error" => ServerError,
             _ => null,
@@ -61,7 +61,7 @@ public static class ErrorTypes
             return ContentFilter;
         }
 
-        if (s.Contains("internal server error", StringComparison.Ordinal) || s.Contains("service unavailable", StringComparison.Ordinal) || s.Contains("overloaded", StringComparison.Ordinal) || s.Contains("bad gateway", StringComparison.Ordinal))
+        if (s.Contains("internal server error", StringComparison.Ordinal) || s.Contains("service unavailable", StringComparison.Ordinal) || s.Contains("overloaded", StringComparison.Ordinal) || s.Contains("bad gateway", StringComparison.Ordinal) || s.Contains("server had an error", StringComparison.Ordinal))
         {
             return ServerError;
         }

@@ -88,6 +88,8 @@ public static class ConfigLoader
 
         errors.AddRange(Detection.DetectionRulesValidation.Validate(config.Detection).Select(e => e.StartsWith("detection.", StringComparison.Ordinal) ? e : "detection." + e));
         errors.AddRange(IncidentConfigResolver.Errors(config));
+        errors.AddRange(config.OtlpLogs.Validate());
+        errors.AddRange(config.Alertmanager.Validate());
         foreach (var runbook in config.Runbooks)
         {
             try

@@ -20,6 +20,9 @@ public sealed record QuellConfig
 
     public GenAiAttributeNames Attributes { get; init; } = new();
 
+    /// <summary>How GenAI content sent as OTLP log events joins its span's call.</summary>
+    public LogJoinOptions OtlpLogs { get; init; } = new();
+
     /// <summary>Ingest queue and writer settings.</summary>
     public IngestQueueOptions Queue { get; init; } = new();
 
@@ -34,6 +37,9 @@ public sealed record QuellConfig
 
     /// <summary>Which content scanners run on ingest and their thresholds.</summary>
     public Scanning.ContentScannerOptions Scanning { get; init; } = new();
+
+    /// <summary>Severity rules and link annotations for alerts arriving on the Alertmanager webhook.</summary>
+    public AlertmanagerConfig Alertmanager { get; init; } = new();
 
     /// <summary>Grouping, severity policy, routing and maintenance windows.</summary>
     public IncidentsConfig Incidents { get; init; } = new();

@@ -154,7 +154,7 @@ public sealed partial class IncidentManager
     {
         var links = new List<NotificationLink> { new($"{_policy.PublicUrl.TrimEnd('/')}/incidents/{i.Id}", $"Incident {i.Id} in the Quell console") };
         links.AddRange(i.ExampleCallIds.Take(3).Select(c => new NotificationLink($"{_policy.PublicUrl.TrimEnd('/')}/calls/{Uri.EscapeDataString(c)}", $"Example call {c}")));
-        links.AddRange(i.Links.Take(3).Select(l => new NotificationLink(l, "Alert source")));
+        links.AddRange(i.Links.Take(3).Select(l => new NotificationLink(l, LinkText(i, l))));
         return new NotificationMessage
         {
             IncidentId = i.Id,
@@ -176,6 +176,11 @@ public sealed partial class IncidentManager
             At = at,
         };
     }
+
+    private static string LinkText(Incident i, string link) =>
+        i.Labels.GetValueOrDefault("runbook_url") == link ? "Runbook"
+        : i.Labels.GetValueOrDefault("dashboard_url") == link ? "Dashboard"
+        : "Alert source";
 
     private static string Minutes(TimeSpan t) => t.TotalMinutes >= 1 && t.TotalMinutes == Math.Floor(t.TotalMinutes)
         ? $"{t.TotalMinutes:0} min"

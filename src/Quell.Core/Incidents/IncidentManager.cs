@@ -290,8 +290,23 @@ public sealed partial class IncidentManager
     private static IncidentAlert AlertOf(IncidentSignal s, DateTimeOffset now) =>
         new(s.Fingerprint, s.AlertId, s.Category, s.Signal, SignalState.Firing, now, now, 1) { Summary = s.Summary };
 
-    private static List<string> LinksOf(IncidentSignal s) =>
-        s.Labels.TryGetValue("generator_url", out var url) && Uri.TryCreate(url, UriKind.Absolute, out _) ? [url] : [];
+    /// <summary>Links an alert brings: its runbook and dashboard first, then its source; http(s) only, as they reach pages and browsers.</summary>
+    private static List<string> LinksOf(IncidentSignal s)
+    {
+        var links = new List<string>(3);
+        foreach (var label in LinkLabels)
+        {
+            if (s.Labels.TryGetValue(label, out var url) && Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp))
+            {
+                links.Add(url);
+            }
+        }
+
+        return links;
+    }
+
+    /// <summary>Labels that carry an alert's links, in the order pages show them.</summary>
+    internal static readonly string[] LinkLabels = ["runbook_url", "dashboard_url", "generator_url"];
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 

@@ -35,7 +35,9 @@ public sealed record SeverityPolicy
     {
         if (labels is not null && labels.TryGetValue("quell_severity", out var pinned) && IncidentText.TryParseSeverity(pinned, out var pinnedSeverity))
         {
-            return new(pinnedSeverity, $"pinned by the alert's quell_severity label");
+            return new(pinnedSeverity, labels.TryGetValue("quell_severity_from", out var from)
+                ? $"set by the alert's {from} label"
+                : "pinned by the alert's quell_severity label");
         }
 
         var radius = Describe(blast);

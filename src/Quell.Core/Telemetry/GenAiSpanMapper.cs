@@ -1,45 +1,52 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Quell.Calls;
 using Quell.Ingest;
+using Quell.Telemetry.Conventions;
+using static Quell.Telemetry.SpanValues;
 
 namespace Quell.Telemetry;
 
-/// <summary>Maps OTLP spans that describe GenAI calls onto call records; other spans are counted and skipped.</summary>
+/// <summary>
+/// Maps OTLP spans that describe GenAI calls onto call records; other spans are counted and skipped.
+/// Each instrumentation convention reads its own attributes (<see cref="IGenAiConvention"/>); this class validates,
+/// runs them most specific first, and fills what every call has: ids, times, status, labels.
+/// </summary>
 public sealed class GenAiSpanMapper(GenAiAttributeNames names, IngestLimits limits, TimeProvider time)
 {
-    private static readonly string[] InputTokenKeys = ["gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "gen_ai.response.input_tokens", "llm.usage.prompt_tokens"];
-    private static readonly string[] OutputTokenKeys = ["gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "gen_ai.response.output_tokens", "llm.usage.completion_tokens"];
-    private static readonly string[] CachedTokenKeys = ["gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens", "gen_ai.usage.cached_input_tokens", "gen_ai.usage.input_tokens.cached"];
-    private static readonly string[] ProviderKeys = ["gen_ai.provider.name", "gen_ai.system"];
-    private static readonly string[] ModelKeys = ["gen_ai.request.model", "gen_ai.response.model"];
+    /// <summary>Most specific first: each fills only what the earlier ones left empty.</summary>
+    private static readonly IGenAiConvention[] Conventions =
+    [
+        new VercelAiConvention(),
+        new OpenInferenceConvention(),
+        new OpenLlmetryConvention(),
+        new OtelGenAiConvention(),
+    ];
 
-    /// <summary>True when the span describes a model, embedding, tool or agent call.</summary>
-    public static bool IsGenAi(OtlpSpan span)
-    {
-        foreach (var key in span.Attributes.Keys)
-        {
-            if (key.StartsWith("gen_ai.", StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
+    private static readonly string[] TokenKeys =
+    [
+        "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens",
+        "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens", "llm.usage.prompt_tokens", "llm.usage.completion_tokens",
+        "llm.token_count.prompt", "llm.token_count.completion", "llm.token_count.prompt_details.cache_read",
+        "ai.usage.inputTokens", "ai.usage.outputTokens", "ai.usage.promptTokens", "ai.usage.completionTokens", "ai.usage.cachedInputTokens",
+        "ai.usage.inputTokenDetails.cacheReadTokens",
+    ];
 
-        return false;
-    }
+    /// <summary>True when some convention reads the span as a model, embedding, tool or agent call.</summary>
+    public static bool IsGenAi(OtlpSpan span) => Classify(span, null) == SpanRole.Call;
 
-    /// <summary>Maps every span; non-GenAI spans are skipped and counted, bad GenAI spans become errors.</summary>
+    /// <summary>Maps every span; non-GenAI and wrapper spans are skipped and counted, bad GenAI spans become errors.</summary>
     public DecodedBatch<CallRecord> Map(IReadOnlyList<OtlpSpan> spans)
     {
         var records = new List<CallRecord>(spans.Count);
         var errors = new List<RecordError>();
         var skipped = 0;
         var now = time.GetUtcNow();
+        var speaking = new List<IGenAiConvention>(Conventions.Length);
         for (var i = 0; i < spans.Count; i++)
         {
             var span = spans[i];
-            if (!IsGenAi(span))
+            if (Classify(span, speaking) != SpanRole.Call)
             {
                 skipped++;
                 continue;
@@ -52,10 +59,38 @@ public sealed class GenAiSpanMapper(GenAiAttributeNames names, IngestLimits limi
                 continue;
             }
 
-            records.Add(ToCall(span));
+            records.Add(ToCall(span, speaking));
         }
 
         return new DecodedBatch<CallRecord>(records, errors, skipped);
+    }
+
+    /// <summary>Extracts the text parts of GenAI message JSON (gen_ai.input.messages and friends), or the string itself.</summary>
+    internal static string? MessagesText(object? value) => GenAiMessages.Text(value);
+
+    private static SpanRole Classify(OtlpSpan span, List<IGenAiConvention>? speaking)
+    {
+        speaking?.Clear();
+        var role = SpanRole.Foreign;
+        foreach (var convention in Conventions)
+        {
+            var r = convention.Classify(span);
+            if (r == SpanRole.Foreign)
+            {
+                continue;
+            }
+
+            // The first convention that knows the span decides whether it is a call: a Vercel wrapper span that
+            // also carries gen_ai.* attributes stays a wrapper.
+            if (role == SpanRole.Foreign)
+            {
+                role = r;
+            }
+
+            speaking?.Add(convention);
+        }
+
+        return role;
     }
 
     private (string Field, string Message)? Validate(OtlpSpan span, DateTimeOffset now)
@@ -86,7 +121,7 @@ public sealed class GenAiSpanMapper(GenAiAttributeNames names, IngestLimits limi
             return ("startTimeUnixNano", $"{start:O} is more than {limits.MaxFutureSkew.TotalMinutes:0} minutes in the future (server time {now:O})");
         }
 
-        foreach (var key in InputTokenKeys.Concat(OutputTokenKeys).Concat(CachedTokenKeys))
+        foreach (var key in TokenKeys)
         {
             if (span.Attributes.TryGetValue(key, out var v) && AsDouble(v) is { } d && !(d >= 0 && double.IsFinite(d)))
             {
@@ -105,100 +140,132 @@ public sealed class GenAiSpanMapper(GenAiAttributeNames names, IngestLimits limi
         return null;
     }
 
-    private CallRecord ToCall(OtlpSpan span)
+    private CallRecord ToCall(OtlpSpan span, List<IGenAiConvention> speaking)
     {
-        var start = FromUnixNano(span.StartUnixNano);
-        var operation = Str(span, "gen_ai.operation.name") ?? OperationFromName(span.Name);
-        var requestModel = Str(span, "gen_ai.request.model");
-        var responseModel = Str(span, "gen_ai.response.model");
-        var modelVersion = FirstLabel(span, names.ModelVersion);
-        if (modelVersion == requestModel && responseModel is null)
+        var draft = new CallDraft();
+        foreach (var convention in speaking)
+        {
+            convention.Apply(span, draft);
+        }
+
+        AddExceptionHints(span, draft);
+        var requestModel = draft.RequestModel ?? draft.ResponseModel;
+        var modelVersion = FirstLabel(span, draft, names.ModelVersion) ?? (draft.ResponseModel != requestModel ? draft.ResponseModel : null);
+        if (modelVersion == requestModel)
         {
             modelVersion = null;
         }
 
-        var errorType = Str(span, "error.type");
-        var isError = span.StatusCode == 2 || errorType is not null;
-        var feature = FirstLabel(span, names.Feature)
-            ?? (names.FeatureFromServiceName ? Str(span.Resource, "service.name") : null);
+        var isError = span.StatusCode == 2 || Str(span, "error.type") is not null;
+        if (isError && span.StatusMessage is { Length: > 0 } statusMessage)
+        {
+            draft.ErrorHints.Add(statusMessage);
+        }
+
+        var feature = FirstLabel(span, draft, names.Feature)
+            ?? draft.Feature
+            ?? (names.FeatureFromServiceName ? ResourceStr(span.Resource, "service.name") : null);
 
         return new CallRecord
         {
             Id = span.TraceId + "-" + span.SpanId,
-            Timestamp = start,
-            Tenant = FirstLabel(span, names.Tenant),
-            User = FirstLabel(span, names.User),
-            Feature = feature,
-            Operation = operation,
-            Provider = FirstLabel(span, ProviderKeys),
-            Model = requestModel ?? responseModel,
-            ModelVersion = modelVersion,
-            Region = FirstLabel(span, names.Region),
-            PromptVersion = FirstLabel(span, names.PromptVersion),
+            Timestamp = FromUnixNano(span.StartUnixNano),
+            Tenant = FirstLabel(span, draft, names.Tenant),
+            User = FirstLabel(span, draft, names.User),
+            Feature = Clip(feature),
+            Operation = draft.Operation ?? "chat",
+            Provider = Clip(ProviderAliases.Normalize(draft.Provider)),
+            Model = Clip(requestModel),
+            ModelVersion = Clip(modelVersion),
+            Region = FirstLabel(span, draft, names.Region),
+            PromptVersion = FirstLabel(span, draft, names.PromptVersion),
             TraceId = span.TraceId,
-            SessionId = FirstLabel(span, names.Session),
+            SessionId = FirstLabel(span, draft, names.Session) ?? Clip(draft.SessionId),
             LatencyMs = span.EndUnixNano == 0 ? null : (span.EndUnixNano - span.StartUnixNano) / 1_000_000d,
-            TtftMs = TimeToFirstToken(span),
-            InputTokens = Tokens(span, InputTokenKeys),
-            OutputTokens = Tokens(span, OutputTokenKeys),
-            CachedInputTokens = Tokens(span, CachedTokenKeys),
-            CostUsd = AsDouble(Get(span, "gen_ai.usage.cost") ?? Get(span, "gen_ai.cost.usd") ?? Get(span, "quell.cost_usd")),
+            TtftMs = AsDouble(Get(span, "quell.ttft_ms")) ?? draft.TtftMs,
+            InputTokens = draft.InputTokens ?? 0,
+            OutputTokens = draft.OutputTokens ?? 0,
+            CachedInputTokens = draft.CachedInputTokens ?? 0,
+            CostUsd = AsDouble(Get(span, "quell.cost_usd")) ?? draft.CostUsd,
             Status = isError ? CallStatus.Error : CallStatus.Ok,
-            ErrorType = isError ? ErrorTypes.Normalize(errorType ?? span.StatusMessage) : null,
-            Input = MessagesText(Get(span, "gen_ai.input.messages")) ?? Str(span, "gen_ai.prompt") ?? EventText(span, "gen_ai.user.message"),
-            Output = MessagesText(Get(span, "gen_ai.output.messages")) ?? Str(span, "gen_ai.completion") ?? EventText(span, "gen_ai.choice"),
-            SystemPrompt = MessagesText(Get(span, "gen_ai.system_instructions")) ?? EventText(span, "gen_ai.system.message"),
-            ToolCalls = ToolCalls(span),
-            AttributesJson = ExtraAttributes(span),
+            ErrorType = isError ? NormalizeError(draft.ErrorHints) : null,
+            Input = draft.Input,
+            Output = draft.Output,
+            SystemPrompt = draft.SystemPrompt,
+            ToolCalls = draft.ToolCalls,
+            AttributesJson = ExtraAttributes(span, draft, speaking, requestModel),
         };
     }
 
-    private static string OperationFromName(string name)
+    /// <summary>The first hint that names a well-known error type wins; else the first hint, normalised.</summary>
+    private static string NormalizeError(List<string> hints)
     {
-        var space = name.IndexOf(' ', StringComparison.Ordinal);
-        var first = space > 0 ? name[..space] : name;
-        return first is "chat" or "embeddings" or "text_completion" or "generate_content" or "execute_tool" or "invoke_agent" or "create_agent"
-            ? first
-            : "chat";
-    }
-
-    private static double? TimeToFirstToken(OtlpSpan span)
-    {
-        if (AsDouble(Get(span, "quell.ttft_ms")) is { } ms)
+        string? first = null;
+        foreach (var hint in hints)
         {
-            return ms;
+            var type = ErrorTypes.Normalize(hint);
+            if (type is ErrorTypes.RateLimited or ErrorTypes.ServerError or ErrorTypes.Timeout or ErrorTypes.ContentFilter)
+            {
+                return type;
+            }
+
+            first ??= type;
         }
 
-        // Seconds, as the GenAI server metric gen_ai.server.time_to_first_token is specified.
-        if (AsDouble(Get(span, "gen_ai.server.time_to_first_token") ?? Get(span, "gen_ai.response.time_to_first_chunk")) is { } seconds)
-        {
-            return seconds * 1000;
-        }
-
-        return null;
+        return first ?? ErrorTypes.Other;
     }
 
-    private static IReadOnlyList<ToolCallRecord> ToolCalls(OtlpSpan span)
+    private static void AddExceptionHints(OtlpSpan span, CallDraft draft)
     {
-        var name = Str(span, "gen_ai.tool.name");
-        if (name is null)
+        foreach (var key in (string[])["http.response.status_code", "http.status_code", "ai.response.statusCode"])
         {
-            return [];
+            if (Label(Get(span, key)) is { } status)
+            {
+                draft.ErrorHints.Add(status);
+            }
         }
 
-        var args = Str(span, "gen_ai.tool.call.arguments");
-        return [new ToolCallRecord(name, args is null ? null : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(args)))[..16])];
+        foreach (var e in span.Events)
+        {
+            if (e.Name != "exception")
+            {
+                continue;
+            }
+
+            if (e.Attributes.GetValueOrDefault("exception.type") is string { Length: > 0 } type)
+            {
+                draft.ErrorHints.Add(type);
+            }
+
+            if (e.Attributes.GetValueOrDefault("exception.message") is string { Length: > 0 } message)
+            {
+                draft.ErrorHints.Add(message);
+            }
+        }
     }
 
-    private static string? ExtraAttributes(OtlpSpan span)
+    private static string? ExtraAttributes(OtlpSpan span, CallDraft draft, List<IGenAiConvention> speaking, string? requestModel)
     {
         var extra = new Dictionary<string, object?>(StringComparer.Ordinal) { ["otel.span_name"] = span.Name };
-        foreach (var key in (string[])["gen_ai.response.finish_reasons", "gen_ai.response.id", "gen_ai.request.temperature", "gen_ai.request.max_tokens", "server.address", "gen_ai.agent.name", "gen_ai.tool.name"])
+        foreach (var (key, value) in draft.Extra)
         {
-            if (span.Attributes.TryGetValue(key, out var v) && v is not null)
-            {
-                extra[key] = v;
-            }
+            extra[key] = value;
+        }
+
+        extra["quell.convention"] = speaking[0].Name;
+        if (draft.Provider is { } rawProvider && ProviderAliases.Normalize(rawProvider) != rawProvider)
+        {
+            extra["quell.provider_raw"] = rawProvider;
+        }
+
+        if (draft.ResponseModel is { } responseModel)
+        {
+            extra["gen_ai.response.model"] = responseModel;
+        }
+
+        if (requestModel is not null)
+        {
+            extra["gen_ai.request.model"] = requestModel;
         }
 
         if (span.ParentSpanId is not null)
@@ -209,142 +276,33 @@ public sealed class GenAiSpanMapper(GenAiAttributeNames names, IngestLimits limi
         return JsonSerializer.Serialize(extra, QuellJsonContext.Default.DictionaryStringObject);
     }
 
-    private string? FirstLabel(OtlpSpan span, IReadOnlyList<string> keys)
+    /// <summary>A label from the span, its resource, or a convention's properties (association properties, metadata).</summary>
+    private string? FirstLabel(OtlpSpan span, CallDraft draft, IReadOnlyList<string> keys)
     {
         foreach (var key in keys)
         {
             if (Label(span.Attributes.GetValueOrDefault(key)) is { } v)
             {
-                return v;
+                return Clip(v);
+            }
+
+            if (Label(draft.Properties.GetValueOrDefault(key)) is { } p)
+            {
+                return Clip(p);
             }
 
             if (Label(span.Resource.GetValueOrDefault(key)) is { } r)
             {
-                return r;
+                return Clip(r);
             }
         }
 
         return null;
-
-        string? Label(object? value) => value switch
-        {
-            null => null,
-            string s when s.Length == 0 => null,
-            string s => s.Length > limits.MaxLabelChars ? s[..limits.MaxLabelChars] : s,
-            long l => l.ToString(CultureInfo.InvariantCulture),
-            double d => d.ToString(CultureInfo.InvariantCulture),
-            bool b => b ? "true" : "false",
-            _ => null,
-        };
     }
 
-    private static object? Get(OtlpSpan span, string key) =>
-        span.Attributes.TryGetValue(key, out var v) ? v : span.Resource.GetValueOrDefault(key);
+    private string? Clip(string? s) => s is not null && s.Length > limits.MaxLabelChars ? s[..limits.MaxLabelChars] : s;
 
-    private static string? Str(OtlpSpan span, string key) => Get(span, key) as string is { Length: > 0 } s ? s : null;
-
-    private static string? Str(IReadOnlyDictionary<string, object?> attrs, string key) => attrs.GetValueOrDefault(key) as string;
-
-    private static long Tokens(OtlpSpan span, string[] keys)
-    {
-        foreach (var key in keys)
-        {
-            if (AsDouble(Get(span, key)) is { } d)
-            {
-                return (long)d;
-            }
-        }
-
-        return 0;
-    }
-
-    private static double? AsDouble(object? v) => v switch
-    {
-        long l => l,
-        double d => d,
-        string s when double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var p) => p,
-        _ => null,
-    };
-
-    private static string? EventText(OtlpSpan span, string eventName)
-    {
-        StringBuilder? sb = null;
-        foreach (var e in span.Events)
-        {
-            if (e.Name != eventName)
-            {
-                continue;
-            }
-
-            var text = e.Attributes.GetValueOrDefault("content") as string ?? MessagesText(e.Attributes.GetValueOrDefault("message"));
-            if (text is not null)
-            {
-                (sb ??= new StringBuilder()).Append(sb.Length > 0 ? "\n" : string.Empty).Append(text);
-            }
-        }
-
-        return sb?.ToString();
-    }
-
-    /// <summary>Extracts the text parts of GenAI message JSON (gen_ai.input.messages and friends), or the string itself.</summary>
-    internal static string? MessagesText(object? value)
-    {
-        if (value is not string s || s.Length == 0)
-        {
-            return value is object?[] parts ? string.Join("\n", parts.OfType<string>()) : null;
-        }
-
-        var trimmed = s.AsSpan().TrimStart();
-        if (trimmed.Length == 0 || (trimmed[0] != '[' && trimmed[0] != '{'))
-        {
-            return s;
-        }
-
-        try
-        {
-            using var doc = JsonDocument.Parse(s, new JsonDocumentOptions { MaxDepth = 32 });
-            var sb = new StringBuilder();
-            Collect(doc.RootElement, sb, 0);
-            return sb.Length == 0 ? s : sb.ToString();
-        }
-        catch (JsonException)
-        {
-            return s;
-        }
-    }
-
-    private static void Collect(JsonElement e, StringBuilder sb, int depth)
-    {
-        if (depth > 16)
-        {
-            return;
-        }
-
-        switch (e.ValueKind)
-        {
-            case JsonValueKind.Array:
-                foreach (var item in e.EnumerateArray())
-                {
-                    Collect(item, sb, depth + 1);
-                }
-
-                break;
-            case JsonValueKind.Object:
-                foreach (var p in e.EnumerateObject())
-                {
-                    if (p.Name is "content" or "text" && p.Value.ValueKind == JsonValueKind.String)
-                    {
-                        sb.Append(sb.Length > 0 ? "\n" : string.Empty).Append(p.Value.GetString());
-                    }
-                    else if (p.Name is "parts" or "content" or "messages")
-                    {
-                        Collect(p.Value, sb, depth + 1);
-                    }
-                }
-
-                break;
-        }
-    }
+    private static string? ResourceStr(IReadOnlyDictionary<string, object?> attrs, string key) => attrs.GetValueOrDefault(key) as string;
 
     private static bool IsHex(string s)
     {
@@ -359,6 +317,6 @@ public sealed class GenAiSpanMapper(GenAiAttributeNames names, IngestLimits limi
         return true;
     }
 
-    private static DateTimeOffset FromUnixNano(ulong nanos) =>
+    internal static DateTimeOffset FromUnixNano(ulong nanos) =>
         DateTimeOffset.UnixEpoch.AddTicks((long)(nanos / 100));
 }

@@ -31,10 +31,12 @@ public static class OtlpJsonDecoder
 
             foreach (var ss in Array(rs, "scopeSpans", "scope_spans").Concat(Array(rs, "instrumentationLibrarySpans", "instrumentation_library_spans")))
             {
+                var scope = ScopeName(ss);
                 foreach (var s in Array(ss, "spans", "spans"))
                 {
                     var span = ReadSpan(s);
                     span.Resource = resource;
+                    span.Scope = scope;
                     spans.Add(span);
                 }
             }
@@ -81,7 +83,14 @@ public static class OtlpJsonDecoder
         return span;
     }
 
-    private static string Id(JsonElement s, string camel, string snake)
+    /// <summary>The name of a scopeSpans/scopeLogs entry's scope (or its older instrumentationLibrary).</summary>
+    internal static string? ScopeName(JsonElement scoped) =>
+        (Get(scoped, "scope") ?? Get(scoped, "instrumentationLibrary") ?? Get(scoped, "instrumentation_library")) is { ValueKind: JsonValueKind.Object } scope
+        && Get(scope, "name") is { ValueKind: JsonValueKind.String } name
+            ? name.GetString()
+            : null;
+
+    internal static string Id(JsonElement s, string camel, string snake)
     {
         var v = Get(s, camel) ?? Get(s, snake);
         if (v is null || v.Value.ValueKind == JsonValueKind.Null)
@@ -97,7 +106,7 @@ public static class OtlpJsonDecoder
         return v.Value.GetString()!.ToLowerInvariant();
     }
 
-    private static void ReadAttributes(JsonElement owner, Dictionary<string, object?> into, int depth)
+    internal static void ReadAttributes(JsonElement owner, Dictionary<string, object?> into, int depth)
     {
         foreach (var kv in Array(owner, "attributes", "attributes"))
         {
@@ -115,7 +124,7 @@ public static class OtlpJsonDecoder
         into[key.GetString()!] = Get(kv, "value") is { } value ? ReadAnyValue(value, depth + 1) : null;
     }
 
-    private static object? ReadAnyValue(JsonElement v, int depth)
+    internal static object? ReadAnyValue(JsonElement v, int depth)
     {
         if (depth > MaxValueDepth)
         {
@@ -159,7 +168,7 @@ public static class OtlpJsonDecoder
         return null;
     }
 
-    private static long Integer(JsonElement? v)
+    internal static long Integer(JsonElement? v)
     {
         if (v is not { } e || e.ValueKind == JsonValueKind.Null)
         {
@@ -198,10 +207,10 @@ public static class OtlpJsonDecoder
         throw new FormatException($"expected an integer, got {e.ValueKind}");
     }
 
-    private static JsonElement? Get(JsonElement e, string name) =>
+    internal static JsonElement? Get(JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) ? v : null;
 
-    private static IEnumerable<JsonElement> Array(JsonElement e, string camel, string snake)
+    internal static IEnumerable<JsonElement> Array(JsonElement e, string camel, string snake)
     {
         var v = Get(e, camel) ?? Get(e, snake);
         if (v is not { } a || a.ValueKind == JsonValueKind.Null)

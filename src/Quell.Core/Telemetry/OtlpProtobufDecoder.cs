@@ -68,9 +68,15 @@ public static class OtlpProtobufDecoder
 
     private static void ReadScopeSpans(ProtoReader reader, List<OtlpSpan> spans)
     {
+        var first = spans.Count;
+        string? scope = null;
         while (reader.TryReadTag(out var field, out var wire))
         {
-            if (field == 2 && wire == 2)
+            if (field == 1 && wire == 2)
+            {
+                scope = ReadScopeName(reader.ReadMessage());
+            }
+            else if (field == 2 && wire == 2)
             {
                 spans.Add(ReadSpan(reader.ReadMessage()));
             }
@@ -79,6 +85,49 @@ public static class OtlpProtobufDecoder
                 reader.Skip(wire);
             }
         }
+
+        for (var i = first; i < spans.Count; i++)
+        {
+            spans[i].Scope = scope;
+        }
+    }
+
+    /// <summary>The name of an InstrumentationScope message.</summary>
+    internal static string? ReadScopeName(ProtoReader reader)
+    {
+        string? name = null;
+        while (reader.TryReadTag(out var field, out var wire))
+        {
+            if (field == 1 && wire == 2)
+            {
+                name = reader.ReadString();
+            }
+            else
+            {
+                reader.Skip(wire);
+            }
+        }
+
+        return name;
+    }
+
+    /// <summary>The attributes of a Resource message.</summary>
+    internal static Dictionary<string, object?> ReadResource(ProtoReader r)
+    {
+        var attrs = new Dictionary<string, object?>(StringComparer.Ordinal);
+        while (r.TryReadTag(out var f, out var w))
+        {
+            if (f == 1 && w == 2)
+            {
+                ReadKeyValue(r.ReadMessage(), attrs, 0);
+            }
+            else
+            {
+                r.Skip(w);
+            }
+        }
+
+        return attrs;
     }
 
     private static OtlpSpan ReadSpan(ProtoReader reader)
@@ -174,7 +223,7 @@ public static class OtlpProtobufDecoder
         }
     }
 
-    private static void ReadKeyValue(ProtoReader reader, Dictionary<string, object?> into, int depth)
+    internal static void ReadKeyValue(ProtoReader reader, Dictionary<string, object?> into, int depth)
     {
         string? key = null;
         object? value = null;
@@ -200,7 +249,7 @@ public static class OtlpProtobufDecoder
         }
     }
 
-    private static object? ReadAnyValue(ProtoReader reader, int depth)
+    internal static object? ReadAnyValue(ProtoReader reader, int depth)
     {
         if (depth > MaxValueDepth)
         {

@@ -7,6 +7,9 @@ public sealed class OtlpSpan
     public string SpanId { get; set; } = string.Empty;
     public string? ParentSpanId { get; set; }
     public string Name { get; set; } = string.Empty;
+
+    /// <summary>The instrumentation scope (library) that produced the span, e.g. <c>@opentelemetry/instrumentation-openai</c>.</summary>
+    public string? Scope { get; set; }
     public int Kind { get; set; }
     public ulong StartUnixNano { get; set; }
     public ulong EndUnixNano { get; set; }

@@ -6,14 +6,19 @@ using Quell.Incidents;
 
 namespace Quell.Server;
 
-/// <summary>Maps an Alertmanager webhook (version 4) onto incident signals; category "infrastructure" unless a quell_category label says otherwise.</summary>
+/// <summary>
+/// Maps an Alertmanager webhook (version 4) onto incident signals; category "infrastructure" unless a quell_category
+/// label says otherwise; severity from quell_severity or the configured severity rules; runbook and dashboard links
+/// from annotations.
+/// </summary>
 public static class AlertmanagerWebhook
 {
     /// <summary>The signals of a webhook body, or the first field that is wrong.</summary>
     public sealed record Result(IReadOnlyList<IncidentSignal> Signals, (string Field, string Message)? Error);
 
-    public static Result Map(JsonElement body, DateTimeOffset now)
+    public static Result Map(JsonElement body, DateTimeOffset now, Configuration.AlertmanagerConfig? rules = null)
     {
+        rules ??= new Configuration.AlertmanagerConfig();
         var version = IncidentEndpoints.Str(body, "version");
         if (version != "4")
         {
@@ -79,6 +84,10 @@ public static class AlertmanagerWebhook
                 labels.TryAdd("alertmanager_url", externalUrl);
             }
 
+            ApplySeverityRules(labels, rules);
+            AddLink(labels, "runbook_url", annotations, rules.RunbookAnnotations);
+            AddLink(labels, "dashboard_url", annotations, rules.DashboardAnnotations);
+
             var category = labels.TryGetValue("quell_category", out var qc) && SignalCategories.All.Contains(qc) ? qc : SignalCategories.Infrastructure;
             var fingerprint = IncidentEndpoints.Str(a, "fingerprint") ?? Fingerprint(labels);
             var alertname = labels.GetValueOrDefault("alertname") ?? "alert";
@@ -103,6 +112,42 @@ public static class AlertmanagerWebhook
     }
 
     private static Result Fail(string field, string message) => new([], (field, message));
+
+    /// <summary>
+    /// An alert without a valid quell_severity label gets the first matching rule's severity, recorded as quell_severity
+    /// with quell_severity_from naming the label that decided it.
+    /// </summary>
+    private static void ApplySeverityRules(Dictionary<string, string> labels, Configuration.AlertmanagerConfig rules)
+    {
+        if (labels.TryGetValue("quell_severity", out var pinned) && IncidentText.TryParseSeverity(pinned, out _))
+        {
+            return;
+        }
+
+        foreach (var rule in rules.SeverityRules)
+        {
+            if (labels.TryGetValue(rule.Label, out var value) && rule.Values.Contains(value.Trim(), StringComparer.OrdinalIgnoreCase))
+            {
+                labels["quell_severity"] = rule.Severity;
+                labels["quell_severity_from"] = $"{rule.Label}={value.Trim()}";
+                return;
+            }
+        }
+    }
+
+    /// <summary>The first annotation of <paramref name="names"/> holding an absolute http(s) URL; anything else (javascript:, data:, relative) is ignored.</summary>
+    private static void AddLink(Dictionary<string, string> labels, string label, Dictionary<string, string> annotations, IReadOnlyList<string> names)
+    {
+        foreach (var name in names)
+        {
+            if (annotations.TryGetValue(name, out var url) && url.Length <= 2048 && Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri)
+                && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp))
+            {
+                labels[label] = uri.AbsoluteUri;
+                return;
+            }
+        }
+    }
 
     private static string Fingerprint(Dictionary<string, string> labels)
     {

@@ -158,7 +158,7 @@ public static class IncidentEndpoints
         return await DetailAsync(result.Change!.Incident, service, http.RequestServices.GetRequiredService<INotificationOutbox>(), http.RequestAborted).ConfigureAwait(false);
     }
 
-    private static async Task<IResult> AlertmanagerAsync(HttpContext http, IncidentService service, TimeProvider time, Validation.InputValidator validator)
+    private static async Task<IResult> AlertmanagerAsync(HttpContext http, IncidentService service, TimeProvider time, Validation.InputValidator validator, Configuration.QuellConfig config)
     {
         var (body, problem) = await ReadObjectAsync(http).ConfigureAwait(false);
         if (problem is not null)
@@ -167,7 +167,7 @@ public static class IncidentEndpoints
         }
 
         var now = time.GetUtcNow();
-        var mapped = AlertmanagerWebhook.Map(body, now);
+        var mapped = AlertmanagerWebhook.Map(body, now, config.Alertmanager);
         if (mapped.Error is { } e)
         {
             return FieldProblem(e.Field, e.Message);

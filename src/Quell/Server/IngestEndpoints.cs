@@ -7,16 +7,18 @@ using Quell.Telemetry;
 
 namespace Quell.Server;
 
-/// <summary>POST /v1/traces (OTLP/HTTP) and POST /api/v1/calls (native records).</summary>
+/// <summary>POST /v1/traces, /v1/logs and /v1/metrics (OTLP/HTTP) and POST /api/v1/calls (native records).</summary>
 public static class IngestEndpoints
 {
     public static void MapIngest(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/traces", IngestOtlpAsync);
+        app.MapPost("/v1/logs", OtlpSignalEndpoints.IngestLogsAsync);
+        app.MapPost("/v1/metrics", OtlpSignalEndpoints.IngestMetricsAsync);
         app.MapPost("/api/v1/calls", IngestNativeAsync);
     }
 
-    private static async Task<IResult> IngestOtlpAsync(HttpContext http, QuellConfig config, GenAiSpanMapper mapper, IngestService ingest, IngestMetrics metrics, Validation.InputValidator validator, TimeProvider time)
+    private static async Task<IResult> IngestOtlpAsync(HttpContext http, QuellConfig config, GenAiSpanMapper mapper, LogContentJoin join, IngestService ingest, IngestMetrics metrics, Validation.InputValidator validator, TimeProvider time)
     {
         var contentType = http.Request.ContentType?.Split(';')[0].Trim().ToLowerInvariant() ?? string.Empty;
         var protobuf = contentType is "application/x-protobuf" or "application/protobuf";
@@ -67,7 +69,11 @@ public static class IngestEndpoints
             body.Return();
         }
 
-        var mapped = Checked(mapper.Map(spans), validator, time.GetUtcNow());
+        // Content sent as log events joins its span's call here, before the append-only log sees the call; the
+        // shared input rules then see the call as it will be stored.
+        var decoded = mapper.Map(spans);
+        var joined = await join.JoinAsync(decoded.Records, ScopesById(spans)).ConfigureAwait(false);
+        var mapped = Checked(new DecodedBatch<CallRecord>(joined, decoded.Errors, decoded.Skipped), validator, time.GetUtcNow());
         metrics.SkippedSpans(mapped.Skipped);
         if (mapped.Errors.Count > 0)
         {
@@ -88,6 +94,20 @@ public static class IngestEndpoints
             : string.Join("; ", mapped.Errors.Take(5).Select(e => $"span {e.Id ?? e.Index.ToString(CultureInfo.InvariantCulture)}: {e.Field} {e.Message}"))
               + (mapped.Errors.Count > 5 ? $"; and {mapped.Errors.Count - 5} more" : string.Empty);
         return OtlpResponses.Success(protobuf, mapped.Errors.Count, message);
+    }
+
+    private static Dictionary<string, string?> ScopesById(List<OtlpSpan> spans)
+    {
+        var scopes = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var span in spans)
+        {
+            if (span.Scope is not null)
+            {
+                scopes[span.TraceId + "-" + span.SpanId] = span.Scope;
+            }
+        }
+
+        return scopes;
     }
 
     // OTLP calls meet the same range rules as native ones once mapped (tokens, costs, times, lengths).

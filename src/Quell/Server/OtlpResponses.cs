@@ -3,10 +3,11 @@ using System.Text.Json;
 
 namespace Quell.Server;
 
-/// <summary>OTLP/HTTP answers: ExportTraceServiceResponse with partial_success, and google.rpc.Status errors, in the request's encoding.</summary>
+/// <summary>OTLP/HTTP answers: Export{Trace,Logs,Metrics}ServiceResponse with partial_success, and google.rpc.Status errors, in the request's encoding.</summary>
 public static class OtlpResponses
 {
-    public static IResult Success(bool protobuf, long rejected, string? message)
+    /// <summary>A success answer; <paramref name="rejectedField"/> names the JSON counter (rejectedSpans, rejectedLogRecords, rejectedDataPoints).</summary>
+    public static IResult Success(bool protobuf, long rejected, string? message, string rejectedField = "rejectedSpans")
     {
         if (protobuf)
         {
@@ -38,7 +39,7 @@ public static class OtlpResponses
             if (rejected > 0 || !string.IsNullOrEmpty(message))
             {
                 w.WriteStartObject("partialSuccess");
-                w.WriteString("rejectedSpans", rejected.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                w.WriteString(rejectedField, rejected.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 w.WriteString("errorMessage", message ?? string.Empty);
                 w.WriteEndObject();
             }

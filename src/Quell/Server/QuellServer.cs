@@ -134,6 +134,13 @@ public static class QuellServer
         services.AddSingleton(_ => new Validation.InputValidator(config.Limits));
         services.AddSingleton(sp => new NativeCallDecoder(config.Limits, options.Time, sp.GetRequiredService<Validation.InputValidator>().Call));
         services.AddSingleton(sp => new GenAiSpanMapper(config.Attributes, config.Limits, options.Time));
+        services.AddSingleton(sp =>
+        {
+            var signals = new OtlpSignalMetrics();
+            sp.GetRequiredService<IngestMetrics>().AddSection(signals.Render);
+            return signals;
+        });
+        services.AddSingleton(sp => new LogContentJoin(config.OtlpLogs, options.Time, sp.GetRequiredService<OtlpSignalMetrics>()));
         services.AddSingleton<SqliteCanaryStore>();
         services.AddSingleton(sp =>
         {

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text;
 
 namespace Quell.Telemetry;
 
@@ -39,26 +37,20 @@ public sealed class OtlpSignalMetrics
 
     public long MetricPointCount(string instrument) => _metricPoints.GetValueOrDefault(instrument);
 
-    public string Render()
+    /// <summary>Publishes the counts as observable counters on a meter (exported on /metrics with a _total suffix).</summary>
+    public void Publish(System.Diagnostics.Metrics.Meter meter)
     {
-        var sb = new StringBuilder();
-        sb.AppendLine("# HELP quell_otlp_log_records_total OTLP log records received, by what became of them (joined to a call, pending, late, expired, not GenAI content …).");
-        sb.AppendLine("# TYPE quell_otlp_log_records_total counter");
-        foreach (var (outcome, count) in _logRecords.OrderBy(p => p.Key, StringComparer.Ordinal))
-        {
-            sb.Append("quell_otlp_log_records_total{outcome=\"").Append(outcome).Append("\"} ").AppendLine(count.ToString(CultureInfo.InvariantCulture));
-        }
-
-        sb.AppendLine("# HELP quell_otlp_metric_points_total OTLP metric data points received, by GenAI instrument.");
-        sb.AppendLine("# TYPE quell_otlp_metric_points_total counter");
-        foreach (var (name, count) in _metricPoints.OrderBy(p => p.Key, StringComparer.Ordinal))
-        {
-            sb.Append("quell_otlp_metric_points_total{instrument=\"").Append(name).Append("\"} ").AppendLine(count.ToString(CultureInfo.InvariantCulture));
-        }
-
-        sb.AppendLine("# HELP quell_otlp_spans_content_timeout_total Spans stored after waiting for log content that did not complete in time.");
-        sb.AppendLine("# TYPE quell_otlp_spans_content_timeout_total counter");
-        sb.Append("quell_otlp_spans_content_timeout_total ").AppendLine(Interlocked.Read(ref _spansWithoutContent).ToString(CultureInfo.InvariantCulture));
-        return sb.ToString();
+        meter.CreateObservableCounter(
+            "quell_otlp_log_records",
+            () => _logRecords.Select(p => new System.Diagnostics.Metrics.Measurement<long>(p.Value, new KeyValuePair<string, object?>("outcome", p.Key))),
+            description: "OTLP log records received, by what became of them (joined to a call, pending, late, expired, not GenAI content …).");
+        meter.CreateObservableCounter(
+            "quell_otlp_metric_points",
+            () => _metricPoints.Select(p => new System.Diagnostics.Metrics.Measurement<long>(p.Value, new KeyValuePair<string, object?>("instrument", p.Key))),
+            description: "OTLP metric data points received, by GenAI instrument.");
+        meter.CreateObservableCounter(
+            "quell_otlp_spans_content_timeout",
+            () => Interlocked.Read(ref _spansWithoutContent),
+            description: "Spans stored after waiting for log content that did not complete in time.");
     }
 }

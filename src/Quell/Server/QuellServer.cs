@@ -137,7 +137,7 @@ public static class QuellServer
         services.AddSingleton(sp =>
         {
             var signals = new OtlpSignalMetrics();
-            sp.GetRequiredService<IngestMetrics>().AddSection(signals.Render);
+            signals.Publish(sp.GetRequiredService<IngestMetrics>().Meter);
             return signals;
         });
         services.AddSingleton(sp => new LogContentJoin(config.OtlpLogs, options.Time, sp.GetRequiredService<OtlpSignalMetrics>()));

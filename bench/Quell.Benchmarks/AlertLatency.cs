@@ -19,7 +19,8 @@ internal static class AlertLatency
     {
         var rounds = args.Length > 1 && args[0] == "--rounds" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 50;
         var dir = Path.Combine(Path.GetTempPath(), "quell-alert-latency-" + Guid.NewGuid().ToString("N"));
-        var app = QuellServer.Build(new QuellServerOptions { Urls = "http://127.0.0.1:0", DataDirectory = dir });
+        var adminKey = Security.ApiKeySecret.New();
+        var app = QuellServer.Build(new QuellServerOptions { Urls = "http://127.0.0.1:0", DataDirectory = dir, AdminKey = adminKey });
         await app.StartAsync().ConfigureAwait(false);
         var detection = app.Services.GetRequiredService<Server.Detection.DetectionService>();
         var stored = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -35,6 +36,7 @@ internal static class AlertLatency
         });
 
         using var http = new HttpClient { BaseAddress = app.BoundAddress() };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminKey);
         var latencies = new List<double>();
         for (var round = 0; round < rounds; round++)
         {

@@ -86,7 +86,7 @@ public static class IncidentLoad
             Incidents = new IncidentsConfig { Grouping = new GroupingConfig { GroupWait = TimeSpan.Zero } },
             Channels = new ChannelsConfig { Pagerduty = new PagerDutyChannelConfig { BaseUrl = receiver.BoundAddress().ToString(), RoutingKey = "bench" } },
         };
-        await using var app = QuellServer.Build(new QuellServerOptions { Urls = "http://127.0.0.1:0", DataDirectory = data, Config = config });
+        await using var app = QuellServer.Build(new QuellServerOptions { Urls = "http://127.0.0.1:0", DataDirectory = data, Config = config, AdminKey = Security.ApiKeySecret.New() });
         await app.StartAsync();
         var service = app.Services.GetRequiredService<IncidentService>();
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Quell.Calls;
 using Quell.Ingest;
 using Quell.Server;
@@ -11,7 +12,8 @@ namespace Quell.Benchmarks;
 
 /// <summary>
 /// End-to-end ingest load: realistic call records over HTTP on loopback into SQLite (WAL, synchronous=FULL,
-/// acknowledged only after commit). Usage: load [--calls N] [--batch N] [--concurrency N] [--server URL] [--no-scan] [--no-detect].
+/// acknowledged only after commit). Usage: load [--calls N] [--batch N] [--concurrency N] [--server URL [--api-key KEY]]
+/// [--no-scan] [--no-detect] [--no-auth]. In-process, requests carry an ingest-scoped key unless --no-auth turns keys off.
 /// </summary>
 internal static class IngestLoad
 {
@@ -30,20 +32,25 @@ internal static class IngestLoad
 
         Microsoft.AspNetCore.Builder.WebApplication? app = null;
         Uri baseAddress;
+        var noAuth = args.Contains("--no-auth");
+        var apiKey = Str(args, "--api-key");
         string? dataDir = null;
         if (external is null)
         {
             dataDir = Path.Combine(Path.GetTempPath(), "quell-load-" + Guid.NewGuid().ToString("N"));
+            var config = args.Contains("--no-scan") ? new Configuration.QuellConfig { DefaultFeature = new Configuration.FeatureConfig { Scan = false } } : new Configuration.QuellConfig();
             app = QuellServer.Build(new QuellServerOptions
             {
                 Detection = new Server.Detection.DetectionServiceOptions { Enabled = !args.Contains("--no-detect") },
-                Config = args.Contains("--no-scan") ? new Configuration.QuellConfig { DefaultFeature = new Configuration.FeatureConfig { Scan = false } } : new Configuration.QuellConfig(),
+                Config = config with { Security = new Security.SecurityConfig { RequireApiKeys = !noAuth } },
+                AdminKey = Security.ApiKeySecret.New(),
                 Urls = "http://127.0.0.1:0",
                 DataDirectory = dataDir,
                 Time = new SimulationClock(new DateTimeOffset(2027, 6, 1, 0, 0, 0, TimeSpan.Zero)),
             });
             await app.StartAsync().ConfigureAwait(false);
             baseAddress = app.BoundAddress();
+            apiKey = noAuth ? null : app.Services.GetRequiredService<Security.ApiKeyService>().Create(new Security.ApiKeyRequest("load", [Security.Scopes.Ingest]), "bench").Secret;
         }
         else
         {
@@ -51,10 +58,15 @@ internal static class IngestLoad
         }
 
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(5) };
+        if (apiKey is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        }
+
         var next = -1;
         long accepted = 0, retries = 0;
         var latencies = new double[bodies.Count];
-        Console.Error.WriteLine($"sending {records.Count:N0} calls ({bytes / 1e6:N1} MB) in {bodies.Count:N0} requests of {batch}, {concurrency} in flight, to {baseAddress}");
+        Console.Error.WriteLine($"api keys {(apiKey is null ? "off" : "on")}; sending {records.Count:N0} calls ({bytes / 1e6:N1} MB) in {bodies.Count:N0} requests of {batch}, {concurrency} in flight, to {baseAddress}");
         var wall = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {

@@ -69,11 +69,12 @@ internal sealed class FanoutHarness : IAsyncDisposable
     private long _rounds;
     private TaskCompletionSource _allSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private FanoutHarness(WebApplication server, int count)
+    private FanoutHarness(WebApplication server, int count, string adminKey)
     {
         _server = server;
         _count = count;
         _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) }) { BaseAddress = server.BoundAddress(), Timeout = Timeout.InfiniteTimeSpan };
+        _http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminKey);
     }
 
     public double RequestsPerRound => Interlocked.Read(ref _rounds) == 0 ? 0 : Interlocked.Read(ref _requests) / (double)Interlocked.Read(ref _rounds);
@@ -81,9 +82,10 @@ internal sealed class FanoutHarness : IAsyncDisposable
     public static async Task<FanoutHarness> StartAsync(int followers)
     {
         var dir = Path.Combine(Path.GetTempPath(), "quell-bench", Guid.NewGuid().ToString("N"));
-        var server = QuellServer.Build(new QuellServerOptions { Urls = "http://127.0.0.1:0", DataDirectory = dir });
+        var adminKey = Security.ApiKeySecret.New();
+        var server = QuellServer.Build(new QuellServerOptions { Urls = "http://127.0.0.1:0", DataDirectory = dir, AdminKey = adminKey });
         await server.StartAsync().ConfigureAwait(false);
-        var harness = new FanoutHarness(server, followers);
+        var harness = new FanoutHarness(server, followers, adminKey);
         var ready = new CountdownEvent(followers);
         for (var i = 0; i < followers; i++)
         {

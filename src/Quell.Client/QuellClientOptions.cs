@@ -21,6 +21,9 @@ public sealed class QuellClientOptions
     /// <summary>The Quell server, e.g. http://quell:4318. Required.</summary>
     public Uri? Endpoint { get; set; }
 
+    /// <summary>The API key (qk_…) sent as a bearer token; the key needs the ingest and read scopes.</summary>
+    public string? ApiKey { get; set; }
+
     /// <summary>Transport for tests or proxies; a plain handler when null.</summary>
     public HttpMessageHandler? Handler { get; set; }
 

@@ -18,6 +18,10 @@ public sealed class QuellConnection : IAsyncDisposable, IDisposable
         Options = options;
         _http = options.Handler is null ? new HttpClient() : new HttpClient(options.Handler, disposeHandler: false);
         _http.Timeout = Timeout.InfiniteTimeSpan;
+        if (!string.IsNullOrEmpty(options.ApiKey))
+        {
+            _http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", options.ApiKey);
+        }
         Enforcer = new MitigationEnforcer(options.Time);
         _reporter = options.ReportCalls ? new CallReporter(_http, options) : null;
         _follower = options.FollowMitigations ? new ControlPlaneFollower(_http, options, Enforcer) : null;

@@ -53,6 +53,9 @@ public sealed record QuellConfig
     /// <summary>Runbooks added by operators; one named like a built-in replaces it.</summary>
     public IReadOnlyList<Runbooks.RunbookDefinition> Runbooks { get; init; } = [];
 
+    /// <summary>API keys and the rest of Quell's own access control.</summary>
+    public Security.SecurityConfig Security { get; init; } = new();
+
     public FeatureConfig FeatureOrDefault(string? feature) =>
         feature is not null && Features.TryGetValue(feature, out var f) ? f : DefaultFeature;
 }

@@ -11,11 +11,11 @@ public static class CanaryCommand
     {
         var tenant = new Option<string>("--tenant") { Description = "Tenant that owns the canary", Required = true };
         var placement = new Option<string>("--placement") { Description = "document, memory or system_prompt", DefaultValueFactory = _ => "document" };
-        var server = new Option<string>("--server") { Description = "Quell server URL", DefaultValueFactory = _ => "http://127.0.0.1:4318" };
+        var server = new Option<string>("--server") { Description = "Quell server URL", DefaultValueFactory = _ => CliHttp.DefaultServer() };
         var issue = new Command("issue", "Mint a canary token for a tenant and print it.") { tenant, placement, server };
         issue.SetAction(async (parse, ct) =>
         {
-            using var http = new HttpClient { BaseAddress = new Uri(parse.GetValue(server)!) };
+            using var http = CliHttp.Create(parse.GetValue(server)!);
             using var response = await http.PostAsJsonAsync("/api/v1/canaries", new CanaryRequest(parse.GetValue(tenant), parse.GetValue(placement)), ServerJsonContext.Default.CanaryRequest, ct).ConfigureAwait(false);
             var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)

@@ -10,7 +10,7 @@ namespace Quell.Cli;
 /// <summary>`quell incidents list|show|ack|assign|severity|note|resolve|close`: the responder's verbs against a Quell server.</summary>
 public static class IncidentsCommand
 {
-    private static readonly Option<string> Server = new("--server") { Description = "Quell server URL", DefaultValueFactory = _ => "http://127.0.0.1:4318" };
+    private static readonly Option<string> Server = new("--server") { Description = "Quell server URL", DefaultValueFactory = _ => CliHttp.DefaultServer() };
     private static readonly Option<bool> Json = new("--json") { Description = "Print the server's JSON instead of a table" };
     private static readonly Option<string> By = new("--by") { Description = "Who is acting (default: the current user)", DefaultValueFactory = _ => Environment.UserName };
 

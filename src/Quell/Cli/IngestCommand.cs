@@ -12,7 +12,7 @@ public static class IngestCommand
     public static Command Create()
     {
         var file = new Argument<FileInfo>("file") { Description = "JSONL file, one call record per line" };
-        var server = new Option<string>("--server") { Description = "Quell server URL", DefaultValueFactory = _ => "http://127.0.0.1:4318" };
+        var server = new Option<string>("--server") { Description = "Quell server URL", DefaultValueFactory = _ => CliHttp.DefaultServer() };
         var batch = new Option<int>("--batch") { Description = "Records per request", DefaultValueFactory = _ => 2000 };
         var command = new Command("ingest", "Send a JSONL file of call records to a Quell server.") { file, server, batch };
         command.SetAction(async (parse, ct) =>
@@ -24,7 +24,7 @@ public static class IngestCommand
                 return 2;
             }
 
-            using var http = new HttpClient { BaseAddress = new Uri(parse.GetValue(server)!), Timeout = TimeSpan.FromMinutes(2) };
+            using var http = CliHttp.Create(parse.GetValue(server)!, TimeSpan.FromMinutes(2));
             var result = await SendAsync(http, path, Math.Max(1, parse.GetValue(batch)), ct).ConfigureAwait(false);
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
             foreach (var error in result.Errors.Take(20))

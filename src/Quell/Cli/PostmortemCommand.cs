@@ -97,7 +97,7 @@ public static class PostmortemCommand
 
             if (p.GetValue(action) is not null || p.GetValue(done) is not null)
             {
-                using var http = new HttpClient { BaseAddress = new Uri(serverUrl) };
+                using var http = CliHttp.Create(serverUrl);
                 var current = JsonNode.Parse(await http.GetStringAsync(new Uri(path, UriKind.Relative), ct).ConfigureAwait(false))!["action_items"]!.AsArray();
                 var items = new JsonArray(current.Select(a => a!.DeepClone()).ToArray());
                 foreach (var item in items.Where(a => a!["id"]?.GetValue<string>() == p.GetValue(done)))

@@ -22,7 +22,10 @@ public static class QuellCli
         root.Subcommands.Add(PostmortemCommand.Report());
         root.Subcommands.Add(RunbookCommand.Create());
         root.Subcommands.Add(ReplayCommand.Create());
+        var apiKey = CliHttp.ApiKeyOption();
+        root.Options.Add(apiKey);
         var parse = root.Parse(args);
+        CliHttp.Use(parse, apiKey);
         try
         {
             // Expected failures are reported below in one line each; only bugs may reach the default handler.

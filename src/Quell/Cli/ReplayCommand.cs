@@ -20,7 +20,7 @@ public static class ReplayCommand
         var outputPath = new Option<string?>("--output-path") { Description = "Dotted path to the answer in the template target's JSON reply" };
         var pin = new Option<string[]>("--pin") { Description = "Version pin, e.g. model=gpt-4o-2024-08-06 (repeatable)", AllowMultipleArgumentsPerToken = true };
         var limit = new Option<int>("--limit") { Description = "Most calls to replay", DefaultValueFactory = _ => 20 };
-        var server = new Option<string>("--server") { Description = "Quell server URL", DefaultValueFactory = _ => "http://127.0.0.1:4318" };
+        var server = new Option<string>("--server") { Description = "Quell server URL", DefaultValueFactory = _ => CliHttp.DefaultServer() };
         var json = new Option<bool>("--json") { Description = "Print the JSON report" };
         var command = new Command("replay", "Replay stored calls against a target with a version pin and compare the answers.")
         {
@@ -55,7 +55,7 @@ public static class ReplayCommand
                 ["pin"] = pins,
                 ["limit"] = parse.GetValue(limit),
             };
-            using var http = new HttpClient { BaseAddress = new Uri(parse.GetValue(server)!), Timeout = TimeSpan.FromMinutes(10) };
+            using var http = CliHttp.Create(parse.GetValue(server)!, TimeSpan.FromMinutes(10));
             return await RunAsync(http, body, parse.GetValue(json), Console.Out, Console.Error, ct).ConfigureAwait(false);
         });
         return command;

@@ -20,7 +20,7 @@ public static class RunbookCommand
     private static Command Verb(string name, string description)
     {
         var id = new Argument<string>("id") { Description = "Alert id, or incident id together with --category and --onset" };
-        var server = new Option<string>("--server") { Description = "Quell server URL", DefaultValueFactory = _ => "http://127.0.0.1:4318" };
+        var server = new Option<string>("--server") { Description = "Quell server URL", DefaultValueFactory = _ => CliHttp.DefaultServer() };
         var category = new Option<string?>("--category") { Description = "quality, latency, cost, data or abuse (for incident ids)" };
         var signal = new Option<string?>("--signal") { Description = "Signal, e.g. pii_leak, to pick among runbooks of a category" };
         var feature = new Option<string?>("--feature") { Description = "Feature the incident hits" };
@@ -29,7 +29,7 @@ public static class RunbookCommand
         var verb = new Command(name, description) { id, server, category, signal, feature, onset, json };
         verb.SetAction(async (parse, ct) =>
         {
-            using var http = new HttpClient { BaseAddress = new Uri(parse.GetValue(server)!), Timeout = TimeSpan.FromMinutes(5) };
+            using var http = CliHttp.Create(parse.GetValue(server)!, TimeSpan.FromMinutes(5));
             var target = new Target(parse.GetValue(id)!, parse.GetValue(category), parse.GetValue(signal), parse.GetValue(feature), parse.GetValue(onset));
             return await RunAsync(http, name, target, parse.GetValue(json), Console.Out, Console.Error, ct).ConfigureAwait(false);
         });

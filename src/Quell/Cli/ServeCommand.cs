@@ -19,8 +19,27 @@ public static class ServeCommand
             // An invalid file, a port in use or a data directory that cannot be written end in one line (see CliFailure).
             var cfg = ConfigLoader.Load(parse.GetValue(config));
 
+            string? adminKey;
+            try
+            {
+                adminKey = AdminKeyFromEnvironment();
+            }
+            catch (IOException ex)
+            {
+                await Console.Error.WriteLineAsync($"quell: cannot read QUELL_ADMIN_KEY_FILE: {ex.Message}").ConfigureAwait(false);
+                return 2;
+            }
+
+            if (adminKey is not null && adminKey.Length is < Security.ApiKeySecret.MinimumLength or > Security.ApiKeySecret.MaximumLength)
+            {
+                await Console.Error.WriteLineAsync($"quell: the admin key must be {Security.ApiKeySecret.MinimumLength}-{Security.ApiKeySecret.MaximumLength} characters (e.g. 'openssl rand -hex 32')").ConfigureAwait(false);
+                return 2;
+            }
+
             var app = QuellServer.Build(new QuellServerOptions
             {
+                AdminKey = adminKey,
+                AdminKeyCreated = key => Console.Out.WriteLine($"quell: first start: created admin API key {key}\nquell: it is shown only this once; store it now (QUELL_API_KEY for the CLI)"),
                 Urls = parse.GetValue(urls)!,
                 DataDirectory = parse.GetValue(data)!,
                 Config = cfg,
@@ -34,5 +53,18 @@ public static class ServeCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>An operator-chosen admin key for automation: QUELL_ADMIN_KEY, or the first line of QUELL_ADMIN_KEY_FILE (a mounted secret).</summary>
+    private static string? AdminKeyFromEnvironment()
+    {
+        if (Environment.GetEnvironmentVariable("QUELL_ADMIN_KEY") is { Length: > 0 } key)
+        {
+            return key;
+        }
+
+        return Environment.GetEnvironmentVariable("QUELL_ADMIN_KEY_FILE") is { Length: > 0 } file
+            ? File.ReadLines(file).FirstOrDefault()?.Trim()
+            : null;
     }
 }

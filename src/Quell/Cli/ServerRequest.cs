@@ -13,7 +13,7 @@ internal static class ServerRequest
     /// <summary>Sends the request; a successful body goes to <paramref name="onSuccess"/>. Exit codes: 0 ok, 1 refused, 3 unreachable, 4 not found.</summary>
     public static async Task<int> SendAsync(string verb, string server, HttpMethod method, string path, string? json, Action<string> onSuccess, TimeSpan timeout, CancellationToken ct)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(server), Timeout = timeout };
+        using var http = CliHttp.Create(server, timeout);
         using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
         if (json is not null)
         {
@@ -50,7 +50,7 @@ internal static class ServerRequest
         }
     }
 
-    public static Option<string> ServerOption() => new("--server") { Description = "Quell server URL", DefaultValueFactory = _ => "http://127.0.0.1:4318" };
+    public static Option<string> ServerOption() => new("--server") { Description = "Quell server URL", DefaultValueFactory = _ => CliHttp.DefaultServer() };
 
     public static string Esc(string? s) => Uri.EscapeDataString(s ?? string.Empty);
 }

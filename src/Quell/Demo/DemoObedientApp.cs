@@ -15,11 +15,12 @@ public sealed class DemoObedientApp : IAsyncDisposable
     private readonly IChatClient _client;
     private readonly SimulatedModel _model = new();
 
-    public DemoObedientApp(Uri quell, TimeProvider clock)
+    public DemoObedientApp(Uri quell, TimeProvider clock, string apiKey)
     {
         _connection = new QuellConnection(new QuellClientOptions
         {
             Endpoint = quell,
+            ApiKey = apiKey,
             ReportCalls = false,
             FollowMitigations = true,
             LongPollWait = TimeSpan.FromSeconds(5),

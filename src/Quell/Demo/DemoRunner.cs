@@ -23,8 +23,12 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
 
         await using var application = await DemoApplication.StartAsync(cancellationToken).ConfigureAwait(false);
         application.Clock = clock;
+
+        // The demo holds its own admin key, as an operator's automation would (QUELL_ADMIN_KEY).
+        var adminKey = Security.ApiKeySecret.New();
         var app = QuellServer.Build(new QuellServerOptions
         {
+            AdminKey = adminKey,
             Urls = "http://127.0.0.1:0",
             DataDirectory = dataDir,
             Time = clock,
@@ -37,6 +41,7 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
         try
         {
             using var http = new HttpClient { BaseAddress = app.BoundAddress(), Timeout = TimeSpan.FromMinutes(5) };
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminKey);
             var canaries = await MintCanariesAsync(http, cancellationToken).ConfigureAwait(false);
             var scenarios = ScenarioCatalog.Create(options.Scenarios, sim, canaries);
             application.Use(scenarios);
@@ -46,7 +51,7 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
             var detection = app.Services.GetRequiredService<Server.Detection.DetectionService>();
             var probes = app.Services.GetRequiredService<Server.Isolation.IsolationProbeService>();
             var team = new DemoTeam(incidents, app.Services.GetRequiredService<Evals.EvalService>(), app.Services.GetRequiredService<Postmortems.PostmortemService>(), scenarios, application.BaseUrl, dataDir, progress);
-            await using var obedient = new DemoObedientApp(app.BoundAddress(), clock);
+            await using var obedient = new DemoObedientApp(app.BoundAddress(), clock, MintKey(app, "demo-app", Security.Scopes.Ingest, Security.Scopes.Read));
             team.Tools = new DemoTeam.Playbook(
                 app.Services.GetRequiredService<Runbooks.RunbookRunner>(),
                 app.Services.GetRequiredService<Investigation.IInvestigationSource>(),
@@ -141,6 +146,10 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
         var seconds = wall.Elapsed.TotalSeconds;
         return new IngestFigures(sender.CallsSent, sender.Accepted, sender.Rejected, sender.FeedbackSent, sender.EvalsSent, sender.ChangesSent, Math.Round(seconds, 2), Math.Round(sender.CallsSent / Math.Max(seconds, 1e-3)));
     }
+
+    /// <summary>A least-privilege key for one of the demo's clients.</summary>
+    private static string MintKey(WebApplication app, string name, params string[] scopes) =>
+        app.Services.GetRequiredService<Security.ApiKeyService>().Create(new Security.ApiKeyRequest(name, scopes), "demo").Secret;
 
     private static async Task<IReadOnlyList<(string Tenant, string Token)>> MintCanariesAsync(HttpClient http, CancellationToken ct)
     {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Quell.Configuration;
 using Quell.Ingest;
 using Quell.Pricing;
+using Quell.Security;
 using Quell.Storage;
 using Quell.Storage.Sqlite;
 using Quell.Telemetry;
@@ -25,6 +26,12 @@ public sealed record QuellServerOptions
 
     /// <summary>False when the caller reports a failed start itself (the CLI prints one line instead of the host's stack trace).</summary>
     public bool LogStartFailure { get; init; } = true;
+
+    /// <summary>An admin key secret to register at start (QUELL_ADMIN_KEY); tests and the demo mint their own.</summary>
+    public string? AdminKey { get; init; }
+
+    /// <summary>Shows the admin key created on a first start without <see cref="AdminKey"/>; default: stderr.</summary>
+    public Action<string>? AdminKeyCreated { get; init; }
 }
 
 /// <summary>Builds and runs the Quell web host: ingest, queries, health and metrics over one SQLite store.</summary>
@@ -66,11 +73,22 @@ public static class QuellServer
             StatusCodeSelector = ex => ex is Microsoft.AspNetCore.Http.BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
         });
         app.UseStatusCodePages();
+        app.UseQuellSecurity();
+        if (app.Services.GetRequiredService<ApiKeyService>().EnsureAdmin(options.AdminKey) is { } created)
+        {
+            (options.AdminKeyCreated ?? (key => Console.Error.WriteLine($"quell: first start: admin API key {key} (shown once; store it now)")))(created);
+        }
+
         app.UseMiddleware<BodyAdmission>();
         app.MapGet("/healthz", (IngestQueue queue) => queue.IsFaulted
             ? Results.Json(new Dictionary<string, string> { ["status"] = "unhealthy", ["reason"] = "ingest writer stopped" }, statusCode: 503)
-            : Results.Json(new Dictionary<string, string> { ["status"] = "ok" }));
-        app.MapGet("/metrics", (IngestMetrics metrics) => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+            : Results.Json(new Dictionary<string, string> { ["status"] = "ok" })).AllowAnonymous();
+        var metricsRoute = app.MapGet("/metrics", (IngestMetrics metrics) => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+        if (options.Config.Security.AnonymousMetrics)
+        {
+            metricsRoute.AllowAnonymous();
+        }
+
         app.MapIngest();
         app.MapCallQueries();
         app.MapChanges();
@@ -93,6 +111,7 @@ public static class QuellServer
         services.AddSingleton(options);
         services.AddSingleton(config);
         services.AddSingleton(options.Time);
+        services.AddQuellSecurity();
         services.AddSingleton(_ => new SqliteDatabase(Path.Combine(options.DataDirectory, "quell.db")));
         services.AddSingleton<SqliteCallLog>();
         services.AddSingleton<ICallLog>(sp => sp.GetRequiredService<SqliteCallLog>());

@@ -223,7 +223,7 @@ public sealed class ClientFunctionalTests
 
     internal static QuellConnection Connect(QuellTestServer server, Action<QuellClientOptions>? configure = null)
     {
-        var options = new QuellClientOptions { Endpoint = server.BaseAddress, Feature = "support_chat", Provider = "openai" };
+        var options = new QuellClientOptions { Endpoint = server.BaseAddress, ApiKey = server.AdminKey, Feature = "support_chat", Provider = "openai" };
         configure?.Invoke(options);
         return new QuellConnection(options);
     }

@@ -32,7 +32,7 @@ public sealed class DemoObedientAppTests
         var plane = server.Service<MitigationControlPlane>();
         var result = await plane.CreateAsync(request with { Mode = MitigationMode.Apply, CreatedBy = "test", Reason = "test" });
         Assert.True(result.Succeeded, result.Failure.ToString());
-        var app = new DemoObedientApp(server.BaseAddress, TimeProvider.System);
+        var app = new DemoObedientApp(server.BaseAddress, TimeProvider.System, server.AdminKey);
         await app.SyncAsync(plane.Current.Version, CancellationToken.None);
         return app;
     }

@@ -34,7 +34,7 @@ public sealed class OutboxCrashTests
         string incidentId;
         using (var server = await QuellProcess.StartAsync(data, "--config", config))
         {
-            using var http = new HttpClient { BaseAddress = server.BaseAddress };
+            using var http = server.CreateClient();
             var response = await http.PostAsync("/api/v1/alertmanager", new StringContent(IncidentApiTests.AlertmanagerBody(), Encoding.UTF8, "application/json"));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             incidentId = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("incidents")[0].GetString()!;
@@ -51,7 +51,7 @@ public sealed class OutboxCrashTests
             Assert.Equal(incidentId, doc.RootElement.GetProperty("dedup_key").GetString());
             Assert.Equal("trigger", doc.RootElement.GetProperty("event_action").GetString());
 
-            using var http = new HttpClient { BaseAddress = restarted.BaseAddress };
+            using var http = restarted.CreateClient();
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             JsonElement detail;
             do

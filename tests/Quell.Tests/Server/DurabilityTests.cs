@@ -15,7 +15,7 @@ public sealed class DurabilityTests
         var acknowledged = new List<string>();
         using (var server = await QuellProcess.StartAsync(data))
         {
-            using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+            using var http = server.CreateClient(TimeSpan.FromSeconds(30));
             using var streaming = new CancellationTokenSource();
             var sender = Task.Run(async () =>
             {
@@ -68,7 +68,7 @@ public sealed class DurabilityTests
         // Restart on the same data directory: the store opens and holds every acknowledged call.
         using (var restarted = await QuellProcess.StartAsync(data))
         {
-            using var http = new HttpClient { BaseAddress = restarted.BaseAddress };
+            using var http = restarted.CreateClient();
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz")).StatusCode);
         }
 
@@ -96,13 +96,25 @@ public sealed class QuellProcess : IDisposable
 {
     private readonly Process _process;
 
-    private QuellProcess(Process process, Uri baseAddress)
+    private QuellProcess(Process process, Uri baseAddress, string adminKey)
     {
         _process = process;
         BaseAddress = baseAddress;
+        AdminKey = adminKey;
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>The admin key handed to the child through QUELL_ADMIN_KEY.</summary>
+    public string AdminKey { get; }
+
+    /// <summary>A client for the child that sends its admin key; the caller disposes it.</summary>
+    public HttpClient CreateClient(TimeSpan? timeout = null)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = timeout ?? TimeSpan.FromSeconds(100) };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);
+        return client;
+    }
 
     public static async Task<QuellProcess> StartAsync(string dataDirectory, params string[] extra)
     {
@@ -113,6 +125,8 @@ public sealed class QuellProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        var adminKey = Quell.Security.ApiKeySecret.New();
+        start.Environment["QUELL_ADMIN_KEY"] = adminKey;
         foreach (var arg in (string[])[dll, "serve", "--urls", "http://127.0.0.1:0", "--data", dataDirectory, .. extra])
         {
             start.ArgumentList.Add(arg);
@@ -136,7 +150,7 @@ public sealed class QuellProcess : IDisposable
             {
                 var url = line[(at + "listening on ".Length)..].Split([',', ';', ' '])[0];
                 _ = DrainAsync(process.StandardOutput);
-                return new QuellProcess(process, new Uri(url));
+                return new QuellProcess(process, new Uri(url), adminKey);
             }
         }
     }

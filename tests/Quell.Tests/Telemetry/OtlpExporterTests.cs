@@ -29,6 +29,7 @@ public sealed class OtlpExporterTests
                 o.Endpoint = new Uri(server.BaseAddress, "/v1/traces");
                 o.Protocol = OtlpExportProtocol.HttpProtobuf;
                 o.ExportProcessorType = ExportProcessorType.Simple;
+                o.Headers = $"Authorization=Bearer {server.AdminKey}";
             })
             .Build())
         {
@@ -69,6 +70,7 @@ public sealed class OtlpExporterTests
                 o.Endpoint = new Uri(server.BaseAddress, "/v1/traces");
                 o.Protocol = OtlpExportProtocol.HttpProtobuf;
                 o.ExportProcessorType = ExportProcessorType.Simple;
+                o.Headers = $"Authorization=Bearer {server.AdminKey}";
             })
             .Build())
         {
@@ -139,7 +141,7 @@ public sealed class OtlpExporterTests
                 o.Endpoint = new Uri(server.BaseAddress, "/v1/traces");
                 o.Protocol = OtlpExportProtocol.HttpProtobuf;
                 o.ExportProcessorType = ExportProcessorType.Simple;
-                o.Headers = "x-test=1";
+                o.Headers = $"x-test=1,x-api-key={server.AdminKey}";
             })
             .Build())
         {

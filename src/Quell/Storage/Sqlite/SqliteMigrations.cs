@@ -95,6 +95,21 @@ public static class SqliteMigrations
             );
             CREATE INDEX ix_isolation_probe_results_ts ON isolation_probe_results(ts);
             """),
+        (50, "api keys", """
+            CREATE TABLE api_keys (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                prefix TEXT NOT NULL,
+                hash TEXT NOT NULL UNIQUE,
+                scopes TEXT NOT NULL,
+                tenant TEXT,
+                read_tenants TEXT,
+                created_at INTEGER NOT NULL,
+                created_by TEXT,
+                revoked_at INTEGER,
+                revoked_by TEXT
+            );
+            """),
         (10, "incidents, timeline and silences", """
             CREATE TABLE incidents (
                 id TEXT PRIMARY KEY,

@@ -60,7 +60,7 @@ public sealed class CliFailureTests
         var file = Path.Combine(TempDirectory.Create(), "calls.jsonl");
         var now = DateTimeOffset.UtcNow.ToString("O");
         await File.WriteAllTextAsync(file, $$"""{"id":"ok-1","timestamp":"{{now}}"}""" + "\n" + $$"""{"id":"bad-1","timestamp":"{{now}}","input_tokens":-3}""" + "\n");
-        var (code, _, stderr) = await RunAsync("ingest", file, "--server", server.BaseAddress.ToString());
+        var (code, _, stderr) = await RunAsync("ingest", file, "--server", server.BaseAddress.ToString(), "--api-key", server.AdminKey);
         Assert.Equal(1, code);
         AssertNoStackTrace(stderr);
         Assert.Contains("line 2", stderr, StringComparison.Ordinal);

@@ -64,6 +64,7 @@ public sealed class InputFuzzTests(ITestOutputHelper output)
                     // A pooled connection the server closed after an early refusal: send again on a new connection.
                     Interlocked.Increment(ref resent);
                     using var fresh = new HttpClient { BaseAddress = http.BaseAddress };
+                    fresh.DefaultRequestHeaders.Authorization = http.DefaultRequestHeaders.Authorization;
                     using var again = target.Build(t.Body);
                     using var response = await fresh.SendAsync(again);
                     status = (int)response.StatusCode;

@@ -17,7 +17,7 @@ public sealed class OverloadAdmissionTests
         await using var server = await QuellTestServer.StartAsync(new QuellConfig { Limits = new IngestLimits { MaxConcurrentBodies = 1 } });
         var budget = server.Service<BodyBudget>();
         var release = new TaskCompletionSource();
-        using var slow = new HttpClient { BaseAddress = server.BaseAddress };
+        var slow = server.ClientWithKey(server.AdminKey);
         var held = slow.PostAsync("/api/v1/calls", new TrickleContent(release.Task));
         using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
         {

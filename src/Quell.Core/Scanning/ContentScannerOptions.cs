@@ -20,10 +20,11 @@ public sealed record ContentScannerOptions
     public bool DetectInjection { get; init; } = true;
 
     /// <summary>
-    /// Send inputs the lexical injection pass cannot decide to the sentence-embedding model stage (default on). Off:
-    /// the lexical score alone decides, which is faster and flags more benign prompts full of trigger words.
+    /// Send inputs the lexical injection pass cannot decide to the sentence-embedding model stage. Off by default on
+    /// the ingest path: ordinary short questions mostly fall in the undecided band, and the model costs milliseconds
+    /// per input (see docs/scanning.md); `quell scan` turns it on. On: more attacks found, especially indirect ones.
     /// </summary>
-    public bool InjectionModel { get; init; } = true;
+    public bool InjectionModel { get; init; }
 
     /// <summary>Also report PII and secrets found in inputs (not leaks, but they decide how inputs may be stored).</summary>
     public bool ScanInputsForPii { get; init; } = true;

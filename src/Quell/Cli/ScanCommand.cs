@@ -29,7 +29,7 @@ public static class ScanCommand
                 : new StreamWriter(outputFile.FullName, false, new UTF8Encoding(false));
             var options = parse.GetValue(noModel)
                 ? new ContentScannerOptions { InjectionModel = false, SystemPromptLeak = Scanning.Leaks.SystemPromptLeakOptions.Default with { Paraphrase = false } }
-                : ContentScannerOptions.Default;
+                : new ContentScannerOptions { InjectionModel = true };
             var code = ScanRecordProcessor.Run(reader, writer, new ContentScanner(options));
             await writer.FlushAsync(ct).ConfigureAwait(false);
             return code;

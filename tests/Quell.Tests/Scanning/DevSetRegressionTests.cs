@@ -11,7 +11,7 @@ namespace Quell.Tests.Scanning;
 /// </summary>
 public sealed class DevSetRegressionTests(ITestOutputHelper output)
 {
-    private static readonly Lazy<ContentScanner> Scanner = new(() => new ContentScanner());
+    private static readonly Lazy<ContentScanner> Scanner = new(() => new ContentScanner(new ContentScannerOptions { InjectionModel = true }));
 
     private static string DevData(params string[] parts)
     {

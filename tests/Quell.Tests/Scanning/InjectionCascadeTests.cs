@@ -7,7 +7,7 @@ namespace Quell.Tests.Scanning;
 /// <summary>The lexical pass plus the shipped sentence model (MiniLM from its NuGet package) and trained head.</summary>
 public sealed class InjectionCascadeTests
 {
-    private static readonly Lazy<ContentScanner> Scanner = new(() => new ContentScanner());
+    private static readonly Lazy<ContentScanner> Scanner = new(() => new ContentScanner(new ContentScannerOptions { InjectionModel = true }));
 
     [Theory]
     [InlineData("How do I bypass the cache in Chrome when I reload a page during development?")]

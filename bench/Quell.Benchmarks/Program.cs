@@ -11,6 +11,16 @@ internal static class BenchmarkProgram
             return ScanProbe.Run(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "train-injection")
+        {
+            return InjectionTraining.Run(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "generate-leak-set")
+        {
+            return LeakDevSet.Run(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "probe-store")
         {
             return await StoreProbe.RunAsync(args[1..]).ConfigureAwait(false);

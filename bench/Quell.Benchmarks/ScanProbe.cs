@@ -34,6 +34,29 @@ internal static class ScanProbe
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"input_us_per_call={inputUs:F2} input_bytes_per_call={inputBytes:F0}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"injection_us_per_call={injectionUs:F2} injection_bytes_per_call={injectionBytes:F0}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"output_us_per_call={outputUs:F2} output_bytes_per_call={outputBytes:F0}"));
+
+        // The model stage: how much of the ingest path reaches it, and what one input costs there.
+        var cascade = scanner.Injection;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"injection_model_share={cascade.ByModel / (double)Math.Max(1, cascade.Assessed):P3} ({cascade.ByModel} of {cascade.Assessed} assessments)"));
+        var (paraphraseChecked, paraphraseEmbedded) = scanner.Paraphrases.Counts;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"paraphrase_model_share={paraphraseEmbedded / (double)Math.Max(1, paraphraseChecked):P3} ({paraphraseEmbedded} of {paraphraseChecked} outputs with a long prompt)"));
+        var root = InjectionTraining.FindRepositoryRoot();
+        var band = InjectionTraining.ReadJsonl(Path.Combine(root, "dev-data", "injection-dev", "test.jsonl.gz"))
+            .Select(r => r.Text).Where(t => cascade.IsUndecided(new Scanning.Injection.InjectionDetector().Assess(t).Score)).Take(200).ToList();
+        var embedder = Scanning.Embeddings.MiniLmEmbedder.Shared;
+        foreach (var (label, texts) in new[] { ("simulated inputs", calls.Select(c => c.Input ?? string.Empty).Where(t => t.Length > 0).Take(200).ToList()), ("injection-dev test inputs in the model band", band) })
+        {
+            var watch = Stopwatch.StartNew();
+            foreach (var text in texts)
+            {
+                _ = Scanning.Injection.InjectionCascade.Features(embedder, text, 0.5);
+            }
+
+            watch.Stop();
+            var perInput = watch.Elapsed.TotalMilliseconds / Math.Max(1, texts.Count);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"embedding_ms_per_input={perInput:F2} inputs_per_s_per_core={1000 / perInput:F0} ({label}, n={texts.Count}, mean {texts.Average(t => (double)t.Length):F0} chars)"));
+        }
+
         return 0;
     }
 

@@ -35,6 +35,7 @@ public class ScanningBenchmarks
     ];
 
     private readonly ContentScanner _scanner = new();
+    private readonly ContentScanner _lexical = new(new ContentScannerOptions { InjectionModel = false, SystemPromptLeak = Scanning.Leaks.SystemPromptLeakOptions.Default with { Paraphrase = false } });
     private readonly PiiScanner _pii = new();
     private readonly SecretScanner _secrets = new();
     private string[] _outputs = [];
@@ -60,8 +61,34 @@ public class ScanningBenchmarks
         var canaries = new CanaryRegistry(bytes => random.NextBytes(bytes));
         for (var i = 0; i < 1000; i++)
         {
-            _scanner.Canaries.Register(canaries.Mint("tenant-" + (i % 40)));
+            var canary = canaries.Mint("tenant-" + (i % 40));
+            _scanner.Canaries.Register(canary);
+            _lexical.Canaries.Register(canary);
         }
+    }
+
+    [Benchmark(Description = "ScanOutput 1 MiB, lexical passes only (PII incl. names/addresses, secrets, canaries, prompt copies, secret disguises)")]
+    public int ScanOutputsLexical()
+    {
+        var findings = 0;
+        foreach (var output in _outputs)
+        {
+            findings += _lexical.ScanOutput(output, "tenant-1", systemPrompt: _systemPrompt).Findings.Count;
+        }
+
+        return findings;
+    }
+
+    [Benchmark(Description = "ScanInput 2000 inputs, lexical pass only")]
+    public int ScanInputsLexical()
+    {
+        var flagged = 0;
+        foreach (var input in _inputs)
+        {
+            flagged += _lexical.ScanInput(input).Findings.Count;
+        }
+
+        return flagged;
     }
 
     [Benchmark(Description = "ScanOutput 1 MiB (PII+secrets+canaries+system prompt)")]

@@ -87,7 +87,7 @@ internal sealed class MitigationEnforcer(TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, TokenBucket> _buckets = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, BudgetLedger> _budgets = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, StrongBox> _loops = new(StringComparer.Ordinal);
+    private readonly TraceCounts _traces = new(TraceCounts.DefaultCapacity);
     private readonly ConcurrentDictionary<string, Regex?> _patterns = new(StringComparer.Ordinal);
     private MitigationSnapshot _snapshot = new();
 
@@ -99,13 +99,12 @@ internal sealed class MitigationEnforcer(TimeProvider time)
 
         // Counters of mitigations that are gone are dropped so memory follows the active set.
         var live = snapshot.Mitigations.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
-        foreach (var key in _buckets.Keys.Concat(_budgets.Keys).Concat(_loops.Keys).Concat(_patterns.Keys))
+        foreach (var key in _buckets.Keys.Concat(_budgets.Keys).Concat(_patterns.Keys))
         {
             if (!live.Contains(key.Split('|')[0]))
             {
                 _buckets.TryRemove(key, out _);
                 _budgets.TryRemove(key, out _);
-                _loops.TryRemove(key, out _);
                 _patterns.TryRemove(key, out _);
             }
         }
@@ -164,22 +163,16 @@ internal sealed class MitigationEnforcer(TimeProvider time)
             }
         }
 
-        var loopCounters = new List<StrongBox>();
+        // Every call of a trace is counted, capped or not, so a cap set while a loop runs stops it at once
+        // instead of granting it a fresh allowance.
+        var counted = call.TraceId is { } trace ? _traces.Increment(trace) : 0;
         foreach (var m in covering.Where(m => m.Kind == "loop_cap" && context.TraceId is not null))
         {
-            var box = _loops.GetOrAdd(m.Id + "|" + call.TraceId, _ => new StrongBox());
-            if (Interlocked.Increment(ref box.Value) > (m.Parameters.MaxCallsPerTrace ?? int.MaxValue))
+            if (counted > (m.Parameters.MaxCallsPerTrace ?? int.MaxValue) || m.Parameters.StopTraces?.Contains(call.TraceId!, StringComparer.Ordinal) == true)
             {
-                Interlocked.Decrement(ref box.Value);
-                foreach (var b in loopCounters)
-                {
-                    Interlocked.Decrement(ref b.Value);
-                }
-
+                _traces.Decrement(call.TraceId!);
                 return Refuse(m);
             }
-
-            loopCounters.Add(box);
         }
 
         var day = DateOnly.FromDateTime(now.UtcDateTime);
@@ -195,9 +188,9 @@ internal sealed class MitigationEnforcer(TimeProvider time)
                     l.Release(estimatedCost);
                 }
 
-                foreach (var b in loopCounters)
+                if (call.TraceId is { } t)
                 {
-                    Interlocked.Decrement(ref b.Value);
+                    _traces.Decrement(t);
                 }
 
                 return Refuse(m);
@@ -234,10 +227,49 @@ internal sealed class MitigationEnforcer(TimeProvider time)
 
     private static Admission Refuse(MitigationInfo m) => new(new MitigationRefusal(m.Id, m.Kind, m.Reason, m.IncidentId), null, null, null, null, null);
 
-    /// <summary>A mutable counter shared between callers.</summary>
-    private sealed class StrongBox
+}
+
+/// <summary>
+/// Calls made per trace, for loop caps. Bounded: when the current generation fills, it becomes the previous one and
+/// the older is dropped, so memory stays at two generations while live traces keep their counts.
+/// </summary>
+internal sealed class TraceCounts(int capacity)
+{
+    /// <summary>Traces remembered per generation; an agent run lasts minutes, far fewer are live at once.</summary>
+    public const int DefaultCapacity = 100_000;
+
+    private readonly Lock _lock = new();
+    private Dictionary<string, int> _current = new(StringComparer.Ordinal);
+    private Dictionary<string, int> _previous = new(StringComparer.Ordinal);
+
+    public int Increment(string trace)
     {
-        public int Value;
+        lock (_lock)
+        {
+            if (!_current.TryGetValue(trace, out var n))
+            {
+                _previous.Remove(trace, out n);
+                if (_current.Count >= capacity)
+                {
+                    _previous = _current;
+                    _current = new Dictionary<string, int>(StringComparer.Ordinal);
+                }
+            }
+
+            _current[trace] = ++n;
+            return n;
+        }
+    }
+
+    public void Decrement(string trace)
+    {
+        lock (_lock)
+        {
+            if (_current.TryGetValue(trace, out var n) && n > 0)
+            {
+                _current[trace] = n - 1;
+            }
+        }
     }
 }
 

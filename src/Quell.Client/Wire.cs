@@ -29,11 +29,15 @@ public sealed record MitigationScopeInfo
     public string? Feature { get; init; }
     public string? Tenant { get; init; }
     public string? User { get; init; }
+
+    /// <summary>Any of these users; null or empty matches every user.</summary>
+    public IReadOnlyList<string>? Users { get; init; }
     public string? Provider { get; init; }
     public string? Model { get; init; }
 
     internal bool Matches(in CallContext c) =>
-        F(Feature, c.Feature) && F(Tenant, c.Tenant) && F(User, c.User) && F(Provider, c.Provider) && F(Model, c.Model);
+        F(Feature, c.Feature) && F(Tenant, c.Tenant) && F(User, c.User) && F(Provider, c.Provider) && F(Model, c.Model)
+        && (Users is not { Count: > 0 } || (c.User is not null && Users.Contains(c.User, StringComparer.Ordinal)));
 
     private static bool F(string? wanted, string? actual) => wanted is null || string.Equals(wanted, actual, StringComparison.Ordinal);
 }
@@ -52,6 +56,9 @@ public sealed record MitigationParametersInfo
     public string? Pattern { get; init; }
     public double? DailyUsd { get; init; }
     public int? MaxCallsPerTrace { get; init; }
+
+    /// <summary>Loop cap: traces already past the cap when it was set; refused at once.</summary>
+    public IReadOnlyList<string>? StopTraces { get; init; }
 }
 
 /// <summary>A native call record as POST /api/v1/calls takes it.</summary>

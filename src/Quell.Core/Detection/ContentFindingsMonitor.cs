@@ -6,11 +6,23 @@ using Quell.Scanning.Injection;
 
 namespace Quell.Detection;
 
-/// <summary>Thresholds for turning scanner findings into data and abuse alerts.</summary>
+/// <summary>
+/// Thresholds for turning scanner findings into data and abuse alerts. A confirmed leak of a high-risk value (card,
+/// national id, IBAN, secret, canary, another tenant's document, the system prompt) fires on its own; lower-risk
+/// entities (e-mail, phone, IP address, names, street addresses) fire once <see cref="PiiLeakCalls"/> calls of one
+/// feature leaked them within <see cref="Window"/>.
+/// </summary>
 public sealed record ContentAlertRules
 {
-    /// <summary>Calls with leaked PII in one feature's outputs, within <see cref="Window"/>, before a PII alert fires. Default 3.</summary>
+    /// <summary>
+    /// Calls leaking lower-risk PII in one feature's outputs, within <see cref="Window"/>, before a PII alert fires.
+    /// Default 3: an answer that mentions one e-mail address is often legitimate; three answers in an hour that the
+    /// callers did not supply are a pattern. Set 1 to alert on every one.
+    /// </summary>
     public int PiiLeakCalls { get; init; } = 3;
+
+    /// <summary>PII entities that fire on the first confirmed leak: values that identify or charge a person on their own.</summary>
+    public IReadOnlyList<string> HighRiskEntities { get; init; } = [Entities.CreditCard, Entities.UsSsn, Entities.Iban, "NATIONAL_ID", "UK_NINO", "PASSPORT"];
 
     /// <summary>Findings of these kinds fire on the first occurrence: they are never legitimate in an output.</summary>
     public IReadOnlyList<string> ImmediateKinds { get; init; } = [FindingKinds.Secret, FindingKinds.Canary, FindingKinds.CrossTenant, FindingKinds.SystemPromptLeak];
@@ -20,6 +32,12 @@ public sealed record ContentAlertRules
     /// <summary>An alert resolves after this long without a new finding of its kind.</summary>
     public TimeSpan QuietToResolve { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// While an alert fires, new leaks re-send it (same alert, updated counts) at most this often, so that a leak
+    /// after its incident was closed opens a new incident instead of vanishing into the old alert. Default 1 minute.
+    /// </summary>
+    public TimeSpan RepeatAfter { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Injection score at which an input counts as flagged.</summary>
     public double InjectionThreshold { get; init; } = 0.5;
 
@@ -27,8 +45,9 @@ public sealed record ContentAlertRules
 }
 
 /// <summary>
-/// Watches the findings the scanners stored on each call: leaks in outputs become data alerts, a burst of
-/// flagged inputs becomes an injection-campaign alert (abuse), each with the tenants, users and calls involved.
+/// Watches the findings the scanners stored on each call: PII, secrets, canaries and foreign documents in outputs
+/// become data alerts; system-prompt leaks and bursts of flagged inputs become abuse alerts (the prompt-injection
+/// runbook); each with the tenants, users and calls involved.
 /// </summary>
 public sealed class ContentFindingsMonitor(ContentAlertRules? rules = null)
 {
@@ -74,10 +93,12 @@ public sealed class ContentFindingsMonitor(ContentAlertRules? rules = null)
                 continue;
             }
 
-            var key = $"data|{signal}|{call.Feature}";
+            // A system prompt coaxed out of the model is an attack on it, not a data-protection matter.
+            var category = finding.Kind == FindingKinds.SystemPromptLeak ? AlertCategory.Abuse : AlertCategory.Data;
+            var key = $"{category}|{signal}|{call.Feature}";
             if (!_groups.TryGetValue(key, out var group))
             {
-                group = new LeakGroup(AlertCategory.Data, signal, new Dictionary<string, string> { ["feature"] = call.Feature ?? "(none)", ["kind"] = finding.Kind }, _groups.Count);
+                group = new LeakGroup(category, signal, new Dictionary<string, string> { ["feature"] = call.Feature ?? "(none)", ["kind"] = finding.Kind }, _groups.Count);
                 _groups[key] = group;
             }
 
@@ -86,7 +107,7 @@ public sealed class ContentFindingsMonitor(ContentAlertRules? rules = null)
                 _touched.Add(group);
             }
 
-            group.Record(call, finding);
+            group.Record(call, finding, IsHighRisk(finding));
         }
 
         if (_touched.Count == 0)
@@ -98,20 +119,36 @@ public sealed class ContentFindingsMonitor(ContentAlertRules? rules = null)
         _touched.Sort(static (a, b) => a.Order.CompareTo(b.Order));
         foreach (var group in _touched)
         {
-            if (group.Alert is null && ShouldFire(group, call.Timestamp))
+            if (group.Alert is null)
             {
-                Fire(group, call.Timestamp);
+                if (ShouldFire(group, call.Timestamp))
+                {
+                    Fire(group, call.Timestamp);
+                }
+            }
+            else
+            {
+                group.Unsent = true;
+                RepeatIfDue(group, call.Timestamp);
             }
         }
 
         _touched.Clear();
     }
 
+    private bool IsHighRisk(CallFinding finding) =>
+        _rules.ImmediateKinds.Contains(finding.Kind) || (finding.Kind == FindingKinds.Pii && _rules.HighRiskEntities.Contains(finding.Entity, StringComparer.Ordinal));
+
     /// <summary>Resolves alerts whose findings have stopped.</summary>
     public void AdvanceTo(DateTimeOffset now)
     {
         foreach (var group in _groups.Values)
         {
+            if (group.Alert is not null)
+            {
+                RepeatIfDue(group, now);
+            }
+
             if (group.Alert is { } alert && now - group.LastSeen >= _rules.QuietToResolve)
             {
                 var resolved = alert with { State = AlertState.Resolved, ResolvedAt = group.LastSeen + _rules.QuietToResolve };
@@ -131,35 +168,59 @@ public sealed class ContentFindingsMonitor(ContentAlertRules? rules = null)
     private bool ShouldFire(LeakGroup group, DateTimeOffset now)
     {
         group.Trim(now - _rules.Window);
-        return _rules.ImmediateKinds.Contains(group.Labels["kind"]) ? group.RecentCalls > 0 : group.RecentCalls >= _rules.PiiLeakCalls;
+        return group.RecentHighRisk > 0 || group.RecentCalls >= _rules.PiiLeakCalls;
+    }
+
+    /// <summary>Re-sends a firing alert with its new counts when leaks arrived since it was last sent and the pause has passed.</summary>
+    private void RepeatIfDue(LeakGroup group, DateTimeOffset now)
+    {
+        if (!group.Unsent || group.Alert is not { } alert || now - group.LastSent < _rules.RepeatAfter)
+        {
+            return;
+        }
+
+        var updated = Describe(group, alert.Id, alert.FiredAt);
+        group.Alert = updated;
+        group.LastSent = now;
+        group.Unsent = false;
+        _events.Add(new AlertEvent(AlertEventKind.Fired, updated, now));
     }
 
     private void Fire(LeakGroup group, DateTimeOffset now)
     {
         var fingerprint = AlertFingerprint.Compute(group.Category, group.Signal, group.Labels);
-        var tenants = group.Tenants.OrderByDescending(p => p.Value).Select(p => p.Key).ToList();
-        var entities = string.Join(", ", group.Entities.OrderByDescending(p => p.Value).Select(p => $"{p.Key} ×{p.Value}"));
+        var alert = Describe(group, AlertBook.IdFor(fingerprint, now), now);
+        group.Alert = alert;
+        group.LastSent = now;
+        group.Unsent = false;
+        _events.Add(new AlertEvent(AlertEventKind.Fired, alert, now));
+    }
+
+    private static Alert Describe(LeakGroup group, string id, DateTimeOffset firedAt)
+    {
+        var fingerprint = AlertFingerprint.Compute(group.Category, group.Signal, group.Labels);
+        var tenants = group.Tenants.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key).ToList();
+        var entities = string.Join(", ", group.Entities.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} ×{p.Value}"));
         var owners = group.Owners.Count == 0 ? string.Empty : $"; data owned by {string.Join(", ", group.Owners.Keys.Order(StringComparer.Ordinal))}";
         var sentence = $"{group.Signal.Replace('_', ' ')} in {group.Labels["feature"]} outputs: {entities}; served to tenants {string.Join(", ", tenants.Take(5))}{(tenants.Count > 5 ? $" and {tenants.Count - 5} more" : string.Empty)}{owners}; {group.Users.Count} users, {group.TotalCalls} calls";
         var factors = tenants.Take(5).Select(t => new AttributionFactor("tenant", t, group.Tenants[t] / (double)group.TotalCalls, 0)).ToList();
-        var alert = new Alert
+        return new Alert
         {
-            Id = AlertBook.IdFor(fingerprint, now),
+            Id = id,
             Category = group.Category,
             Signal = group.Signal,
-            Labels = new Dictionary<string, string>(group.Labels) { ["tenants"] = string.Join(",", tenants), ["owners"] = string.Join(",", group.Owners.Keys.Order(StringComparer.Ordinal)) },
+            Labels = new Dictionary<string, string>(group.Labels) { ["tenants"] = string.Join(",", tenants), ["owners"] = string.Join(",", group.Owners.Keys.Order(StringComparer.Ordinal)), ["users"] = string.Join(",", group.Users.Order(StringComparer.Ordinal).Take(50)) },
             Observed = group.TotalCalls,
             Baseline = 0,
             OnsetEstimate = group.FirstSeen,
-            FiredAt = now,
+            FiredAt = firedAt,
             Fingerprint = fingerprint,
             ExampleCallIds = group.Examples.ToList(),
             Attribution = new Alerts.Attribution(sentence, factors),
-            SeverityHint = group.Owners.Count > 0 || tenants.Count > 1 ? AlertSeverityHint.High : AlertSeverityHint.Medium,
+            // A high-risk value, another tenant's data or several tenants affected: page as high; otherwise medium.
+            SeverityHint = group.Owners.Count > 0 || tenants.Count > 1 || group.HighRiskTotal > 0 ? AlertSeverityHint.High : AlertSeverityHint.Medium,
             Summary = sentence,
         };
-        group.Alert = alert;
-        _events.Add(new AlertEvent(AlertEventKind.Fired, alert, now));
     }
 
     private void FireCampaign(InjectionCampaign campaign, CallRecord call)
@@ -214,6 +275,7 @@ public sealed class ContentFindingsMonitor(ContentAlertRules? rules = null)
         public int Order { get; } = order;
 
         private readonly Queue<DateTimeOffset> _recent = new();
+        private readonly Queue<DateTimeOffset> _recentHighRisk = new();
 
         public AlertCategory Category { get; } = category;
         public string Signal { get; } = signal;
@@ -229,12 +291,29 @@ public sealed class ContentFindingsMonitor(ContentAlertRules? rules = null)
         public string? LastCallId { get; private set; }
         public int TotalCalls { get; private set; }
         public int RecentCalls => _recent.Count;
+        public int RecentHighRisk => _recentHighRisk.Count;
+        public int HighRiskTotal { get; private set; }
 
-        public void Record(CallRecord call, CallFinding finding)
+        /// <summary>When the alert was last sent (fired or repeated).</summary>
+        public DateTimeOffset LastSent { get; set; }
+
+        /// <summary>Leaks arrived since the alert was last sent.</summary>
+        public bool Unsent { get; set; }
+
+        public void Record(CallRecord call, CallFinding finding, bool highRisk)
         {
             if (LastCallId != call.Id)
             {
                 Touch(call, call.User);
+            }
+
+            if (highRisk)
+            {
+                HighRiskTotal++;
+                if (_recentHighRisk.Count == 0 || _recentHighRisk.Last() != call.Timestamp)
+                {
+                    _recentHighRisk.Enqueue(call.Timestamp);
+                }
             }
 
             Entities[finding.Entity] = Entities.GetValueOrDefault(finding.Entity) + 1;
@@ -273,12 +352,20 @@ public sealed class ContentFindingsMonitor(ContentAlertRules? rules = null)
             {
                 _recent.Dequeue();
             }
+
+            while (_recentHighRisk.Count > 0 && _recentHighRisk.Peek() < before)
+            {
+                _recentHighRisk.Dequeue();
+            }
         }
 
         public void Reset()
         {
             Alert = null;
+            Unsent = false;
+            HighRiskTotal = 0;
             _recent.Clear();
+            _recentHighRisk.Clear();
             Tenants.Clear();
             Entities.Clear();
             Owners.Clear();

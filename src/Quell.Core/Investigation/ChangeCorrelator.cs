@@ -44,6 +44,12 @@ public sealed record CorrelationOptions
     /// <summary>Before-window count under which a value's own baseline is not trusted. Default 20.</summary>
     public int MinBaselineCount { get; init; } = 20;
 
+    /// <summary>
+    /// A dimension value with no change on record is shown only when it carries this many times its share of the
+    /// traffic in excess (or is new): a value every call has (operation=chat) explains nothing. Default 1.5.
+    /// </summary>
+    public double MinLift { get; init; } = 1.5;
+
     /// <summary>After/before window length ratio, for volume metrics. Default 1.</summary>
     public double AfterToBeforeDuration { get; init; } = 1;
 }
@@ -55,6 +61,15 @@ public sealed record CorrelationOptions
 /// </summary>
 public static class ChangeCorrelator
 {
+    /// <summary>
+    /// Below this score nothing on record explains the anomaly. 0.1: an unmeasured change (share 0.3) in scope more
+    /// than ~2 h before the onset, or a measured one carrying under a fifth of the excess an hour before, falls under it.
+    /// </summary>
+    public const double ExplainsThreshold = 0.1;
+
+    /// <summary>Whether a candidate is strong enough to be named as the likely cause.</summary>
+    public static bool Explains(CorrelationCandidate candidate) => candidate.Score >= ExplainsThreshold;
+
     private static readonly Dictionary<string, string> KindToDimension = new(StringComparer.Ordinal)
     {
         ["prompt_version"] = "prompt_version",
@@ -73,12 +88,15 @@ public static class ChangeCorrelator
         foreach (var change in changes)
         {
             var proximity = Proximity(change.Timestamp, subject.Onset, options);
-            var scope = ScopeMatch(change, subject);
+
+            // An attack comes from outside: no deploy or version explains who sends injections.
+            var scope = ScopeMatch(change, subject) * (subject.Category == "abuse" ? 0.1 : 1);
             double share;
             double afterShare = 0;
             string? dimension = null;
             string? value = null;
-            if (KindToDimension.TryGetValue(change.Kind, out var dim) && change.To is { } to)
+            // A version the slices do not carry (eval results without model_version) cannot be measured: treat it as such.
+            if (KindToDimension.TryGetValue(change.Kind, out var dim) && change.To is { } to && slices.Any(x => x.Dimension == dim && x.Value != "(none)"))
             {
                 dimension = dim;
                 value = to;
@@ -113,7 +131,7 @@ public static class ChangeCorrelator
         // Values that carry the anomaly without any change on record still deserve a look, ranked below recorded causes.
         foreach (var ((dim, value), s) in shares)
         {
-            if (s.Share < 0.2 || explained.Contains((dim, value)) || dim is "tenant")
+            if (s.Share < 0.2 || explained.Contains((dim, value)) || dim is "tenant" || (!s.IsNew && s.Share < options.MinLift * s.TrafficShare))
             {
                 continue;
             }
@@ -137,9 +155,9 @@ public static class ChangeCorrelator
     }
 
     /// <summary>Per dimension value: its share of the dimension's positive excess and of the after-window metric.</summary>
-    public static Dictionary<(string Dimension, string Value), (double Share, double AfterShare, bool IsNew)> Shares(IReadOnlyList<DimensionSlice> slices, AnomalyMetric metric, CorrelationOptions options)
+    public static Dictionary<(string Dimension, string Value), (double Share, double AfterShare, bool IsNew, double TrafficShare)> Shares(IReadOnlyList<DimensionSlice> slices, AnomalyMetric metric, CorrelationOptions options)
     {
-        var result = new Dictionary<(string, string), (double, double, bool)>();
+        var result = new Dictionary<(string, string), (double, double, bool, double)>();
         foreach (var dim in slices.GroupBy(s => s.Dimension, StringComparer.Ordinal))
         {
             var beforeCount = dim.Sum(s => s.BeforeCount);
@@ -161,12 +179,13 @@ public static class ChangeCorrelator
             }).ToList();
             var total = excess.Sum(e => Math.Max(0, e.Excess));
             var afterTotal = metric == AnomalyMetric.Calls ? dim.Sum(s => s.AfterCount) : afterMetric;
+            var afterCalls = dim.Sum(s => s.AfterCount);
             foreach (var (s, e) in excess)
             {
                 var share = total > 0 ? Math.Max(0, e) / total : 0;
                 var afterShare = afterTotal > 0 ? (metric == AnomalyMetric.Calls ? s.AfterCount : s.AfterMetric) / afterTotal : 0;
                 var isNew = s.BeforeCount < Math.Max(1, 0.02 * beforeCount) && s.AfterCount > 0;
-                result[(s.Dimension, s.Value)] = (share, afterShare, isNew);
+                result[(s.Dimension, s.Value)] = (share, afterShare, isNew, afterCalls > 0 ? s.AfterCount / afterCalls : 0);
             }
         }
 

@@ -40,13 +40,17 @@ public sealed record MitigationScope
     public string? Feature { get; init; }
     public string? Tenant { get; init; }
     public string? User { get; init; }
+
+    /// <summary>Any of these users (an attack campaign's senders); null or empty matches every user.</summary>
+    public IReadOnlyList<string>? Users { get; init; }
     public string? Provider { get; init; }
     public string? Model { get; init; }
 
     public static MitigationScope Everywhere { get; } = new();
 
     public bool Matches(string? feature, string? tenant, string? user, string? provider = null, string? model = null) =>
-        Field(Feature, feature) && Field(Tenant, tenant) && Field(User, user) && Field(Provider, provider) && Field(Model, model);
+        Field(Feature, feature) && Field(Tenant, tenant) && Field(User, user) && Field(Provider, provider) && Field(Model, model)
+        && (Users is not { Count: > 0 } || (user is not null && Users.Contains(user, StringComparer.Ordinal)));
 
     public override string ToString()
     {
@@ -62,6 +66,11 @@ public sealed record MitigationScope
         Add("feature", Feature);
         Add("tenant", Tenant);
         Add("user", User);
+        if (Users is { Count: > 0 })
+        {
+            parts.Add("users=" + string.Join("|", Users));
+        }
+
         Add("provider", Provider);
         Add("model", Model);
         return parts.Count == 0 ? "everywhere" : string.Join(",", parts);
@@ -104,6 +113,9 @@ public sealed record MitigationParameters
 
     /// <summary>Loop cap: most calls one trace may make.</summary>
     public int? MaxCallsPerTrace { get; init; }
+
+    /// <summary>Loop cap: traces already past the cap when it was set; their next call is refused at once.</summary>
+    public IReadOnlyList<string>? StopTraces { get; init; }
 }
 
 /// <summary>One lever of the control plane, with who pulled it, why, for which incident and until when.</summary>
@@ -137,7 +149,7 @@ public sealed record Mitigation
         MitigationKind.RateLimit => $"rate limit {Scope} to {Parameters.RatePerSecond}/s per {Parameters.Per}",
         MitigationKind.Block => Parameters.Pattern is not null ? $"block inputs matching /{Parameters.Pattern}/ on {Scope}" : $"block {Scope}",
         MitigationKind.BudgetCap => $"cap spend of {Scope} at ${Parameters.DailyUsd}/day per {Parameters.Per}",
-        MitigationKind.LoopCap => $"cap {Scope} at {Parameters.MaxCallsPerTrace} calls per trace",
+        MitigationKind.LoopCap => $"cap {Scope} at {Parameters.MaxCallsPerTrace} calls per trace{(Parameters.StopTraces is { Count: > 0 } st ? $" and stop {st.Count} looping trace{(st.Count == 1 ? "" : "s")} now" : "")}",
         _ => Kind.ToString(),
     };
 }

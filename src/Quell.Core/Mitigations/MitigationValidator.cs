@@ -29,6 +29,16 @@ public static class MitigationValidator
         }
 
         var scope = request.Scope ?? MitigationScope.Everywhere;
+        if (scope.Users is { Count: > 1000 })
+        {
+            Fail("scope.users", "names more than 1000 users; block the tenant or a pattern instead");
+        }
+
+        if (request.Parameters?.StopTraces is { Count: > 1000 })
+        {
+            Fail("parameters.stop_traces", "names more than 1000 traces");
+        }
+
         var p = request.Parameters ?? new MitigationParameters();
         switch (kind)
         {
@@ -76,9 +86,9 @@ public static class MitigationValidator
 
                 break;
             case MitigationKind.Block:
-                if (p.Pattern is null && scope.User is null && scope.Tenant is null)
+                if (p.Pattern is null && scope.User is null && scope.Users is not { Count: > 0 } && scope.Tenant is null)
                 {
-                    Fail("parameters.pattern", "a block needs scope.user, scope.tenant or parameters.pattern");
+                    Fail("parameters.pattern", "a block needs scope.user, scope.users, scope.tenant or parameters.pattern");
                 }
 
                 if (p.Pattern is not null && !IsValidPattern(p.Pattern, out var why))

@@ -18,6 +18,9 @@ public sealed record IncidentReport
     /// <summary>Median and mean seconds: to_detect, to_acknowledge, to_mitigate, to_resolve.</summary>
     public IReadOnlyDictionary<string, ResponseTime> Times { get; init; } = new Dictionary<string, ResponseTime>();
 
+    /// <summary>One row per category and severity with median response times: the chart-ready table.</summary>
+    public IReadOnlyList<ReportRow> Rows { get; init; } = [];
+
     public int Recurrences { get; init; }
 
     public IReadOnlyList<OpenActionItem> OpenActionItems { get; init; } = [];
@@ -40,6 +43,17 @@ public sealed record IncidentReport
                 ["to_mitigate"] = ResponseTime.Of(inRange.Select(i => i.Timings.ToMitigate)),
                 ["to_resolve"] = ResponseTime.Of(inRange.Select(i => i.Timings.ToResolve)),
             },
+            Rows = inRange.GroupBy(i => (i.Category, Severity: i.Severity.ToString()))
+                .OrderBy(g => g.Key.Category, StringComparer.Ordinal).ThenBy(g => g.Key.Severity, StringComparer.Ordinal)
+                .Select(g => new ReportRow(
+                    g.Key.Category,
+                    g.Key.Severity,
+                    g.Count(),
+                    ResponseTime.Of(g.Select(i => i.Timings.ToDetect)).MedianSeconds,
+                    ResponseTime.Of(g.Select(i => i.Timings.ToAcknowledge)).MedianSeconds,
+                    ResponseTime.Of(g.Select(i => i.Timings.ToMitigate)).MedianSeconds,
+                    ResponseTime.Of(g.Select(i => i.Timings.ToResolve)).MedianSeconds))
+                .ToList(),
             Recurrences = recurrences,
             OpenActionItems = postmortems.Where(p => ids.Contains(p.IncidentId) || p.ActionItems.Any(a => a.IsOpen))
                 .SelectMany(p => p.ActionItems.Where(a => a.IsOpen).Select(a => new OpenActionItem(p.IncidentId, a.Id, a.Text, a.Owner, a.DueAt, a.DueAt < to)))
@@ -47,6 +61,9 @@ public sealed record IncidentReport
         };
     }
 }
+
+/// <summary>Incidents of one category and severity and their median seconds to detect, acknowledge, mitigate and resolve.</summary>
+public sealed record ReportRow(string Category, string Severity, int Incidents, double? MttdSeconds, double? MttaSeconds, double? MttmSeconds, double? MttrSeconds);
 
 /// <summary>How long a response step took across incidents, in seconds; null when no incident got there.</summary>
 public sealed record ResponseTime(int Count, double? MedianSeconds, double? MeanSeconds)

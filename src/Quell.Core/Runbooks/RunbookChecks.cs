@@ -70,7 +70,11 @@ public static class RunbookChecks
             {
                 var old = slices.Where(v => v.BeforeCount > 0).OrderByDescending(v => v.BeforeCount).FirstOrDefault();
                 changed.Add($"{dim} {string.Join(", ", fresh.Select(f => f.Value))} is new since the onset (was {old?.Value ?? "unknown"})");
-                previousModel ??= old?.Value;
+                // Only a value an app can send as its model id is worth pinning; a bare version date is not one.
+                if (old?.Value is { } previous && ProposalCheck.IsCallableModel(previous, versions))
+                {
+                    previousModel ??= previous;
+                }
             }
         }
 
@@ -111,32 +115,51 @@ public static class RunbookChecks
     {
         var ranked = await s.CorrelateAsync(subject, ct).ConfigureAwait(false);
         var top = ranked.Take(5).ToList();
-        return top.Count == 0 || top[0].Score < 0.05
-            ? Finding(step, FindingStatus.Info, "no recorded change or version explains the shift", top)
-            : Finding(step, FindingStatus.Attention, $"most likely cause: {top[0].Sentence} (score {top[0].Score:0.00})", top);
+        if (top.Count == 0 || !ChangeCorrelator.Explains(top[0]))
+        {
+            var nearest = top.FirstOrDefault(c => c.Kind == "change");
+            var why = nearest is null
+                ? "no change is recorded in the window and no version, provider, region or model carries the excess more than its share of traffic"
+                : $"the nearest recorded change, {nearest.Change?.Id} ({nearest.Change?.Kind}), scores {nearest.Score.ToString("0.00", CultureInfo.InvariantCulture)}, too weak to blame: it is out of scope or too far from the onset";
+            return Finding(step, FindingStatus.Info, $"nothing on record explains the shift: {why}", top);
+        }
+
+        return Finding(step, FindingStatus.Attention, $"most likely cause: {top[0].Sentence} (score {top[0].Score.ToString("0.00", CultureInfo.InvariantCulture)})", top);
     }
 
     private static async Task<RunbookFinding> TopCostFlowsAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
     {
         var (from, onset, to) = s.Windows(subject.Onset);
-        var after = await s.TopCostFlowsAsync(null, onset, to, 10, ct).ConfigureAwait(false);
-        var before = await s.TopCostFlowsAsync(null, from, onset, 50, ct).ConfigureAwait(false);
+        var after = await s.TopCostFlowsAsync(null, onset, to, 1000, ct).ConfigureAwait(false);
+        var before = await s.TopCostFlowsAsync(null, from, onset, 1000, ct).ConfigureAwait(false);
         if (after.Count == 0)
         {
             return Finding(step, FindingStatus.Info, "no calls since the onset", after);
         }
 
-        var top = after[0];
-        var was = before.FirstOrDefault(b => b.Feature == top.Feature && b.Tenant == top.Tenant && b.Model == top.Model);
-        var summary = $"top flow {top.Feature} × {top.Tenant} × {top.Model}: ${top.CostUsd:0.00} over {top.Calls} calls (${top.CostPerCall:0.0000}/call, was ${was?.CostPerCall ?? 0:0.0000})";
-        var grew = was is null || top.CostPerCall > 1.3 * was.CostPerCall || top.CostUsd > 2 * was.CostUsd;
-        return Finding(step, grew ? FindingStatus.Attention : FindingStatus.Ok, summary, after);
+        var ranked = CostExcess.Rank(before, after, AnomalyMetrics.For(subject.Category, subject.Signal), (to - onset).TotalSeconds / Math.Max(1, (onset - from).TotalSeconds));
+        var total = ranked.Sum(r => Math.Max(0, r.ExcessUsd));
+        var afterCost = after.Sum(a => a.CostUsd);
+        if (ranked.Count == 0 || total <= 0.05 * afterCost)
+        {
+            return Finding(step, FindingStatus.Ok, $"no flow's cost rose since the onset: {Money(afterCost)} over {after.Sum(a => a.Calls):#,0} calls, in line with before", ranked.Take(10).ToList());
+        }
+
+        var top = ranked[0];
+        var share = top.ExcessUsd / total;
+        var spread = share < 0.3 ? $"; spread across {ranked.Count(r => r.ExcessUsd > 0)} flows, none carries more than {Pct(share)}" : string.Empty;
+        var perCall = top.BeforePerCallUsd is { } b ? $"{Money(b)} → {Money(top.AfterPerCallUsd)}/call" : $"{Money(top.AfterPerCallUsd)}/call, a flow new since the onset";
+        return Finding(step, FindingStatus.Attention,
+            $"added cost since the onset {Money(total)} ({Pct(total / Math.Max(afterCost, 1e-12))} of spend); {top.Feature} × {top.Tenant} × {top.Model} carries {Pct(share)} of it: {Money(top.AfterUsd)} over {top.AfterCalls:#,0} calls ({perCall}){spread}",
+            ranked.Take(10).ToList());
     }
+
+    private static string Money(double usd) => Postmortems.ReadableText.Money(usd);
 
     private static async Task<RunbookFinding> LoopCheckAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
     {
         var (from, onset, to) = s.Windows(subject.Onset);
-        var after = await s.LongestTracesAsync(subject.Feature, onset, to, 10, ct).ConfigureAwait(false);
+        var after = await s.LongestTracesAsync(subject.Feature, onset, to, 200, ct).ConfigureAwait(false);
         var before = await s.LongestTracesAsync(subject.Feature, from, onset, 10, ct).ConfigureAwait(false);
         if (after.Count == 0)
         {
@@ -147,8 +170,8 @@ public static class RunbookChecks
         var loops = after.Where(t => t.Calls > 2 * usual).ToList();
         return loops.Count == 0
             ? Finding(step, FindingStatus.Ok, $"longest trace since the onset: {after[0].Calls} calls (longest before: {usual})", after)
-            : Finding(step, FindingStatus.Attention, $"{loops.Count} traces loop: {loops[0].TraceId} made {loops[0].Calls} calls (${loops[0].CostUsd:0.00}); longest before: {usual}", after)
-                with { Suggestion = new MitigationParameters { MaxCallsPerTrace = usual * 2 } };
+            : Finding(step, FindingStatus.Attention, $"{Postmortems.ReadableText.Count(loops.Count, "trace")} loop: {loops[0].TraceId} made {loops[0].Calls} calls ({Money(loops[0].CostUsd)}); longest before: {usual}", after.Take(10).ToList())
+                with { Suggestion = new MitigationParameters { MaxCallsPerTrace = usual, StopTraces = loops.Select(l => l.TraceId).ToList() } };
     }
 
     private static async Task<RunbookFinding> PromptLengthAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
@@ -271,8 +294,12 @@ public static class RunbookChecks
             return Finding(step, FindingStatus.Info, "no injection inputs found in the window", affected);
         }
 
-        var finding = Finding(step, FindingStatus.Attention, $"{affected.Calls} injection inputs from {affected.Users.Count} users in {affected.Tenants.Count} tenants", affected);
-        return affected.Users.Count == 1 ? finding with { SuggestedScope = new MitigationScope { User = affected.Users[0] } } : finding;
+        var finding = Finding(step, FindingStatus.Attention, $"{Postmortems.ReadableText.Count(affected.Calls, "injection input")} from {Postmortems.ReadableText.Count(affected.Users.Count, "user")} ({Postmortems.ReadableText.List(affected.Users)}) in {Postmortems.ReadableText.Count(affected.Tenants.Count, "tenant")}", affected);
+
+        // Block exactly the senders: every other user of the tenant keeps being served, whatever they ask about.
+        return affected.Users.Count is > 0 and <= 1000
+            ? finding with { SuggestedScope = new MitigationScope { Feature = subject.Feature, Tenant = affected.Tenants.Count == 1 ? affected.Tenants[0] : null, Users = affected.Users } }
+            : finding;
     }
 
     private static IReadOnlyCollection<string> DataKinds(InvestigationSubject subject) => subject.Signal switch

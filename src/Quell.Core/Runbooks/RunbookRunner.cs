@@ -83,7 +83,7 @@ public sealed class RunbookRunner(RunbookCatalog catalog, IInvestigationSource s
             CreatedBy = "runbook:" + runbook.Name,
             Mode = MitigationMode.Propose,
         };
-        var errors = MitigationValidator.Validate(request);
+        var errors = MitigationValidator.Validate(request).Concat(await ProposalCheck.AgainstRecordAsync(request, source, subject, ct).ConfigureAwait(false)).ToList();
         if (errors.Count > 0)
         {
             return new RunbookFinding { StepId = step.Id, Title = step.Title, Kind = step.Kind, Status = FindingStatus.Info, Summary = $"nothing to propose yet ({string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}"))}); decide by hand", Data = request };
@@ -92,6 +92,21 @@ public sealed class RunbookRunner(RunbookCatalog catalog, IInvestigationSource s
         if (mitigations is null)
         {
             return new RunbookFinding { StepId = step.Id, Title = step.Title, Kind = step.Kind, Status = FindingStatus.Info, Summary = "would propose: " + Describe(request), Data = request };
+        }
+
+        // A re-run finds the proposal it made before instead of stacking a second one.
+        if (mitigations.Open.FirstOrDefault(m => ProposalCheck.Same(m, request)) is { } existing)
+        {
+            return new RunbookFinding
+            {
+                StepId = step.Id,
+                Title = step.Title,
+                Kind = step.Kind,
+                Status = existing.State == MitigationState.Active ? FindingStatus.Info : FindingStatus.Proposed,
+                Summary = $"already {(existing.State == MitigationState.Active ? "active" : "proposed")}: {existing.Id}: {existing.Describe()}",
+                Data = existing,
+                MitigationId = existing.Id,
+            };
         }
 
         var result = await mitigations.CreateAsync(request, ct).ConfigureAwait(false);
@@ -126,5 +141,6 @@ public sealed class RunbookRunner(RunbookCatalog catalog, IInvestigationSource s
         CannedAnswer = a.CannedAnswer ?? b.CannedAnswer,
         Pattern = a.Pattern ?? b.Pattern,
         MaxCallsPerTrace = a.MaxCallsPerTrace ?? b.MaxCallsPerTrace,
+        StopTraces = a.StopTraces ?? b.StopTraces,
     };
 }

@@ -32,7 +32,7 @@ public sealed class CallScanner(ContentScanner scanner, Func<string?, bool>? sca
 
         if (call.Output is { Length: > 0 } || call.Retrieved.Count > 0)
         {
-            var result = Scanner.ScanOutput(call.Output ?? string.Empty, call.Tenant, call.Input, call.SystemPrompt, call.Retrieved);
+            var result = Scanner.ScanOutput(call.Output ?? string.Empty, call.Tenant, call.Input, call.SystemPrompt, call.Retrieved, feature: call.Feature);
             foreach (var f in result.Findings)
             {
                 (findings ??= []).Add(new CallFinding(f.Kind == FindingKinds.CrossTenant ? "retrieved" : "output", f.Kind, f.Entity, f.Start, f.End, f.Score, f.Evidence, f.Owner));

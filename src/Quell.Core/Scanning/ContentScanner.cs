@@ -16,9 +16,16 @@ public sealed class ContentScanner
     private readonly ContentScannerOptions _options;
     private readonly PiiScanner _pii;
     private readonly SecretScanner _secrets;
-    private readonly Lazy<InjectionDetector> _injection;
+    private readonly Lazy<InjectionCascade> _injection;
+    private readonly SuppliedValues? _public;
+    private readonly IReadOnlyList<ProtectedPrompt> _protectedPrompts;
 
-    public ContentScanner(ContentScannerOptions? options = null, CanaryRegistry? canaries = null, SystemPromptLeakDetector? systemPrompts = null, InjectionDetector? injection = null)
+    /// <param name="options">Which scanners run and their thresholds.</param>
+    /// <param name="canaries">Canaries to look for.</param>
+    /// <param name="systemPrompts">Registered prompts and secrets to protect.</param>
+    /// <param name="injection">The lexical injection pass (default: the shipped one).</param>
+    /// <param name="embedder">The sentence model for the injection model stage and paraphrase checks; by default the shipped MiniLM, loaded on first use. Ignored when <see cref="ContentScannerOptions.InjectionModel"/> is off.</param>
+    public ContentScanner(ContentScannerOptions? options = null, CanaryRegistry? canaries = null, SystemPromptLeakDetector? systemPrompts = null, InjectionDetector? injection = null, Embeddings.ISentenceEmbedder? embedder = null)
     {
         _options = options ?? ContentScannerOptions.Default;
         var errors = _options.Validate();
@@ -28,10 +35,25 @@ public sealed class ContentScanner
         }
 
         _pii = new PiiScanner(_options.MinScore);
+        _public = _options.PublicValues.Count == 0 ? null : new SuppliedValues(null, _options.PublicValues);
         _secrets = new SecretScanner(_options.MinScore);
         Canaries = canaries ?? new CanaryRegistry();
         SystemPrompts = systemPrompts ?? new SystemPromptLeakDetector(_options.SystemPromptLeak);
-        _injection = new Lazy<InjectionDetector>(() => injection ?? new InjectionDetector());
+        foreach (var prompt in _options.ProtectedPrompts)
+        {
+            SystemPrompts.Register(prompt.Name, prompt.Text);
+        }
+
+        _protectedPrompts = _options.ProtectedPrompts;
+
+        foreach (var secret in _options.ProtectedSecrets)
+        {
+            Secrets.Register(secret);
+        }
+        var useModel = _options.InjectionModel;
+        _injection = new Lazy<InjectionCascade>(() => new InjectionCascade(injection ?? new InjectionDetector(), () => useModel ? embedder ?? Embeddings.MiniLmEmbedder.Shared : null));
+        var paraphrase = _options.SystemPromptLeak.Paraphrase;
+        Paraphrases = new PromptParaphraseCheck(() => paraphrase ? embedder ?? Embeddings.MiniLmEmbedder.Shared : null, _options.SystemPromptLeak);
     }
 
     /// <summary>Registry of canaries to look for; mint and register them here.</summary>
@@ -40,7 +62,16 @@ public sealed class ContentScanner
     /// <summary>Registered system prompts to protect.</summary>
     public SystemPromptLeakDetector SystemPrompts { get; }
 
+    /// <summary>The sentence-model check for prompts retold in other words.</summary>
+    public PromptParaphraseCheck Paraphrases { get; }
+
+    /// <summary>Registered secrets to protect, in every disguise.</summary>
+    public SecretLeakDetector Secrets { get; } = new();
+
     public ContentScannerOptions Options => _options;
+
+    /// <summary>The injection cascade, with its counts of inputs assessed and inputs that reached the model stage.</summary>
+    public InjectionCascade Injection => _injection.Value;
 
     /// <summary>Scans a model output for data leaks.</summary>
     /// <param name="text">The output.</param>
@@ -49,7 +80,8 @@ public sealed class ContentScanner
     /// <param name="systemPrompt">The call's system prompt, which the output must not reproduce.</param>
     /// <param name="retrieved">Documents used for the answer, with their owners.</param>
     /// <param name="allowedContext">Further text whose PII the output may repeat (e.g. the user's own profile).</param>
-    public ScanResult ScanOutput(string text, string? tenant = null, string? input = null, string? systemPrompt = null, IReadOnlyList<RetrievedDocument>? retrieved = null, IReadOnlyList<string>? allowedContext = null)
+    /// <param name="feature">The product flow, for secrets registered per feature.</param>
+    public ScanResult ScanOutput(string text, string? tenant = null, string? input = null, string? systemPrompt = null, IReadOnlyList<RetrievedDocument>? retrieved = null, IReadOnlyList<string>? allowedContext = null, string? feature = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         var findings = new List<ScanFinding>();
@@ -63,6 +95,7 @@ public sealed class ContentScanner
             var before = findings.Count;
             _pii.Scan(text, findings);
             RemoveSuppliedPii(text, findings, before, input, allowedContext);
+            RemovePublicValues(text, findings, before);
         }
 
         if (_options.DetectCanaries)
@@ -77,7 +110,25 @@ public sealed class ContentScanner
 
         if (_options.DetectSystemPromptLeaks)
         {
+            var before = findings.Count;
             SystemPrompts.Detect(text, systemPrompt, findings);
+            Secrets.Detect(text, feature, systemPrompt, findings);
+            if (findings.Count == before && _options.SystemPromptLeak.Paraphrase)
+            {
+                // Only when no copy was found: a retelling is the one form the cheap passes cannot see.
+                if (!string.IsNullOrWhiteSpace(systemPrompt))
+                {
+                    Paraphrases.Detect(text, "system_prompt", systemPrompt, findings);
+                }
+
+                foreach (var prompt in _protectedPrompts)
+                {
+                    if (prompt.Feature is null || string.Equals(prompt.Feature, feature, StringComparison.Ordinal))
+                    {
+                        Paraphrases.Detect(text, prompt.Name, prompt.Text, findings);
+                    }
+                }
+            }
         }
 
         return new ScanResult(Finish(findings));
@@ -87,7 +138,7 @@ public sealed class ContentScanner
     public ScanResult ScanOutput(CallRecord call)
     {
         ArgumentNullException.ThrowIfNull(call);
-        return call.Output is null ? ScanResult.Empty : ScanOutput(call.Output, call.Tenant, call.Input, call.SystemPrompt, call.Retrieved);
+        return call.Output is null ? ScanResult.Empty : ScanOutput(call.Output, call.Tenant, call.Input, call.SystemPrompt, call.Retrieved, feature: call.Feature);
     }
 
     /// <summary>Scans an input for prompt injection (always scored) and, if configured, for PII and secrets.</summary>
@@ -151,6 +202,22 @@ public sealed class ContentScanner
             else if (!string.Equals(canary.Tenant, tenant, StringComparison.Ordinal))
             {
                 findings.Add(new ScanFinding(FindingKinds.Canary, Entities.Canary, hit.Start, hit.End, 1.0, evidence, canary.Tenant));
+            }
+        }
+    }
+
+    private void RemovePublicValues(string text, List<ScanFinding> findings, int from)
+    {
+        if (_public is null)
+        {
+            return;
+        }
+
+        for (var k = findings.Count - 1; k >= from; k--)
+        {
+            if (_public.Contains(findings[k].Entity, text.AsSpan(findings[k].Start, findings[k].Length)))
+            {
+                findings.RemoveAt(k);
             }
         }
     }

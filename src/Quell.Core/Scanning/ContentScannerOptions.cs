@@ -19,8 +19,28 @@ public sealed record ContentScannerOptions
 
     public bool DetectInjection { get; init; } = true;
 
+    /// <summary>
+    /// Send inputs the lexical injection pass cannot decide to the sentence-embedding model stage. Off by default on
+    /// the ingest path: ordinary short questions mostly fall in the undecided band, and the model costs milliseconds
+    /// per input (see docs/scanning.md); `quell scan` turns it on. On: more attacks found, especially indirect ones.
+    /// </summary>
+    public bool InjectionModel { get; init; }
+
     /// <summary>Also report PII and secrets found in inputs (not leaks, but they decide how inputs may be stored).</summary>
     public bool ScanInputsForPii { get; init; } = true;
+
+    /// <summary>
+    /// The operator's own public contact data and names (support addresses, phone numbers, company names): PII
+    /// findings equal to one of these are never a leak. Compared like echoed input (e-mail case-insensitively,
+    /// phones by their last nine digits).
+    /// </summary>
+    public IReadOnlyList<string> PublicValues { get; init; } = [];
+
+    /// <summary>Secrets, canary phrases and code words outputs must never reveal in any form (per feature or for all).</summary>
+    public IReadOnlyList<ProtectedSecret> ProtectedSecrets { get; init; } = [];
+
+    /// <summary>System prompts to protect from copies and paraphrases (per feature or for all).</summary>
+    public IReadOnlyList<ProtectedPrompt> ProtectedPrompts { get; init; } = [];
 
     /// <summary>Entities to report; null reports all of them.</summary>
     public IReadOnlySet<string>? Entities { get; init; }

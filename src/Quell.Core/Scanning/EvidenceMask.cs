@@ -10,8 +10,28 @@ public static class EvidenceMask
         Entities.Iban => string.Concat(value[..2], "**", "***", LastDigits(value, 4)),
         Entities.UsSsn => "***-**-" + LastDigits(value, 4),
         Entities.CreditCard => "****-****-****-" + LastDigits(value, 4),
+        Entities.Person => Initials(value),
+        Entities.StreetAddress => string.Concat("*** (", value.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), " chars)"),
         _ => "***" + LastDigits(value, 4),
     };
+
+    /// <summary>"Kian Kassulke" → "K. K.": enough to tell two names apart, not enough to identify anyone.</summary>
+    private static string Initials(ReadOnlySpan<char> value)
+    {
+        var builder = new System.Text.StringBuilder();
+        var start = true;
+        foreach (var c in value)
+        {
+            if (char.IsLetter(c) && start)
+            {
+                builder.Append(builder.Length == 0 ? string.Empty : " ").Append(c).Append('.');
+            }
+
+            start = c == ' ';
+        }
+
+        return builder.ToString();
+    }
 
     /// <summary>First few characters and the length: identifies which key leaked without disclosing it.</summary>
     public static string ForSecret(ReadOnlySpan<char> value)

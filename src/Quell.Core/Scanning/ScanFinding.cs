@@ -33,6 +33,8 @@ public static class Entities
     public const string Iban = "IBAN_CODE";
     public const string UsSsn = "US_SSN";
     public const string IpAddress = "IP_ADDRESS";
+    public const string Person = "PERSON";
+    public const string StreetAddress = "STREET_ADDRESS";
     public const string AwsAccessKey = "AWS_ACCESS_KEY";
     public const string AwsSecretKey = "AWS_SECRET_KEY";
     public const string OpenAiKey = "OPENAI_API_KEY";

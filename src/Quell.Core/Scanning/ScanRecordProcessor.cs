@@ -7,7 +7,7 @@ using Quell.Calls;
 namespace Quell.Scanning;
 
 /// <summary>
-/// The engine of <c>quell scan</c>: JSONL records <c>{id, text, kind, tenant?, input?, system_prompt?, retrieved?}</c>
+/// The engine of <c>quell scan</c>: JSONL records <c>{id, text, kind, tenant?, input?, system_prompt?, retrieved?, feature?}</c>
 /// in, one JSON line of findings per record out. A malformed line gets an error line and processing continues.
 /// </summary>
 public static class ScanRecordProcessor
@@ -54,7 +54,7 @@ public static class ScanRecordProcessor
 
     private static ScanResult Scan(ContentScanner scanner, ScanRecord record) => record.IsInput
         ? scanner.ScanInput(record.Text, record.Tenant)
-        : scanner.ScanOutput(record.Text, record.Tenant, record.Input, record.SystemPrompt, record.Retrieved);
+        : scanner.ScanOutput(record.Text, record.Tenant, record.Input, record.SystemPrompt, record.Retrieved, feature: record.Feature);
 
     private static void WriteResult(Utf8JsonWriter writer, ScanRecord record, ScanResult result)
     {
@@ -108,6 +108,9 @@ public static class ScanRecordProcessor
 /// <summary>One parsed <c>quell scan</c> input record.</summary>
 internal sealed record ScanRecord(string Id, string Text, bool IsInput, string? Tenant, string? Input, string? SystemPrompt, IReadOnlyList<RetrievedDocument> Retrieved)
 {
+    /// <summary>The product flow, for secrets and prompts registered per feature.</summary>
+    public string? Feature { get; init; }
+
     /// <summary>Parses a JSONL line; expected problems come back as an error message, never as an exception.</summary>
     public static (ScanRecord? Record, string? Id, string? Error) Parse(string line)
     {
@@ -156,7 +159,7 @@ internal sealed record ScanRecord(string Id, string Text, bool IsInput, string? 
                 return (null, id, retrievedError);
             }
 
-            var record = new ScanRecord(id, textElement.GetString()!, kind == "input", OptionalString(root, "tenant"), OptionalString(root, "input"), OptionalString(root, "system_prompt"), retrieved);
+            var record = new ScanRecord(id, textElement.GetString()!, kind == "input", OptionalString(root, "tenant"), OptionalString(root, "input"), OptionalString(root, "system_prompt"), retrieved) { Feature = OptionalString(root, "feature") };
             return (record, id, null);
         }
     }

@@ -78,13 +78,58 @@ public static class IncidentsCommand
             }
         }
 
-        command.SetAction((p, ct) =>
+        command.SetAction(async (p, ct) =>
         {
             var json = body(p);
             json["by"] = p.GetValue(By);
-            return RequestAsync(p.GetValue(Server)!, HttpMethod.Post, $"/api/v1/incidents/{Uri.EscapeDataString(p.GetValue(id)!)}/{name}", json, p.GetValue(Json), RenderDetail, ct);
+            var path = $"/api/v1/incidents/{Uri.EscapeDataString(p.GetValue(id)!)}";
+            var before = p.GetValue(Json) ? null : await QuietGetAsync(p.GetValue(Server)!, path, ct).ConfigureAwait(false);
+            return await RequestAsync(p.GetValue(Server)!, HttpMethod.Post, $"{path}/{name}", json, p.GetValue(Json), after => RenderChange(before, after), ct).ConfigureAwait(false);
         });
         return command;
+    }
+
+    /// <summary>The incident as it is before a command, to show what the command changed; null when it cannot be read.</summary>
+    private static async Task<JsonElement?> QuietGetAsync(string server, string path, CancellationToken ct)
+    {
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(server), Timeout = TimeSpan.FromSeconds(30) };
+            using var response = await http.GetAsync(new Uri(path, UriKind.Relative), ct).ConfigureAwait(false);
+            return response.IsSuccessStatusCode ? JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false)).RootElement.Clone() : null;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>What a command changed: the fields that moved and the timeline entries it added, not the whole incident.</summary>
+    private static void RenderChange(JsonElement? before, JsonElement after)
+    {
+        if (before is not { } b)
+        {
+            RenderDetail(after);
+            return;
+        }
+
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(S(after, "id"))}[/] {SeverityMarkup(S(after, "severity"))} [bold]{Markup.Escape(S(after, "title"))}[/]");
+        foreach (var key in new[] { "state", "severity", "commander", "assignee", "severity_reason" })
+        {
+            if (S(b, key) != S(after, key))
+            {
+                AnsiConsole.MarkupLine($"  [grey]{key}[/] {Markup.Escape(S(b, key) is { Length: > 0 } was ? was : "-")} → {Markup.Escape(S(after, key) is { Length: > 0 } now ? now : "-")}");
+            }
+        }
+
+        var seen = b.TryGetProperty("timeline", out var t) ? t.GetArrayLength() : 0;
+        if (after.TryGetProperty("timeline", out var timeline))
+        {
+            foreach (var e in timeline.EnumerateArray().Skip(seen))
+            {
+                AnsiConsole.MarkupLine($"  [grey]{Markup.Escape(When(S(e, "at")))}[/] {Markup.Escape(S(e, "kind"))}: {Markup.Escape(S(e, "message"))}");
+            }
+        }
     }
 
     private static Task<int> RequestAsync(string server, HttpMethod method, string path, JsonObject? body, bool json, Action<JsonElement> render, CancellationToken ct) =>

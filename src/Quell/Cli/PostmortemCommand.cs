@@ -7,6 +7,8 @@ namespace Quell.Cli;
 /// <summary>`quell postmortem show|edit|export`, `quell search TEXT` and `quell report`: learning from incidents.</summary>
 public static class PostmortemCommand
 {
+    private static readonly HashSet<string> ListFields = new(StringComparer.Ordinal) { "went_well", "went_badly", "structural_changes", "similar_incidents" };
+
     public static Command Create()
     {
         var command = new Command("postmortem", "Show, edit and export an incident's blameless post-mortem.");
@@ -41,9 +43,22 @@ public static class PostmortemCommand
     public static Command Search()
     {
         var server = ServerRequest.ServerOption();
-        var text = new Argument<string>("text") { Description = "Words to look for in past incidents and post-mortems" };
-        var command = new Command("search", "Full-text search across incidents and post-mortems, best match first.") { text, server };
-        command.SetAction((p, ct) => ServerRequest.SendAsync("search", p.GetValue(server)!, HttpMethod.Get, $"/api/v1/search?q={ServerRequest.Esc(p.GetValue(text))}", null, RenderHits, ct));
+        var text = new Argument<string?>("text") { Description = "Words to look for in past incidents and post-mortems, or an incident id with --similar", Arity = ArgumentArity.ZeroOrOne };
+        var similar = new Option<string?>("--similar") { Description = "Incident id: past incidents like it, with why each was chosen" };
+        var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var command = new Command("search", "Full-text search across incidents and post-mortems (BM25), or incidents similar to one.") { text, server, similar, json };
+        command.SetAction((p, ct) =>
+        {
+            var raw = p.GetValue(json);
+            var given = p.GetValue(text);
+            var id = p.GetValue(similar) ?? (given is not null && given.StartsWith("inc-", StringComparison.Ordinal) && !given.Contains(' ', StringComparison.Ordinal) ? given : null);
+            if (id is not null)
+            {
+                return ServerRequest.SendAsync("search", p.GetValue(server)!, HttpMethod.Get, $"/api/v1/search?similar_to={ServerRequest.Esc(id)}", null, raw ? null : RenderSimilar, ct);
+            }
+
+            return ServerRequest.SendAsync("search", p.GetValue(server)!, HttpMethod.Get, $"/api/v1/search?q={ServerRequest.Esc(p.GetValue(text))}", null, raw ? null : RenderHits, ct);
+        });
         return command;
     }
 
@@ -52,11 +67,14 @@ public static class PostmortemCommand
         var server = ServerRequest.ServerOption();
         var from = new Option<string?>("--from") { Description = "Start (RFC 3339 or yyyy-MM-dd); default 30 days ago" };
         var to = new Option<string?>("--to") { Description = "End; default now" };
-        var command = new Command("report", "Incidents per category and severity, response times, recurrences and open action items.") { server, from, to };
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
+        var csv = new Option<bool>("--csv") { Description = "Print one row per category and severity as CSV, ready for a chart" };
+        var command = new Command("report", "Incidents per category and severity with MTTD, MTTA, MTTM and MTTR, recurrences and open action items.") { server, from, to, json, csv };
         command.SetAction((p, ct) =>
         {
             var q = string.Join('&', new[] { ("from", p.GetValue(from)), ("to", p.GetValue(to)) }.Where(x => x.Item2 is not null).Select(x => $"{x.Item1}={ServerRequest.Esc(x.Item2)}"));
-            return ServerRequest.SendAsync("report", p.GetValue(server)!, HttpMethod.Get, "/api/v1/report" + (q.Length > 0 ? "?" + q : string.Empty), null, null, ct);
+            Func<string, string>? render = p.GetValue(json) ? null : p.GetValue(csv) ? ReportView.Csv : ReportView.Table;
+            return ServerRequest.SendAsync("report", p.GetValue(server)!, HttpMethod.Get, "/api/v1/report" + (q.Length > 0 ? "?" + q : string.Empty), null, render, ct);
         });
         return command;
     }
@@ -87,7 +105,16 @@ public static class PostmortemCommand
                     return 2;
                 }
 
-                body[kv[..eq]] = kv[(eq + 1)..];
+                // List fields take one item per --set; repeating the field adds items.
+                var field = kv[..eq];
+                if (ListFields.Contains(field))
+                {
+                    (body[field] as JsonArray ?? (JsonArray)(body[field] = new JsonArray())).Add(kv[(eq + 1)..]);
+                }
+                else
+                {
+                    body[field] = kv[(eq + 1)..];
+                }
             }
 
             if (p.GetValue(status) is { } s)
@@ -117,6 +144,14 @@ public static class PostmortemCommand
             return await ServerRequest.SendAsync("postmortem edit", serverUrl, HttpMethod.Put, path, body.ToJsonString(), json => $"saved version {JsonDocument.Parse(json).RootElement.GetProperty("version").GetInt32()}", ct).ConfigureAwait(false);
         });
         return command;
+    }
+
+    private static string RenderSimilar(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var lines = doc.RootElement.EnumerateArray().Select(h =>
+            $"{h.GetProperty("id").GetString(),-28} {h.GetProperty("score").GetDouble().ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}  {string.Join("; ", h.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()))}").ToList();
+        return lines.Count == 0 ? "no similar past incidents" : string.Join('\n', lines);
     }
 
     private static string RenderHits(string json)

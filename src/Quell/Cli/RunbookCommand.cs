@@ -43,10 +43,28 @@ public static class RunbookCommand
     {
         using var alertResponse = await http.GetAsync($"/api/v1/alerts/{Uri.EscapeDataString(target.Id)}", ct).ConfigureAwait(false);
         var isAlert = alertResponse.StatusCode == HttpStatusCode.OK;
-        if (!isAlert && (target.Category is null || (verb == "run" && target.Onset is null)))
+        if (!isAlert && (target.Category is null || target.Onset is null))
         {
-            await errors.WriteLineAsync($"quell runbook: '{target.Id}' is not a known alert; for an incident pass --category and --onset").ConfigureAwait(false);
-            return 2;
+            // An incident id: its category, signal, feature and onset come from the incident record.
+            using var incidentResponse = await http.GetAsync($"/api/v1/incidents/{Uri.EscapeDataString(target.Id)}", ct).ConfigureAwait(false);
+            if (incidentResponse.StatusCode == HttpStatusCode.OK)
+            {
+                using var incident = JsonDocument.Parse(await incidentResponse.Content.ReadAsStringAsync(ct).ConfigureAwait(false));
+                var i = incident.RootElement;
+                var labels = i.TryGetProperty("labels", out var l) && l.ValueKind == JsonValueKind.Object ? l : default;
+                target = target with
+                {
+                    Category = target.Category ?? Str(i, "category"),
+                    Signal = target.Signal ?? (labels.ValueKind == JsonValueKind.Object ? Str(labels, "signal") : null),
+                    Feature = target.Feature ?? (Str(i, "feature") is { Length: > 0 } f ? f : null),
+                    Onset = target.Onset ?? (Str(i, "onset_at") is { Length: > 0 } o ? o : Str(i, "detected_at")),
+                };
+            }
+            else if (target.Category is null || (verb == "run" && target.Onset is null))
+            {
+                await errors.WriteLineAsync($"quell runbook: '{target.Id}' is neither a known alert nor a known incident; for an incident on another server pass --category and --onset").ConfigureAwait(false);
+                return 2;
+            }
         }
 
         HttpResponseMessage response;

@@ -9,9 +9,10 @@ public static class ScanCommand
 {
     public static Command Create()
     {
-        var input = new Option<FileInfo?>("--input") { Description = "JSONL file of {id, text, kind: input|output, tenant?, input?, system_prompt?, retrieved?}; stdin when absent" };
+        var input = new Option<FileInfo?>("--input") { Description = "JSONL file of {id, text, kind: input|output, tenant?, input?, system_prompt?, retrieved?, feature?}; stdin when absent" };
         var output = new Option<FileInfo?>("--output") { Description = "Where to write the findings; stdout when absent" };
-        var command = new Command("scan", "Scan records for PII, secrets, canaries, cross-tenant documents, system-prompt leaks and prompt injection.") { input, output };
+        var noModel = new Option<bool>("--no-model") { Description = "Lexical passes only: no sentence-model stage for injection or paraphrased prompts (faster, flags more benign prompts)" };
+        var command = new Command("scan", "Scan records for PII, secrets, canaries, cross-tenant documents, system-prompt leaks and prompt injection.") { input, output, noModel };
         command.SetAction(async (parse, ct) =>
         {
             var inputFile = parse.GetValue(input);
@@ -26,7 +27,10 @@ public static class ScanCommand
             await using var writer = outputFile is null
                 ? new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = false }
                 : new StreamWriter(outputFile.FullName, false, new UTF8Encoding(false));
-            var code = ScanRecordProcessor.Run(reader, writer, new ContentScanner());
+            var options = parse.GetValue(noModel)
+                ? new ContentScannerOptions { InjectionModel = false, SystemPromptLeak = Scanning.Leaks.SystemPromptLeakOptions.Default with { Paraphrase = false } }
+                : new ContentScannerOptions { InjectionModel = true };
+            var code = ScanRecordProcessor.Run(reader, writer, new ContentScanner(options));
             await writer.FlushAsync(ct).ConfigureAwait(false);
             return code;
         });

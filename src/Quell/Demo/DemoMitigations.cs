@@ -29,8 +29,13 @@ public static class DemoMitigations
             "quality_regression" => (Make(MitigationKind.Rollback, new MitigationScope { Feature = scenario.Feature }, new MitigationParameters { Model = "gpt-4o-mini-2024-07-18" }, "pin support_chat to the previous model version"), false),
             "pii_leak" => (Make(MitigationKind.Fallback, new MitigationScope { Feature = scenario.Feature }, new MitigationParameters { CannedAnswer = "I can't look that up right now; a support agent will follow up by e-mail." }, "answer support_chat from a safe canned reply while memory leaks"), false),
             "cross_tenant_leak" => (Make(MitigationKind.Disable, new MitigationScope { Feature = scenario.Feature }, new MitigationParameters(), "kill switch on doc_search until the tenant filter is back"), false),
-            "injection_campaign" => (Make(MitigationKind.Block, new MitigationScope { Feature = scenario.Feature, Tenant = alertLabels.GetValueOrDefault("tenant") }, new MitigationParameters { Pattern = "(?i)(ignore|disregard).{0,40}(instructions|rules)|system prompt|instructions|DAN|developer mode" }, "block injection inputs from the attacking tenant"), false),
+            "injection_campaign" => (Make(MitigationKind.Block, new MitigationScope { Feature = scenario.Feature, Tenant = alertLabels.GetValueOrDefault("tenant"), Users = Users(alertLabels) }, new MitigationParameters(), "block the users sending the injections; the rest of the tenant keeps being served"), false),
+            "isolation_probe_failure" => (Make(MitigationKind.Disable, new MitigationScope { Feature = scenario.Feature }, new MitigationParameters(), "kill switch on doc_search while its answer cache serves other tenants' documents"), false),
+            "quality_drift" => (Make(MitigationKind.Fallback, new MitigationScope { Feature = scenario.Feature }, new MitigationParameters { FallbackModel = "gpt-4o" }, "route summarizer to a model whose evals are healthy while its model drifts"), false),
             _ => null,
         };
     }
+
+    private static IReadOnlyList<string>? Users(IReadOnlyDictionary<string, string> labels) =>
+        labels.GetValueOrDefault("users") is { Length: > 0 } users ? users.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null;
 }

@@ -38,11 +38,7 @@ public sealed class DemoObedientApp : IAsyncDisposable
     /// <summary>Asks the client whether the call may go ahead, and with which model and prompt version.</summary>
     public bool Admit(CallDraft call)
     {
-        if (_connection.Mitigations.Mitigations.Count == 0)
-        {
-            return true;
-        }
-
+        // Every call goes through the client, mitigated or not: loop caps count each trace's calls from its first.
         var options = new ChatOptions
         {
             ModelId = call.Endpoint.Model,

@@ -14,6 +14,9 @@ public sealed class DemoResponder(IncidentService incidents, IDemoProgress progr
     /// <summary>The demo policy's first escalation step.</summary>
     private const int EscalationMinutes = 5;
 
+    /// <summary>How long an unpaged S3 incident waits before the team takes it from the queue.</summary>
+    private static readonly TimeSpan S3TriageDelay = TimeSpan.FromHours(2);
+
     /// <summary>The team that fixes and verifies once a scenario's fix ships.</summary>
     public DemoTeam? Team { get; set; }
 
@@ -36,6 +39,13 @@ public sealed class DemoResponder(IncidentService incidents, IDemoProgress progr
         {
             if (incident.Pages.Count == 0)
             {
+                // S3 incidents page nobody; the team works through that queue a couple of hours later.
+                if (incident.Severity == Severity.S3 && incident.SuppressedBy is null && now >= incident.DetectedAt + S3TriageDelay && beforeEscalation)
+                {
+                    await incidents.ExecuteAsync(incident.Id, (m, i) => m.Acknowledge(i, "carol"), ct).ConfigureAwait(false);
+                    progress.Note(now, $"incident {incident.Id} {incident.Severity} ({incident.Category}): taken from the S3 queue by carol");
+                }
+
                 continue;
             }
 

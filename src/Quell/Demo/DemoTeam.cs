@@ -107,12 +107,11 @@ public sealed class DemoTeam(IncidentService incidents, EvalService evals, Postm
 
         var run = await tools.Runbooks.RunAsync(subject, cancellationToken: ct).ConfigureAwait(false);
         var ranked = await tools.Investigation.CorrelateAsync(subject, ct).ConfigureAwait(false);
-        var top = ranked.FirstOrDefault(c => c.Kind == "change") ?? (ranked.Count > 0 ? ranked[0] : null);
+        var top = ranked.FirstOrDefault(c => c.Kind == "change" && ChangeCorrelator.Explains(c)) ?? ranked.FirstOrDefault(ChangeCorrelator.Explains);
         var topChange = top?.Change?.Id ?? (top is null ? null : $"{top.Dimension}={top.Value}");
-        if (top is not null)
-        {
-            progress.Note(now, $"incident {incident.Id}: investigation ranks first {topChange}: {top.Sentence}");
-        }
+        progress.Note(now, top is not null
+            ? $"incident {incident.Id}: investigation ranks first {topChange}: {top.Sentence}"
+            : $"incident {incident.Id}: investigation: nothing on record explains it");
 
         var plan = DemoMitigations.For(scenario, incident.Id, alert?.Labels ?? incident.Labels);
         if (plan is not { } p)

@@ -32,7 +32,8 @@ public static class ScenarioCatalog
             new LatencySpikeScenario(day.AddDays(1).AddHours(14), TimeSpan.FromHours(2)),
             new ErrorBurstScenario(day.AddDays(2).AddHours(10), TimeSpan.FromMinutes(45)),
             new CostCreepScenario(day.AddDays(3).AddHours(9), TimeSpan.FromHours(36)),
-            new QualityDriftScenario(day.AddDays(4), null),
+            // The drift is found after days by nature; the team ships a fix on day 13 so it is verified and written up too.
+            new QualityDriftScenario(day.AddDays(4), TimeSpan.FromDays(9)),
             new AgentLoopScenario(day.AddDays(5).AddHours(15), TimeSpan.FromHours(4)),
             new QualityRegressionScenario(day.AddDays(7).AddHours(11), TimeSpan.FromDays(1)),
             new PiiLeakScenario(day.AddDays(8).AddHours(14), TimeSpan.FromHours(3)),

@@ -20,6 +20,7 @@ namespace Quell.Evals;
 [JsonSerializable(typeof(List<Postmortem>))]
 [JsonSerializable(typeof(IncidentReport))]
 [JsonSerializable(typeof(List<MemoryHit>))]
+[JsonSerializable(typeof(List<Quell.Recurrence.SimilarIncident>))]
 [JsonSerializable(typeof(VerificationStatus))]
 [JsonSerializable(typeof(RegressionCasesResponse))]
 [JsonSerializable(typeof(string))]

@@ -29,12 +29,19 @@ public static class PostmortemEndpoints
             Results.Json((await s.Store.VersionsAsync(incidentId, ct).ConfigureAwait(false)).ToList(), FixAndLearnJson.Default.ListPostmortem));
         pm.MapPost("/{incidentId}/draft", async (string incidentId, PostmortemService s, IIncidentStore store, CancellationToken ct) =>
             await store.GetAsync(incidentId, ct).ConfigureAwait(false) is { } i ? Results.Json(await s.DraftAsync(i, ct).ConfigureAwait(false), FixAndLearnJson.Default.Postmortem) : NoIncident(incidentId));
-        app.MapGet("/api/v1/search", async (HttpRequest request, PostmortemService s, CancellationToken ct) =>
+        app.MapGet("/api/v1/search", async (HttpRequest request, PostmortemService s, IIncidentStore incidents, CancellationToken ct) =>
         {
+            if (request.Query["similar_to"].ToString() is { Length: > 0 } like)
+            {
+                return await incidents.GetAsync(like, ct).ConfigureAwait(false) is { } incident
+                    ? Results.Json(s.Similar(incident, 10).ToList(), FixAndLearnJson.Default.ListSimilarIncident)
+                    : NoIncident(like);
+            }
+
             var q = request.Query["q"].ToString();
             if (string.IsNullOrWhiteSpace(q))
             {
-                return FixAndLearnHttp.Field("q", "give the words to search for");
+                return FixAndLearnHttp.Field("q", "give the words to search for, or similar_to=<incident id>");
             }
 
             var limit = int.TryParse(request.Query["limit"], CultureInfo.InvariantCulture, out var l) ? l : 20;

@@ -14,10 +14,24 @@ namespace Quell.Postmortems;
 /// </summary>
 public sealed class PostmortemService(SqlitePostmortemStore store, IIncidentStore incidents, ICallLog calls, IServiceProvider services, RecurrenceWatch recurrence, QuellConfig config, TimeProvider time, ILogger<PostmortemService>? log = null) : IIncidentObserver
 {
+    private readonly IncidentMemoryIndex _memory = new();
+
     public const string TimelineKind = "postmortem";
     public const string SimilarKind = "similar_incidents";
 
     public SqlitePostmortemStore Store => store;
+
+    /// <summary>The in-memory incident memory similar-incident search runs against.</summary>
+    public IncidentMemoryIndex Memory => _memory;
+
+    /// <summary>Loads every stored incident into the memory index (at start).</summary>
+    public async Task LoadMemoryAsync(CancellationToken ct = default)
+    {
+        foreach (var incident in await incidents.ListAsync(new IncidentQuery(Limit: 100_000), ct).ConfigureAwait(false))
+        {
+            _memory.Upsert(IncidentProfile.Of(incident));
+        }
+    }
 
     /// <summary>The latest version, drafting and storing the first one when there is none; null when there is no such incident.</summary>
     public async Task<Postmortem?> GetOrDraftAsync(string incidentId, CancellationToken ct = default)
@@ -105,12 +119,9 @@ public sealed class PostmortemService(SqlitePostmortemStore store, IIncidentStor
         return (saved, null);
     }
 
-    /// <summary>Past incidents most like <paramref name="incident"/>, from the incident memory; the incident itself excluded.</summary>
-    public async Task<IReadOnlyList<MemoryHit>> SimilarAsync(Incident incident, int limit, CancellationToken ct = default)
-    {
-        var hits = await store.SearchAsync(SearchText(incident), limit * 4 + 4, anyTerm: true, ct).ConfigureAwait(false);
-        return hits.Where(h => h.Id != incident.Id).GroupBy(h => h.Id).Select(g => g.First()).Take(limit).ToList();
-    }
+    /// <summary>Past incidents most like <paramref name="incident"/>, with why each was chosen; the incident itself excluded.</summary>
+    public IReadOnlyList<SimilarIncident> Similar(Incident incident, int limit) =>
+        _memory.Similar(IncidentProfile.Of(incident), limit).Where(h => h.Id != incident.Id).ToList();
 
     /// <summary>Sends post-mortem reminders that have come due: one before the deadline, one when it passes.</summary>
     public async Task<int> RemindAsync(CancellationToken ct = default)
@@ -174,9 +185,15 @@ public sealed class PostmortemService(SqlitePostmortemStore store, IIncidentStor
     {
         var incident = change.Incident;
         recurrence.Remember(incident);
-        if (change.Created || change.Timeline.Any(e => e.Kind is TimelineKinds.Note or TimelineKinds.Severity))
+        if (change.Created)
         {
-            var notes = (await incidents.TimelineAsync(incident.Id, ct).ConfigureAwait(false)).Where(e => e.Kind == TimelineKinds.Note).Select(e => e.Message);
+            _memory.Upsert(IncidentProfile.Of(incident));
+            await store.IndexIncidentAsync(incident.Id, incident.Title, SearchText(incident), ct).ConfigureAwait(false);
+        }
+        else if (change.Timeline.Any(e => e.Kind is TimelineKinds.Note or TimelineKinds.Severity))
+        {
+            var notes = (await incidents.TimelineAsync(incident.Id, ct).ConfigureAwait(false)).Where(e => e.Kind == TimelineKinds.Note).Select(e => e.Message).ToList();
+            _memory.Upsert(IncidentProfile.Of(incident, notes));
             await store.IndexIncidentAsync(incident.Id, incident.Title, string.Join("\n", [SearchText(incident), .. notes]), ct).ConfigureAwait(false);
         }
 
@@ -195,26 +212,21 @@ public sealed class PostmortemService(SqlitePostmortemStore store, IIncidentStor
 
     private async Task LinkSimilarAsync(Incident incident, CancellationToken ct)
     {
-        var similar = await SimilarAsync(incident, config.Postmortems.SimilarIncidents, ct).ConfigureAwait(false);
+        // Against the in-memory index: the cost is one signal family's size and nothing is read from the database.
+        var similar = Similar(incident, config.Postmortems.SimilarIncidents);
         if (similar.Count == 0)
         {
             return;
         }
 
         var ids = similar.Select(s => s.Id).ToList();
-        var withPm = new List<string>();
-        foreach (var id in ids)
-        {
-            withPm.Add(await store.LatestAsync(id, ct).ConfigureAwait(false) is { } pm ? $"{id} (post-mortem: /api/v1/postmortems/{id}, {pm.Status})" : id);
-        }
-
         await Incidents().ExecuteAsync(incident.Id, (_, i) => IncidentRecorder.Entry(
             i,
             time.GetUtcNow(),
             SimilarKind,
             TimelineKinds.System,
-            $"similar past incidents: {string.Join("; ", withPm)}",
-            new Dictionary<string, string> { ["incidents"] = string.Join(",", ids) },
+            $"similar past incidents: {string.Join("; ", similar.Select(s => $"{s} — post-mortem /api/v1/postmortems/{s.Id}"))}",
+            new Dictionary<string, string> { ["incidents"] = string.Join(",", ids), ["reasons"] = string.Join("\n", similar.Select(s => s.ToString())) },
             x => x with { Related = x.Related.Union(ids).Take(10).ToList() }), ct).ConfigureAwait(false);
     }
 

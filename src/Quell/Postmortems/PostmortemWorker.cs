@@ -10,6 +10,7 @@ public sealed class PostmortemWorker(PostmortemService postmortems, IIncidentSto
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         recurrence.RememberClosed(await incidents.ListAsync(new IncidentQuery(State: IncidentState.Closed, Limit: 10_000), cancellationToken).ConfigureAwait(false));
+        await postmortems.LoadMemoryAsync(cancellationToken).ConfigureAwait(false);
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 

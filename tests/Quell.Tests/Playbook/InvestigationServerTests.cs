@@ -59,6 +59,24 @@ public sealed class InvestigationServerTests(SimulatedIncidentsFixture fixture) 
         Assert.Equal("doc_search", rollback.GetProperty("scope").GetProperty("feature").GetString());
     }
 
+    [Fact]
+    public async Task RunQualityRegression_RunTwice_OneProposalWithACallableModelId()
+    {
+        var body = new { incident_id = "inc-q-twice", category = "quality", signal = "eval_pass_rate", feature = "doc_search", onset = SimulatedIncidentsFixture.QualityOnset };
+        var first = Findings(await RunAsync(body));
+        var second = Findings(await RunAsync(body));
+
+        Assert.Equal("proposed", first["rollback"].Status);
+        Assert.StartsWith("already proposed: ", second["rollback"].Summary, StringComparison.Ordinal);
+        using var proposed = JsonDocument.Parse(await Http.GetStringAsync("/api/v1/mitigations?include=proposed"));
+        var rollback = Assert.Single(proposed.RootElement.GetProperty("mitigations").EnumerateArray(), m => m.TryGetProperty("incident_id", out var i) && i.GetString() == "inc-q-twice");
+        var model = rollback.GetProperty("parameters").GetProperty("model").GetString()!;
+        using var calls = JsonDocument.Parse(await Http.GetStringAsync($"/api/v1/calls?feature=doc_search&model_version={Uri.EscapeDataString(model)}&limit=1"));
+        var served = calls.RootElement.ValueKind == JsonValueKind.Array ? calls.RootElement : calls.RootElement.GetProperty("calls");
+        var call = Assert.Single(served.EnumerateArray());
+        Assert.StartsWith(call.GetProperty("model").GetString()! + "-", model, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("latency", "latency_p95", "latency")]
     [InlineData("data", "pii_leak", "pii_leak")]

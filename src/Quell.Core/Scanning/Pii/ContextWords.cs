@@ -9,6 +9,8 @@ internal static class ContextWords
     public static readonly string[] Card = ["card", "visa", "mastercard", "amex", "american express", "discover", "credit", "debit", "cc", "payment", "pay with", "carte", "tarjeta", "karte"];
     public static readonly string[] Ssn = ["ssn", "social security", "social-security", "tax id", "taxpayer"];
     public static readonly string[] Iban = ["iban", "bank", "account", "transfer", "wire", "sepa", "konto", "compte"];
+    public static readonly string[] Person = ["name", "customer", "client", "patient", "recipient", "holder", "contact", "agent", "mr", "ms", "dear", "signed", "employee", "user"];
+    public static readonly string[] Address = ["address", "ship", "deliver", "post", "mail", "live", "lives", "moved", "street", "send", "parcel", "adresse", "dirección", "indirizzo"];
     public static readonly string[] Ip = ["ip", "address", "host", "server", "client", "from", "connect", "ping", "subnet", "gateway", "dns", "login", "request"];
     public static readonly string[] IpNegative = ["version", "release", "v.", "build", "section", "chapter", "figure", "step"];
 

@@ -2,7 +2,7 @@ using System.Collections.Frozen;
 
 namespace Quell.Scanning.Pii;
 
-/// <summary>Recognises IBANs (compact or in groups of four) by country length and the mod-97 check.</summary>
+/// <summary>Recognises IBANs in any letter case (compact or in groups of four) by country length and the mod-97 check.</summary>
 internal static class IbanRecognizer
 {
     private static readonly FrozenDictionary<string, int> LengthByCountry = new Dictionary<string, int>
@@ -26,7 +26,13 @@ internal static class IbanRecognizer
     {
         match = default;
         var start = digit - 2;
-        if (start < 0 || !TextChars.WordBoundaryBefore(text, start) || !Lookup.TryGetValue(text[start..digit], out var length))
+        if (start < 0 || !TextChars.WordBoundaryBefore(text, start))
+        {
+            return false;
+        }
+
+        Span<char> country = [char.ToUpperInvariant(text[start]), char.ToUpperInvariant(text[start + 1])];
+        if (!Lookup.TryGetValue(country, out var length))
         {
             return false;
         }
@@ -37,12 +43,12 @@ internal static class IbanRecognizer
         while (i < text.Length && n < length)
         {
             var c = text[i];
-            if (TextChars.IsUpperAlnum(c))
+            if (TextChars.IsAsciiLetterOrDigit(c))
             {
-                compact[n++] = c;
+                compact[n++] = char.ToUpperInvariant(c);
                 i++;
             }
-            else if (c == ' ' && n % 4 == 0 && i + 1 < text.Length && TextChars.IsUpperAlnum(text[i + 1]))
+            else if (c == ' ' && n % 4 == 0 && i + 1 < text.Length && TextChars.IsAsciiLetterOrDigit(text[i + 1]))
             {
                 i++;
             }

@@ -25,7 +25,7 @@ internal static class NumberRules
             return true;
         }
 
-        if (digits is >= 13 and <= 19 && (groups == 1 || (sameSeparator && separator is ' ' or '-')) && TryCard(text, phrase, first, last, start, end, out match))
+        if (digits is >= 12 and <= 19 && (groups == 1 || (sameSeparator && separator is ' ' or '-')) && TryCard(text, phrase, first, last, start, end, out match))
         {
             return true;
         }
@@ -79,6 +79,11 @@ internal static class NumberRules
         match = default;
         var value = text[start..end];
         Span<char> digits = stackalloc char[19];
+        if (value.Length > 40)
+        {
+            return false;
+        }
+
         var n = 0;
         foreach (var c in value)
         {
@@ -108,10 +113,10 @@ internal static class NumberRules
     private static bool IsCardGrouping(scoped in NumberPhrase phrase, int first, int last)
     {
         var groups = last - first + 1;
-        if (groups == 3)
+        if (groups == 3 && phrase.GroupLength(first + 1) == 6)
         {
             // Amex 4-6-5 and Diners 4-6-4.
-            return phrase.GroupLength(first) == 4 && phrase.GroupLength(first + 1) == 6 && phrase.GroupLength(last) is 4 or 5;
+            return phrase.GroupLength(first) == 4 && phrase.GroupLength(last) is 4 or 5;
         }
 
         for (var g = first; g < last; g++)
@@ -128,7 +133,7 @@ internal static class NumberRules
     /// <summary>Issuer identification prefixes of the major networks; anything else is probably not a card.</summary>
     internal static bool HasKnownIssuerPrefix(ReadOnlySpan<char> digits)
     {
-        if (digits.Length < 13)
+        if (digits.Length < 12)
         {
             return false;
         }
@@ -142,6 +147,7 @@ internal static class NumberRules
             || two is 34 or 37 && length == 15
             || (four == 6011 || two == 65 || four is >= 6440 and <= 6499) && length is 16 or 19
             || two == 35 && length is >= 16 and <= 19
+            || (four is 2131 or 1800) && length == 15
             || (two is 36 or 38 || four is >= 3000 and <= 3059) && length is 14 or 16
             || two == 62 && length is >= 16 and <= 19
             || (two is 50 or 56 or 57 or 58 || four is 6304 or 6759 or 6761 or 6762 or 6763) && length is >= 12 and <= 19;

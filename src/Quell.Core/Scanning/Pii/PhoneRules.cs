@@ -1,6 +1,9 @@
 namespace Quell.Scanning.Pii;
 
-/// <summary>Phone-number shapes: E.164 with '+', "00" international prefix, NANP and national trunk-0 numbers.</summary>
+/// <summary>
+/// Phone-number shapes (E.164 with '+', "00" international prefix, NANP, national trunk-0 and other grouped
+/// numbers), then libphonenumber's verdict on the candidate; a trailing extension ("ext. 12", "x204") is included.
+/// </summary>
 internal static class PhoneRules
 {
     public static bool TryPhone(ReadOnlySpan<char> text, scoped in NumberPhrase phrase, int first, int last, int digits, char separator, bool sameSeparator, out PiiMatch match)
@@ -57,6 +60,18 @@ internal static class PhoneRules
             return false;
         }
 
+        // Numbers with a country code must be valid for that country; national ones gain when a region accepts them
+        // and lose when none does (a grouped digit run that no numbering plan allows is more likely a reference).
+        var international = plus || (firstDigit == '0' && text[phrase.GroupStart(first) + 1] == '0');
+        var valid = PhoneValidation.IsValid(text[start..end], international);
+        if (international && !valid)
+        {
+            return false;
+        }
+
+        shape += valid ? 0.1 : -0.3;
+        end = ExtensionEnd(text, end);
+
         if (ContextWords.Near(text, start, end, ContextWords.Phone))
         {
             shape += 0.3;
@@ -69,6 +84,45 @@ internal static class PhoneRules
 
         match = new PiiMatch(Entities.Phone, start, end, Math.Clamp(shape, 0, 0.97));
         return true;
+    }
+
+    /// <summary>End of "ext. 123", "ext 12", "x204" or "#12" right after a number, else <paramref name="end"/>.</summary>
+    private static int ExtensionEnd(ReadOnlySpan<char> text, int end)
+    {
+        var i = end;
+        while (i < text.Length && text[i] is ' ' or ',')
+        {
+            i++;
+        }
+
+        var rest = text[i..];
+        int skip;
+        if (rest.StartsWith("ext.", StringComparison.OrdinalIgnoreCase))
+        {
+            skip = 4;
+        }
+        else if (rest.StartsWith("ext", StringComparison.OrdinalIgnoreCase) || rest.StartsWith("x", StringComparison.OrdinalIgnoreCase))
+        {
+            skip = rest[0] is 'x' or 'X' ? 1 : 3;
+        }
+        else
+        {
+            return end;
+        }
+
+        i += skip;
+        while (i < text.Length && text[i] == ' ')
+        {
+            i++;
+        }
+
+        var digits = 0;
+        while (i + digits < text.Length && TextChars.IsDigit(text[i + digits]) && digits < 6)
+        {
+            digits++;
+        }
+
+        return digits > 0 && TextChars.WordBoundaryAfter(text, i + digits) ? i + digits : end;
     }
 
     private static bool HashBefore(ReadOnlySpan<char> text, int start)

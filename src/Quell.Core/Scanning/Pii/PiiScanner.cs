@@ -11,10 +11,14 @@ public sealed class PiiScanner
     private static readonly SearchValues<char> Triggers = SearchValues.Create("0123456789@:");
 
     private readonly double _minScore;
+    private readonly bool _names;
+    private readonly bool _addresses;
 
-    public PiiScanner(double minScore = 0.5)
+    public PiiScanner(double minScore = 0.5, bool names = true, bool addresses = true)
     {
         _minScore = minScore;
+        _names = names;
+        _addresses = addresses;
     }
 
     /// <summary>Appends the PII findings in <paramref name="text"/> to <paramref name="findings"/>.</summary>
@@ -48,11 +52,53 @@ public sealed class PiiScanner
                 pos = ScanNumber(text, i, ref phrase, findings);
             }
         }
+
+        if (_names || _addresses)
+        {
+            ScanWords(text, findings);
+        }
+    }
+
+    /// <summary>Names and street addresses: word-level recognisers that run after the character-triggered ones.</summary>
+    private void ScanWords(ReadOnlySpan<char> text, List<ScanFinding> findings)
+    {
+        var matches = new List<PiiMatch>();
+        if (_addresses)
+        {
+            StreetAddressRecognizer.Scan(text, matches);
+        }
+
+        if (_names)
+        {
+            PersonNameRecognizer.Scan(text, matches);
+        }
+
+        var from = findings.Count;
+        foreach (var match in matches)
+        {
+            if (match.Score < _minScore)
+            {
+                continue;
+            }
+
+            var overlaps = false;
+            for (var k = 0; k < findings.Count && !overlaps; k++)
+            {
+                overlaps = findings[k].Start < match.End && match.Start < findings[k].End;
+            }
+
+            if (!overlaps)
+            {
+                Emit(text, match, findings);
+            }
+        }
+
+        _ = from;
     }
 
     private int ScanNumber(ReadOnlySpan<char> text, int i, ref NumberPhrase phrase, List<ScanFinding> findings)
     {
-        if (i >= 2 && TextChars.IsUpperAlnum(text[i - 1]) && !TextChars.IsDigit(text[i - 1]) && IbanRecognizer.TryMatch(text, i, out var iban))
+        if (i >= 2 && TextChars.IsAsciiLetterOrDigit(text[i - 1]) && !TextChars.IsDigit(text[i - 1]) && IbanRecognizer.TryMatch(text, i, out var iban))
         {
             return Emit(text, iban, findings);
         }

@@ -141,11 +141,8 @@ public sealed class NpmInstrumentationTests
         start.Environment["QUELL_URL"] = baseUrl;
         start.Environment.Remove("OTEL_EXPORTER_OTLP_HEADERS");
         start.Environment.Remove("OTEL_RESOURCE_ATTRIBUTES");
-        if (ServerKeys.AdminKey(server) is { } adminKey)
-        {
-            start.Environment["QUELL_API_KEY"] = adminKey;
-            start.Environment["OTEL_EXPORTER_OTLP_HEADERS"] = ServerKeys.OtlpHeaders(server);
-        }
+        start.Environment["QUELL_API_KEY"] = ServerKeys.AdminKey(server);
+        start.Environment["OTEL_EXPORTER_OTLP_HEADERS"] = ServerKeys.OtlpHeaders(server);
 
         foreach (var (key, value) in env)
         {

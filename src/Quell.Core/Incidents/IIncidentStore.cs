@@ -12,7 +12,10 @@ public interface IIncidentStore
 
     Task<IReadOnlyList<TimelineEntry>> TimelineAsync(string id, CancellationToken cancellationToken = default);
 
-    /// <summary>Stores incidents, timeline entries and outbox rows of all changes in one transaction.</summary>
+    /// <summary>
+    /// Stores incidents, timeline entries and outbox rows of all changes in one transaction. A created incident whose id
+    /// exists, or an update to one that does not, aborts the whole batch with <see cref="IncidentIdConflictException"/>.
+    /// </summary>
     Task ApplyAsync(IReadOnlyList<IncidentChange> changes, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<Silence>> SilencesAsync(CancellationToken cancellationToken = default);
@@ -24,3 +27,11 @@ public interface IIncidentStore
 
 /// <summary>Filters for listing incidents, newest first.</summary>
 public sealed record IncidentQuery(IncidentState? State = null, Severity? Severity = null, string? Category = null, int Limit = 100);
+
+/// <summary>A store was asked to create an incident whose id already exists (or to update one that does not); nothing of the batch was stored.</summary>
+public sealed class IncidentIdConflictException(string id, bool created) : InvalidOperationException(created
+    ? $"incident {id} already exists; refusing to overwrite it with a new incident"
+    : $"incident {id} does not exist; refusing to store an update to it")
+{
+    public string IncidentId { get; } = id;
+}

@@ -10,6 +10,7 @@ public sealed class InMemoryIncidentStore : IIncidentStore, INotificationOutbox
     private readonly List<TimelineEntry> _timeline = [];
     private readonly Dictionary<string, Silence> _silences = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OutboxItem> _outbox = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _outboxOrder = new(StringComparer.Ordinal);
 
     public Task<IReadOnlyList<Incident>> OpenAsync(CancellationToken cancellationToken = default)
     {
@@ -49,13 +50,27 @@ public sealed class InMemoryIncidentStore : IIncidentStore, INotificationOutbox
     {
         lock (_gate)
         {
+            var stored = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var c in changes)
+            {
+                if ((_incidents.ContainsKey(c.Incident.Id) || stored.Contains(c.Incident.Id)) == c.Created)
+                {
+                    throw new IncidentIdConflictException(c.Incident.Id, c.Created);
+                }
+
+                stored.Add(c.Incident.Id);
+            }
+
             foreach (var c in changes)
             {
                 _incidents[c.Incident.Id] = c.Incident;
                 _timeline.AddRange(c.Timeline);
                 foreach (var n in c.Notifications)
                 {
-                    _outbox.TryAdd(n.Id, new OutboxItem(n, OutboxStatus.Pending, 0, n.CreatedAt, null));
+                    if (_outbox.TryAdd(n.Id, new OutboxItem(n, OutboxStatus.Pending, 0, n.CreatedAt, null)))
+                    {
+                        _outboxOrder[n.Id] = _outboxOrder.Count;
+                    }
                 }
             }
         }
@@ -93,9 +108,9 @@ public sealed class InMemoryIncidentStore : IIncidentStore, INotificationOutbox
     {
         lock (_gate)
         {
-            return Task.FromResult<IReadOnlyList<OutboxItem>>(_outbox.Values
-                .Where(o => o.Status == OutboxStatus.Pending && o.NextAttemptAt <= now)
-                .OrderBy(o => o.NextAttemptAt).ThenBy(o => o.Notification.CreatedAt).Take(max).ToList());
+            return Task.FromResult<IReadOnlyList<OutboxItem>>(HeadsOfLine()
+                .Where(o => o.NextAttemptAt <= now)
+                .OrderBy(o => o.NextAttemptAt).ThenBy(o => o.Notification.CreatedAt).ThenBy(o => _outboxOrder[o.Notification.Id]).Take(max).ToList());
         }
     }
 
@@ -118,7 +133,7 @@ public sealed class InMemoryIncidentStore : IIncidentStore, INotificationOutbox
     {
         lock (_gate)
         {
-            return Task.FromResult<IReadOnlyList<OutboxItem>>(_outbox.Values.Where(o => o.Notification.IncidentId == incidentId).OrderBy(o => o.Notification.CreatedAt).ToList());
+            return Task.FromResult<IReadOnlyList<OutboxItem>>(_outbox.Values.Where(o => o.Notification.IncidentId == incidentId).OrderBy(o => o.Notification.CreatedAt).ThenBy(o => _outboxOrder[o.Notification.Id]).ToList());
         }
     }
 
@@ -126,7 +141,13 @@ public sealed class InMemoryIncidentStore : IIncidentStore, INotificationOutbox
     {
         lock (_gate)
         {
-            return Task.FromResult(_outbox.Values.Where(o => o.Status == OutboxStatus.Pending).Select(o => (DateTimeOffset?)o.NextAttemptAt).Min());
+            return Task.FromResult(HeadsOfLine().Select(o => (DateTimeOffset?)o.NextAttemptAt).Min());
         }
     }
+
+    // Like the SQLite outbox: a notification waits while an earlier one of its incident and channel is pending.
+    private IEnumerable<OutboxItem> HeadsOfLine() => _outbox.Values
+        .Where(o => o.Status == OutboxStatus.Pending)
+        .GroupBy(o => (o.Notification.IncidentId, o.Notification.Channel))
+        .Select(g => g.MinBy(o => _outboxOrder[o.Notification.Id])!);
 }

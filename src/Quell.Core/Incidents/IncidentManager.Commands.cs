@@ -102,6 +102,23 @@ public sealed partial class IncidentManager
         };
         var draft = new Draft(i);
         draft.Add(now, TimelineKinds.Assignment, by, $"commander {i.Commander ?? "-"}, assignee {i.Assignee ?? "-"} (set by {by})");
+        if (i.Commander != incident.Commander || i.Assignee != incident.Assignee)
+        {
+            // Whoever heard of the incident hears who has it now; on personal channels the new owner is told directly.
+            var owner = i.Assignee != incident.Assignee ? i.Assignee : i.Commander;
+            var text = $"reassigned by {by}: commander {i.Commander ?? "-"}, assignee {i.Assignee ?? "-"}";
+            var channels = UpdateChannels(i);
+            foreach (var channel in channels)
+            {
+                draft.Notify(this, now, channel, NotificationAction.Update, ChannelAliases.IsPersonal(channel) ? owner : null, ChannelAliases.IsPersonal(channel) ? "assignee" : null, text);
+            }
+
+            if (channels.Count > 0)
+            {
+                draft.Add(now, TimelineKinds.Notification, TimelineKinds.System, $"{text} (via {string.Join(", ", channels)})");
+            }
+        }
+
         return new CommandResult(draft.ToChange(created: false), null);
     }
 

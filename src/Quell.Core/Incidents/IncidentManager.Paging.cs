@@ -141,6 +141,13 @@ public sealed partial class IncidentManager
         draft.Add(at, TimelineKinds.Notification, TimelineKinds.System, $"{text} (via {string.Join(", ", channels)})");
     }
 
+    /// <summary>
+    /// The channels an update about <paramref name="i"/> reaches: every channel that heard of it, less PagerDuty once it
+    /// is resolved, where an update (a trigger event) would open a new PagerDuty alert and page someone again.
+    /// </summary>
+    public static IReadOnlyList<string> UpdateChannels(Incident i) =>
+        i.State.IsActive() ? i.NotifiedChannels : i.NotifiedChannels.Where(c => c != ChannelAliases.PagerDuty).ToList();
+
     private IReadOnlyList<string> ChannelsFor(Severity severity) => _policy.Routing.ChannelsFor(severity, _policy.Channels);
 
     internal NotificationMessage MessageFor(Incident i, DateTimeOffset at, NotificationAction action, string? recipient, string? role, string text)

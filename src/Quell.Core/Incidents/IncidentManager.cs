@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Security.Cryptography;
 using Quell.Notifications;
 using Quell.OnCall;
 
@@ -20,7 +20,19 @@ public sealed partial class IncidentManager
         _policy = policy;
         _onCall = onCall;
         _time = time;
-        _newId = newId ?? (now => string.Create(CultureInfo.InvariantCulture, $"inc-{now:yyMMdd}-{Random.Shared.Next(0x1000000):x6}"));
+        _newId = newId ?? NewIncidentId;
+    }
+
+    /// <summary>
+    /// A fresh incident id: "inc-" and a lowercase ULID, 48 bits of milliseconds from <paramref name="now"/> (ids sort by
+    /// detection) and 80 bits from the OS random generator, so even a million incidents in one millisecond collide with
+    /// odds below 10^-12.
+    /// </summary>
+    public static string NewIncidentId(DateTimeOffset now)
+    {
+        Span<byte> randomness = stackalloc byte[10];
+        RandomNumberGenerator.Fill(randomness);
+        return "inc-" + Ulid.NewUlid(now, randomness).ToString().ToLowerInvariant();
     }
 
     public IncidentPolicy Policy => _policy;

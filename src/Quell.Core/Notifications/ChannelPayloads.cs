@@ -16,6 +16,11 @@ public static class ChannelPayloads
         _ => "warning",
     };
 
+    // PagerDuty refuses an event over 512 KB and cuts summary at 1024 characters; each detail is capped so that the
+    // largest possible event (every field at its cap) stays near 60 KB, far inside the limit.
+    private const int PagerDutyDetailChars = 8192;
+    private const int PagerDutyLinks = 10;
+
     /// <summary>An Events API v2 event; dedup_key is the incident id so every event about one incident lands on one PagerDuty alert.</summary>
     public static string PagerDuty(NotificationMessage m, string routingKey, string source)
     {
@@ -36,20 +41,20 @@ public static class ChannelPayloads
                 w.WriteString("source", source);
                 w.WriteString("severity", PagerDutySeverity(m.Severity));
                 w.WriteString("timestamp", m.At.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
-                WriteIfSet(w, "component", m.Feature ?? m.Provider);
-                WriteIfSet(w, "group", m.Provider ?? m.Feature);
-                w.WriteString("class", m.Category);
+                WriteIfSet(w, "component", Cap(m.Feature ?? m.Provider, 256));
+                WriteIfSet(w, "group", Cap(m.Provider ?? m.Feature, 256));
+                w.WriteString("class", Cap(m.Category, 256));
                 w.WriteStartObject("custom_details");
                 w.WriteString("incident_id", m.IncidentId);
                 w.WriteString("state", m.State.Name());
-                WriteIfSet(w, "signal", m.Signal);
-                WriteIfSet(w, "attribution", m.Attribution);
-                WriteIfSet(w, "summary", m.Summary);
-                WriteIfSet(w, "paged", m.Recipient);
-                WriteIfSet(w, "role", m.Role);
-                w.WriteString("note", m.Text);
+                WriteIfSet(w, "signal", Cap(m.Signal, PagerDutyDetailChars));
+                WriteIfSet(w, "attribution", Cap(m.Attribution, PagerDutyDetailChars));
+                WriteIfSet(w, "summary", Cap(m.Summary, PagerDutyDetailChars));
+                WriteIfSet(w, "paged", Cap(m.Recipient, 256));
+                WriteIfSet(w, "role", Cap(m.Role, 256));
+                w.WriteString("note", Cap(m.Text, PagerDutyDetailChars));
                 w.WriteStartArray("links");
-                foreach (var l in m.Links)
+                foreach (var l in m.Links.Take(PagerDutyLinks))
                 {
                     w.WriteStringValue(l.Href);
                 }
@@ -58,11 +63,11 @@ public static class ChannelPayloads
                 w.WriteEndObject();
                 w.WriteEndObject();
                 w.WriteStartArray("links");
-                foreach (var l in m.Links)
+                foreach (var l in m.Links.Take(PagerDutyLinks))
                 {
                     w.WriteStartObject();
-                    w.WriteString("href", l.Href);
-                    w.WriteString("text", l.Text);
+                    w.WriteString("href", Cap(l.Href, 2048));
+                    w.WriteString("text", Cap(l.Text, 256));
                     w.WriteEndObject();
                 }
 
@@ -71,7 +76,11 @@ public static class ChannelPayloads
         });
     }
 
-    /// <summary>A Slack message with a header, the severity and state, summary, attribution and links as Block Kit blocks.</summary>
+    /// <summary>
+    /// A Slack message with a header, the severity and state, summary, attribution and links as Block Kit blocks. Every
+    /// piece of incident text is escaped for mrkdwn (&amp;, &lt;, &gt; as entities) so a summary saying "&lt;!channel&gt;"
+    /// or "&lt;https://evil|click&gt;" shows as text and can neither ping a channel nor forge a link.
+    /// </summary>
     public static string Slack(NotificationMessage m)
     {
         var headline = m.Action switch
@@ -83,27 +92,39 @@ public static class ChannelPayloads
         };
         return Write(w =>
         {
-            w.WriteString("text", Truncate($"{headline} — {m.Text}", 3000));
+            w.WriteString("text", SlackText.Fit(SlackText.Escape($"{headline} — {m.Text}"), 3000));
             w.WriteStartArray("blocks");
-            Block(w, "header", "plain_text", Truncate(headline, 150));
+            Block(w, "header", "plain_text", SlackText.Fit(SlackText.Escape(headline), 150));
             w.WriteStartObject();
             w.WriteString("type", "section");
             w.WriteStartArray("fields");
             Field(w, $"*Severity*\n{m.Severity}");
             Field(w, $"*State*\n{m.State.Name()}");
-            Field(w, $"*Category*\n{m.Category}");
-            Field(w, $"*Incident*\n{m.IncidentId}");
+            Field(w, SlackText.Fit($"*Category*\n{SlackText.Escape(m.Category)}", 2000));
+            Field(w, SlackText.Fit($"*Incident*\n{SlackText.Escape(m.IncidentId)}", 2000));
             w.WriteEndArray();
             w.WriteEndObject();
-            Block(w, "section", "mrkdwn", Truncate(m.Text + (m.Summary.Length > 0 ? "\n" + m.Summary : string.Empty), 3000));
+            Block(w, "section", "mrkdwn", SlackText.Fit(SlackText.Escape(m.Text + (m.Summary.Length > 0 ? "\n" + m.Summary : string.Empty)), 3000));
             if (m.Attribution is { Length: > 0 } a)
             {
-                Block(w, "section", "mrkdwn", Truncate($"*Attribution*: {a}", 3000));
+                Block(w, "section", "mrkdwn", SlackText.Fit("*Attribution*: " + SlackText.Escape(a), 3000));
             }
 
-            if (m.Links.Count > 0)
+            // Links are added whole or not at all: a link cut in half would be a broken "<url|" in the message.
+            var links = new StringBuilder();
+            foreach (var link in m.Links.Select(l => SlackText.Link(l.Href, l.Text)))
             {
-                Block(w, "section", "mrkdwn", Truncate(string.Join("\n", m.Links.Select(l => $"<{l.Href}|{l.Text}>")), 3000));
+                if (links.Length + link.Length + 1 > 3000)
+                {
+                    break;
+                }
+
+                links.Append(links.Length > 0 ? "\n" : string.Empty).Append(link);
+            }
+
+            if (links.Length > 0)
+            {
+                Block(w, "section", "mrkdwn", links.ToString());
             }
 
             w.WriteEndArray();
@@ -204,6 +225,8 @@ public static class ChannelPayloads
         w.WriteEndObject();
     }
 
+    private static string? Cap(string? s, int max) => s is null ? null : Truncate(s, max);
+
     private static void WriteIfSet(Utf8JsonWriter w, string name, string? value)
     {
         if (!string.IsNullOrEmpty(value))
@@ -212,7 +235,22 @@ public static class ChannelPayloads
         }
     }
 
-    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
+    /// <summary>At most <paramref name="max"/> UTF-16 units, ending in "…" when cut; never splits a surrogate pair.</summary>
+    internal static string Truncate(string s, int max)
+    {
+        if (s.Length <= max)
+        {
+            return s;
+        }
+
+        var cut = max - 1;
+        if (cut > 0 && char.IsHighSurrogate(s[cut - 1]))
+        {
+            cut--;
+        }
+
+        return string.Concat(s.AsSpan(0, cut), "…");
+    }
 
     private static string Write(Action<Utf8JsonWriter> body)
     {

@@ -11,7 +11,8 @@ public static class IncidentRecorder
     /// <summary>An update notification (reminder) to every channel that heard of the incident, or the log when none did.</summary>
     public static CommandResult Notify(Incident incident, DateTimeOffset now, string kind, string text, IReadOnlyDictionary<string, string> data)
     {
-        var channels = incident.NotifiedChannels.Count > 0 ? incident.NotifiedChannels : [OnCall.ChannelAliases.Log];
+        var heard = IncidentManager.UpdateChannels(incident);
+        var channels = heard.Count > 0 ? heard : [OnCall.ChannelAliases.Log];
         var seq = incident.NotificationSeq;
         var notifications = new List<Notification>();
         foreach (var channel in channels)

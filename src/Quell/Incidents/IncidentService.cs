@@ -221,6 +221,13 @@ public sealed class IncidentService(IIncidentStore store, IncidentManager manage
             throw;
         }
 
+        // Every committed change lands in the cache, whoever decided it (alerts, ticks, commands): a stale cached copy
+        // would page again on the next tick and wipe the pages and channels a later command reads.
+        foreach (var change in changes)
+        {
+            Track(open, change.Incident);
+        }
+
         if (changes.Any(c => c.Notifications.Count > 0))
         {
             dispatcher.Nudge();

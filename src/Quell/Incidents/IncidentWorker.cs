@@ -10,22 +10,27 @@ public sealed class IncidentWorker(IncidentService incidents, NotificationDispat
 
     private async Task TickLoopAsync(CancellationToken ct)
     {
-        while (!ct.IsCancellationRequested)
+        // One timer for the life of the host: a tick that runs long never pushes the next one back, and a clock that
+        // jumps (a fake one in tests, a suspended VM) wakes the loop at once instead of after a fresh interval.
+        using var timer = new PeriodicTimer(tickInterval, time);
+        try
         {
-            try
+            do
             {
-                await incidents.TickAsync(ct).ConfigureAwait(false);
-                await Task.Delay(tickInterval, time, ct).ConfigureAwait(false);
+                try
+                {
+                    await incidents.TickAsync(ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    logger?.LogError(ex, "incident tick failed; retrying on the next tick");
+                }
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                logger?.LogError(ex, "incident tick failed; retrying");
-                await Task.Delay(tickInterval, time, ct).ConfigureAwait(false);
-            }
+            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Host stopping.
         }
     }
 }

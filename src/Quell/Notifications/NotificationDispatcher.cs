@@ -35,8 +35,27 @@ public sealed class NotificationDispatcher(
         }
     }
 
-    /// <summary>One pass over due notifications; returns how many attempts were made.</summary>
+    /// <summary>Delivers everything due now, in order per incident and channel; returns how many attempts were made.</summary>
     public async Task<int> DeliverDueAsync(CancellationToken cancellationToken = default)
+    {
+        // The outbox hands out only the first pending notification of each incident and channel, so a trigger, its
+        // acknowledge and its resolve take one round each. The bound only guards against a policy with zero delays.
+        var total = 0;
+        for (var round = 0; round < 64; round++)
+        {
+            var attempts = await DeliverRoundAsync(cancellationToken).ConfigureAwait(false);
+            if (attempts == 0)
+            {
+                break;
+            }
+
+            total += attempts;
+        }
+
+        return total;
+    }
+
+    private async Task<int> DeliverRoundAsync(CancellationToken cancellationToken)
     {
         var due = await outbox.DueAsync(time.GetUtcNow(), 256, cancellationToken).ConfigureAwait(false);
         if (due.Count == 0)

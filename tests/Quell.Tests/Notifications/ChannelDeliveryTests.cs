@@ -100,6 +100,26 @@ public sealed class ChannelDeliveryTests
     }
 
     [Fact]
+    public async Task PagerDuty_TriggerBackingOffWhenAcknowledged_AcknowledgeSentOnlyAfterTrigger()
+    {
+        await using var receiver = await ScriptedReceiver.StartAsync();
+        receiver.Answer(503);
+        using var http = new HttpClient();
+        var (h, dispatcher) = Setup("pagerduty", new PagerDutySender(http, new PagerDutyChannelConfig { BaseUrl = receiver.BaseAddress.ToString(), RoutingKey = "k" }));
+        var id = h.Ingest(IncidentHarness.Signal())!.Incident.Id;
+        Assert.Equal(1, await dispatcher.DeliverDueAsync());
+        h.Run(id, (m, i) => m.Acknowledge(i, "alice"));
+
+        // The acknowledge is due but waits behind the trigger's retry: PagerDuty would drop an acknowledge for an unknown alert.
+        Assert.Equal(0, await dispatcher.DeliverDueAsync());
+        h.Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(2, await dispatcher.DeliverDueAsync());
+        var events = receiver.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("event_action").GetString()).ToList();
+        Assert.Equal(["trigger", "trigger", "acknowledge"], events);
+        Assert.Equal([503, 202, 202], receiver.Requests.Select(r => r.Status));
+    }
+
+    [Fact]
     public async Task Slack_429WithRetryAfter_WaitsExactlyRetryAfterThenDeliversBlocks()
     {
         await using var receiver = await ScriptedReceiver.StartAsync();

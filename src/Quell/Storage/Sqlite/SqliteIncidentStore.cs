@@ -63,14 +63,20 @@ public sealed class SqliteIncidentStore(SqliteDatabase database) : IIncidentStor
         foreach (var change in changes)
         {
             var i = change.Incident;
-            await c.ExecuteAsync(new CommandDefinition(
-                """
-                INSERT INTO incidents(id, state, severity, category, detected_at, updated_at, body) VALUES (@id, @state, @severity, @category, @detected, @updated, @body)
-                ON CONFLICT(id) DO UPDATE SET state = excluded.state, severity = excluded.severity, category = excluded.category, updated_at = excluded.updated_at, body = excluded.body
-                """,
+
+            // A new incident never replaces a stored one, and an update never invents one: either means two decisions
+            // disagree about which incident exists, so the whole batch is refused (the transaction rolls back on dispose).
+            var rows = await c.ExecuteAsync(new CommandDefinition(
+                change.Created
+                    ? "INSERT INTO incidents(id, state, severity, category, detected_at, updated_at, body) VALUES (@id, @state, @severity, @category, @detected, @updated, @body) ON CONFLICT(id) DO NOTHING"
+                    : "UPDATE incidents SET state = @state, severity = @severity, category = @category, updated_at = @updated, body = @body WHERE id = @id",
                 new { id = i.Id, state = i.State.Name(), severity = i.Severity.ToString(), category = i.Category, detected = i.DetectedAt.ToUnixTimeMilliseconds(), updated = i.UpdatedAt.ToUnixTimeMilliseconds(), body = JsonSerializer.Serialize(i, IncidentStorageJson.Default.Incident) },
                 tx,
                 cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (rows != 1)
+            {
+                throw new IncidentIdConflictException(i.Id, change.Created);
+            }
             foreach (var e in change.Timeline)
             {
                 await InsertTimelineAsync(c, tx, e, cancellationToken).ConfigureAwait(false);
@@ -115,7 +121,7 @@ public sealed class SqliteIncidentStore(SqliteDatabase database) : IIncidentStor
     {
         using var c = database.Open();
         var rows = await c.QueryAsync<OutboxRow>(new CommandDefinition(
-            "SELECT status, attempts, next_attempt_at AS NextAttemptAt, last_error AS LastError, body FROM notification_outbox WHERE status = 0 AND next_attempt_at <= @now ORDER BY next_attempt_at, created_at LIMIT @max",
+            $"SELECT status, attempts, next_attempt_at AS NextAttemptAt, last_error AS LastError, body FROM notification_outbox o WHERE status = 0 AND next_attempt_at <= @now AND {FirstPendingOfItsChannel} ORDER BY next_attempt_at, created_at, rowid LIMIT @max",
             new { now = now.ToUnixTimeMilliseconds(), max }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return rows.Select(ToItem).ToList();
     }
@@ -137,7 +143,7 @@ public sealed class SqliteIncidentStore(SqliteDatabase database) : IIncidentStor
     {
         using var c = database.Open();
         var rows = await c.QueryAsync<OutboxRow>(new CommandDefinition(
-            "SELECT status, attempts, next_attempt_at AS NextAttemptAt, last_error AS LastError, body FROM notification_outbox WHERE incident_id = @incidentId ORDER BY created_at, id",
+            "SELECT status, attempts, next_attempt_at AS NextAttemptAt, last_error AS LastError, body FROM notification_outbox WHERE incident_id = @incidentId ORDER BY created_at, rowid",
             new { incidentId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return rows.Select(ToItem).ToList();
     }
@@ -145,9 +151,14 @@ public sealed class SqliteIncidentStore(SqliteDatabase database) : IIncidentStor
     public async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken = default)
     {
         using var c = database.Open();
-        var next = await c.ExecuteScalarAsync<long?>(new CommandDefinition("SELECT MIN(next_attempt_at) FROM notification_outbox WHERE status = 0", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var next = await c.ExecuteScalarAsync<long?>(new CommandDefinition($"SELECT MIN(next_attempt_at) FROM notification_outbox o WHERE status = 0 AND {FirstPendingOfItsChannel}", cancellationToken: cancellationToken)).ConfigureAwait(false);
         return next is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
     }
+
+    // A notification waits while an earlier one of the same incident on the same channel is still pending (a trigger
+    // backing off after a 503): PagerDuty must never see the acknowledge before the trigger it acknowledges.
+    private const string FirstPendingOfItsChannel =
+        "NOT EXISTS (SELECT 1 FROM notification_outbox p WHERE p.incident_id = o.incident_id AND p.channel = o.channel AND p.status = 0 AND p.rowid < o.rowid)";
 
     private static Task InsertTimelineAsync(SqliteConnection c, SqliteTransaction tx, TimelineEntry e, CancellationToken ct) =>
         c.ExecuteAsync(new CommandDefinition(

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Quell.Storage;
+using Quell.Security;
 
 namespace Quell.Server;
 
@@ -8,12 +9,13 @@ public static class CallQueryEndpoints
 {
     public static void MapCallQueries(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/calls/{id}", async (string id, ICallLog log, CancellationToken ct) =>
+        var calls = app.MapGroup("/api/v1/calls").RequireScope(Scopes.Read);
+        calls.MapGet("/{id}", async (string id, ICallLog log, CancellationToken ct) =>
             await log.GetAsync(id, ct).ConfigureAwait(false) is { } call
                 ? Results.Json(CallView.From(call), ServerJsonContext.Default.CallView)
                 : Problems.Create(404, "Not found", $"no call with id '{id}'"));
 
-        app.MapGet("/api/v1/calls", async (HttpRequest request, ICallLog log, CancellationToken ct) =>
+        calls.MapGet("/", async (HttpRequest request, ICallLog log, CancellationToken ct) =>
         {
             var q = request.Query;
             var fromOk = QueryTime.TryRead(request, "from", out var from, out var fromError);

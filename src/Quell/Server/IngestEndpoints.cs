@@ -3,6 +3,7 @@ using System.Text.Json;
 using Quell.Configuration;
 using Quell.Ingest;
 using Quell.Telemetry;
+using Quell.Security;
 
 namespace Quell.Server;
 
@@ -11,8 +12,8 @@ public static class IngestEndpoints
 {
     public static void MapIngest(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/traces", IngestOtlpAsync);
-        app.MapPost("/api/v1/calls", IngestNativeAsync);
+        app.MapGroup("/v1").RequireScope(Scopes.Ingest).MapPost("/traces", IngestOtlpAsync);
+        app.MapGroup("/api/v1/calls").RequireScope(Scopes.Ingest).MapPost("/", IngestNativeAsync);
     }
 
     private static async Task<IResult> IngestOtlpAsync(HttpContext http, QuellConfig config, GenAiSpanMapper mapper, IngestService ingest, IngestMetrics metrics)

@@ -3,6 +3,7 @@ using Quell.Detection;
 using Quell.Ingest;
 using Quell.Server.Detection;
 using Quell.Storage;
+using Quell.Security;
 
 namespace Quell.Server;
 
@@ -11,10 +12,11 @@ public static class QualityEndpoints
 {
     public static void MapQualityInputs(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/evals", (HttpContext http, QuellConfig config, TimeProvider time, IQualityLog log, IngestMetrics metrics, DetectionService detection) =>
+        var quality = app.MapGroup("/api/v1").RequireScope(Scopes.Ingest);
+        quality.MapPost("/evals", (HttpContext http, QuellConfig config, TimeProvider time, IQualityLog log, IngestMetrics metrics, DetectionService detection) =>
             AcceptAsync(http, config, metrics, detection, "evals", new JsonBatchDecoder<EvalResult>(config.Limits, time, QualityInputJson.ReadEval), log.AppendEvalsAsync));
 
-        app.MapPost("/api/v1/feedback", (HttpContext http, QuellConfig config, TimeProvider time, IQualityLog log, IngestMetrics metrics, DetectionService detection) =>
+        quality.MapPost("/feedback", (HttpContext http, QuellConfig config, TimeProvider time, IQualityLog log, IngestMetrics metrics, DetectionService detection) =>
             AcceptAsync(http, config, metrics, detection, "feedback", new JsonBatchDecoder<FeedbackRecord>(config.Limits, time, QualityInputJson.ReadFeedback), log.AppendFeedbackAsync));
     }
 

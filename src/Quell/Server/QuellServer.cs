@@ -58,7 +58,7 @@ public static class QuellServer
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseQuellSecurity();
+        app.UseQuellSecurity(options.Config.Security);
         if (app.Services.GetRequiredService<ApiKeyService>().EnsureAdmin(options.AdminKey) is { } created)
         {
             (options.AdminKeyCreated ?? (key => Console.Error.WriteLine($"quell: first start: admin API key {key} (shown once; store it now)")))(created);
@@ -71,6 +71,10 @@ public static class QuellServer
         if (options.Config.Security.AnonymousMetrics)
         {
             metricsRoute.AllowAnonymous();
+        }
+        else
+        {
+            metricsRoute.RequireScope(Scopes.Read);
         }
 
         app.MapIngest();
@@ -85,6 +89,7 @@ public static class QuellServer
         app.Services.GetRequiredService<Server.Detection.DetectionService>().Subscribe(bridge.OnAlertAsync);
         Postmortems.FixAndLearnSetup.MapFixAndLearn(app);
         app.MapPlaybook();
+        app.MapSecurity();
         app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<IngestQueue>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }
@@ -95,7 +100,7 @@ public static class QuellServer
         services.AddSingleton(options);
         services.AddSingleton(config);
         services.AddSingleton(options.Time);
-        services.AddQuellSecurity();
+        services.AddQuellSecurity(config.Security);
         services.AddSingleton(_ => new SqliteDatabase(Path.Combine(options.DataDirectory, "quell.db")));
         services.AddSingleton<SqliteCallLog>();
         services.AddSingleton<ICallLog>(sp => sp.GetRequiredService<SqliteCallLog>());

@@ -173,6 +173,11 @@ public static class EvalEndpoints
             return FixAndLearnHttp.Field("target", "give a target: a configured target name or an http(s) URL");
         }
 
+        if (RefusedTarget(http, evals, target) is { } refused)
+        {
+            return refused;
+        }
+
         var cases = await evals.Store.CasesAsync(suite.Id, http.RequestAborted).ConfigureAwait(false);
         var run = await evals.RunAsync(suite, cases, target, null, http.RequestAborted).ConfigureAwait(false);
         return Results.Json(run, FixAndLearnJson.Default.EvalRun);
@@ -213,6 +218,11 @@ public static class EvalEndpoints
             return FixAndLearnHttp.Field("target", "give the fixed version's target: a configured target name or an http(s) URL");
         }
 
+        if (RefusedTarget(http, evals, target) is { } refused)
+        {
+            return refused;
+        }
+
         var result = await evals.VerifyAsync(id, target, http.User.Actor(), http.RequestAborted).ConfigureAwait(false);
         return result is { } r ? Results.Json(r.Status, FixAndLearnJson.Default.VerificationStatus) : FixAndLearnHttp.NotFound($"no incident '{id}'");
     }
@@ -236,6 +246,12 @@ public static class EvalEndpoints
             ? Results.Json(await evals.StatusAsync(id, http.RequestAborted).ConfigureAwait(false), FixAndLearnJson.Default.VerificationStatus)
             : FixAndLearnHttp.NotFound($"no incident '{id}'");
     }
+
+    /// <summary>A URL the caller typed (not a configured target) must pass the outbound policy.</summary>
+    private static IResult? RefusedTarget(HttpContext http, EvalService evals, Configuration.EvalTargetConfig target) =>
+        evals.IsConfiguredTarget(target.Url) || !Uri.TryCreate(target.Url, UriKind.Absolute, out var url)
+            ? null
+            : http.RequestServices.GetRequiredService<OutboundPolicy>().RefuseCallerUrl(url) is { } why ? FixAndLearnHttp.Field("target", why) : null;
 
     private static Configuration.EvalTargetConfig? TargetOf(JsonElement body, EvalService evals) =>
         FixAndLearnHttp.Str(body, "target") is { } t

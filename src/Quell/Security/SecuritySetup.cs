@@ -16,6 +16,7 @@ public static class SecuritySetup
         services.AddSingleton<SqliteApiKeyStore>();
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<AuditLog>();
+        services.AddSingleton(sp => new OutboundPolicy(sp.GetRequiredService<Configuration.QuellConfig>()));
         services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ScopeAuthorizationResultHandler>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)

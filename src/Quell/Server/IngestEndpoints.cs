@@ -67,7 +67,13 @@ public static class IngestEndpoints
             body.Return();
         }
 
-        var mapped = mapper.Map(spans);
+        var mapped = TenantAccess.Pin(http.User, mapper.Map(spans));
+        if (mapped.Records.Count == 0 && mapped.Errors.Any(e => e.Field == "tenant"))
+        {
+            metrics.Rejected("otlp", "wrong_tenant", mapped.Errors.Count);
+            return OtlpResponses.Status(protobuf, 403, mapped.Errors.First(e => e.Field == "tenant").Message);
+        }
+
         metrics.SkippedSpans(mapped.Skipped);
         if (mapped.Errors.Count > 0)
         {
@@ -96,6 +102,13 @@ public static class IngestEndpoints
         if (batch is null)
         {
             return problem!;
+        }
+
+        batch = TenantAccess.Pin(http.User, batch);
+        if (batch.Records.Count == 0)
+        {
+            metrics.Rejected("native", "wrong_tenant", batch.Errors.Count);
+            return Problems.Create(403, "Wrong tenant", batch.Errors.First(e => e.Field == "tenant").Message, RecordBatchRequest.Errors(batch));
         }
 
         var errors = RecordBatchRequest.Errors(batch);

@@ -85,7 +85,12 @@ public static class InvestigationEndpoints
                 return Problems.Create(400, "Invalid replay", "$: expected a JSON object");
             }
 
-            var (report, problem) = await replay.RunAsync(request, http.RequestAborted).ConfigureAwait(false);
+            if (ReplayTargets.Resolve(request, http.RequestServices.GetRequiredService<Configuration.QuellConfig>(), http.RequestServices.GetRequiredService<OutboundPolicy>()) is not { } resolved)
+            {
+                return Problems.Create(400, "Invalid replay", ReplayTargets.Refusal(request, http.RequestServices.GetRequiredService<OutboundPolicy>()), [new IngestError(0, null, "target", "not an allowed target")]);
+            }
+
+            var (report, problem) = await replay.RunAsync(resolved, http.RequestAborted).ConfigureAwait(false);
             return report is not null
                 ? Results.Json(report, Json)
                 : Problems.Create(400, "Invalid replay", problem!, [new IngestError(0, null, problem!.Split(':')[0], problem[(problem.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim())]);

@@ -74,12 +74,17 @@ public static class MitigationEndpoints
                 ? Results.Json(m, SqliteMitigationStore.Json)
                 : Problems.Create(404, "Not found", $"no mitigation with id '{id}'"));
 
-        mitigate.MapPost("/", async (HttpContext http, MitigationControlPlane plane) =>
+        mitigate.MapPost("/", async (HttpContext http, MitigationControlPlane plane, Configuration.QuellConfig config) =>
         {
             var (request, problem) = await ReadRequestAsync(http).ConfigureAwait(false);
             if (request is null)
             {
                 return problem!;
+            }
+
+            if (TwoPersonCheck.RefuseApply(config, request) is { } refusal)
+            {
+                return Problems.Create(403, "Two-person rule", refusal);
             }
 
             var result = await plane.CreateAsync(request, http.RequestAborted).ConfigureAwait(false);
@@ -88,9 +93,14 @@ public static class MitigationEndpoints
                 : ToProblem(result, "new");
         });
 
-        mitigate.MapPost("/{id}/approve", async (string id, HttpContext http, MitigationControlPlane plane) =>
+        mitigate.MapPost("/{id}/approve", async (string id, HttpContext http, MitigationControlPlane plane, IMitigationStore store, Configuration.QuellConfig config) =>
         {
             var (actor, _) = await ReadActorAsync(http).ConfigureAwait(false);
+            if (await store.GetAsync(id, http.RequestAborted).ConfigureAwait(false) is { } proposed && TwoPersonCheck.RefuseApprove(config, proposed, actor) is { } refusal)
+            {
+                return Problems.Create(403, "Two-person rule", refusal);
+            }
+
             var result = await plane.ApproveAsync(id, actor, http.RequestAborted).ConfigureAwait(false);
             return result.Succeeded ? Results.Json(result.Mitigation, SqliteMitigationStore.Json) : ToProblem(result, id);
         });

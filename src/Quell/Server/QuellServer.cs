@@ -42,6 +42,11 @@ public static class QuellServer
             // The decompressed cap is enforced while reading; this one bounds what arrives on the wire.
             k.Limits.MaxRequestBodySize = options.Config.Limits.MaxBodyBytes;
             k.AddServerHeader = false;
+            if (options.Config.Security.Tls is { } tls)
+            {
+                var certificate = TlsCertificates.Load(tls);
+                k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate);
+            }
         });
         // Logs go to stderr so that stdout stays clean for machine-readable output (demo --json).
         builder.Logging.ClearProviders();

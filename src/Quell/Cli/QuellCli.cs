@@ -22,6 +22,8 @@ public static class QuellCli
         root.Subcommands.Add(PostmortemCommand.Report());
         root.Subcommands.Add(RunbookCommand.Create());
         root.Subcommands.Add(ReplayCommand.Create());
+        root.Subcommands.Add(KeysCommand.Create());
+        root.Subcommands.Add(KeysCommand.Audit());
         var apiKey = CliHttp.ApiKeyOption();
         root.Options.Add(apiKey);
         var parse = root.Parse(args);

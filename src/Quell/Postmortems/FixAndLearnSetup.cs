@@ -14,7 +14,7 @@ public static class FixAndLearnSetup
     {
         services.AddSingleton(sp => new SqliteEvalStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton(sp => new SqlitePostmortemStore(sp.GetRequiredService<SqliteDatabase>()));
-        services.AddSingleton(_ => new EvalHttpClient(config.Evals.CaseTimeout));
+        services.AddSingleton(sp => new EvalHttpClient(config.Evals.CaseTimeout, sp.GetRequiredService<Security.OutboundPolicy>().CreateHandler()));
         services.AddSingleton(sp => new EvalTargetClient(sp.GetRequiredService<EvalHttpClient>().Client));
         services.AddSingleton(sp =>
         {
@@ -56,9 +56,9 @@ public static class FixAndLearnSetup
 }
 
 /// <summary>One HttpClient for eval targets and the judge, with the per-case timeout.</summary>
-public sealed class EvalHttpClient(TimeSpan timeout) : IDisposable
+public sealed class EvalHttpClient(TimeSpan timeout, HttpMessageHandler handler) : IDisposable
 {
-    public HttpClient Client { get; } = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = timeout };
+    public HttpClient Client { get; } = new(handler) { Timeout = timeout };
 
     public void Dispose() => Client.Dispose();
 }

@@ -4,6 +4,7 @@ using Quell.Calls;
 using Quell.Configuration;
 using Quell.Ingest;
 using Quell.Telemetry;
+using Quell.Security;
 
 namespace Quell.Server;
 
@@ -12,8 +13,8 @@ public static class IngestEndpoints
 {
     public static void MapIngest(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/traces", IngestOtlpAsync);
-        app.MapPost("/api/v1/calls", IngestNativeAsync);
+        app.MapGroup("/v1").RequireScope(Scopes.Ingest).MapPost("/traces", IngestOtlpAsync);
+        app.MapGroup("/api/v1/calls").RequireScope(Scopes.Ingest).MapPost("/", IngestNativeAsync);
     }
 
     private static async Task<IResult> IngestOtlpAsync(HttpContext http, QuellConfig config, GenAiSpanMapper mapper, IngestService ingest, IngestMetrics metrics, Validation.InputValidator validator, TimeProvider time)
@@ -67,7 +68,13 @@ public static class IngestEndpoints
             body.Return();
         }
 
-        var mapped = Checked(mapper.Map(spans), validator, time.GetUtcNow());
+        var mapped = TenantAccess.Pin(http.User, Checked(mapper.Map(spans), validator, time.GetUtcNow()));
+        if (mapped.Records.Count == 0 && mapped.Errors.Any(e => e.Field == "tenant"))
+        {
+            metrics.Rejected("otlp", "wrong_tenant", mapped.Errors.Count);
+            return OtlpResponses.Status(protobuf, 403, mapped.Errors.First(e => e.Field == "tenant").Message);
+        }
+
         metrics.SkippedSpans(mapped.Skipped);
         if (mapped.Errors.Count > 0)
         {
@@ -119,6 +126,13 @@ public static class IngestEndpoints
         if (batch is null)
         {
             return problem!;
+        }
+
+        batch = TenantAccess.Pin(http.User, batch);
+        if (batch.Records.Count == 0)
+        {
+            metrics.Rejected("native", "wrong_tenant", batch.Errors.Count);
+            return Problems.Create(403, "Wrong tenant", batch.Errors.First(e => e.Field == "tenant").Message, RecordBatchRequest.Errors(batch));
         }
 
         var errors = RecordBatchRequest.Errors(batch);

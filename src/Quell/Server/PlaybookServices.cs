@@ -27,7 +27,7 @@ public static class PlaybookServices
         services.AddHostedService<AutoMitigationService>();
 
         // One client for outbound calls to status pages and replay targets; the handler pools connections.
-        services.AddSingleton(_ => new PlaybookHttp(new HttpClient { Timeout = TimeSpan.FromSeconds(60) }));
+        services.AddSingleton(sp => new PlaybookHttp(new HttpClient(sp.GetRequiredService<Security.OutboundPolicy>().CreateHandler()) { Timeout = TimeSpan.FromSeconds(60) }));
         services.AddSingleton(sp => new VendorStatusReader(config.Playbook, sp.GetRequiredService<PlaybookHttp>().Client));
         services.AddSingleton<IInvestigationSource>(sp => new InvestigationService(
             sp.GetRequiredService<ICallLog>(),

@@ -23,6 +23,8 @@ public static class QuellCli
         root.Subcommands.Add(RunbookCommand.Create());
         root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(GatewayCommand.Create());
+        root.Subcommands.Add(KeysCommand.Create());
+        root.Subcommands.Add(KeysCommand.Audit());
         var apiKey = CliHttp.ApiKeyOption();
         root.Options.Add(apiKey);
         var parse = root.Parse(args);

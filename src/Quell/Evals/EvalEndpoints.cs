@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Quell.Security;
 using Quell.Server;
 
 namespace Quell.Evals;
@@ -8,13 +9,14 @@ public static class EvalEndpoints
 {
     public static IEndpointRouteBuilder MapEvalSuites(this IEndpointRouteBuilder app)
     {
-        var suites = app.MapGroup("/api/v1/evals/suites");
+        var suites = app.MapGroup("/api/v1/evals/suites").RequireScope(Scopes.Read);
+        var editSuites = app.MapGroup("/api/v1/evals/suites").RequireScope(Scopes.Respond);
         suites.MapGet("/", async (SqliteEvalStore store, CancellationToken ct) => Results.Json((await store.ListSuitesAsync(ct).ConfigureAwait(false)).ToList(), FixAndLearnJson.Default.ListEvalSuite));
-        suites.MapPost("/", (HttpContext http, EvalService evals, TimeProvider time) => SaveSuiteAsync(http, evals, time, null));
+        editSuites.MapPost("/", (HttpContext http, EvalService evals, TimeProvider time) => SaveSuiteAsync(http, evals, time, null));
         suites.MapGet("/{id}", async (string id, SqliteEvalStore store, CancellationToken ct) =>
             await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is { } s ? Results.Json(s, FixAndLearnJson.Default.EvalSuite) : NoSuite(id));
-        suites.MapPut("/{id}", (string id, HttpContext http, EvalService evals, TimeProvider time) => SaveSuiteAsync(http, evals, time, id));
-        suites.MapDelete("/{id}", async (string id, SqliteEvalStore store, CancellationToken ct) =>
+        editSuites.MapPut("/{id}", (string id, HttpContext http, EvalService evals, TimeProvider time) => SaveSuiteAsync(http, evals, time, id));
+        editSuites.MapDelete("/{id}", async (string id, SqliteEvalStore store, CancellationToken ct) =>
         {
             if (await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is not { } s)
             {
@@ -23,12 +25,13 @@ public static class EvalEndpoints
 
             return await store.DeleteSuiteAsync(s.Id, ct).ConfigureAwait(false) is { } why ? Problems.Create(409, "Not allowed now", why) : Results.NoContent();
         });
-        suites.MapGet("/{id}/cases", async (string id, SqliteEvalStore store, CancellationToken ct) =>
+        // Cases hold the inputs of real calls.
+        app.MapGroup("/api/v1/evals/suites").RequireScope(Scopes.ReadContent).MapGet("/{id}/cases", async (string id, SqliteEvalStore store, CancellationToken ct) =>
             await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is { } s
                 ? Results.Json((await store.CasesAsync(s.Id, ct).ConfigureAwait(false)).ToList(), FixAndLearnJson.Default.ListEvalCase)
                 : NoSuite(id));
-        suites.MapPost("/{id}/cases", AddCasesAsync);
-        suites.MapDelete("/{id}/cases/{caseId}", async (string id, string caseId, SqliteEvalStore store, CancellationToken ct) =>
+        editSuites.MapPost("/{id}/cases", AddCasesAsync);
+        editSuites.MapDelete("/{id}/cases/{caseId}", async (string id, string caseId, SqliteEvalStore store, CancellationToken ct) =>
         {
             if (await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is not { } s)
             {
@@ -37,15 +40,15 @@ public static class EvalEndpoints
 
             return await store.DeleteCaseAsync(s.Id, caseId, ct).ConfigureAwait(false) is { } why ? Problems.Create(why.StartsWith("no case", StringComparison.Ordinal) ? 404 : 409, "Not allowed now", why) : Results.NoContent();
         });
-        suites.MapPost("/{id}/run", RunAsync);
+        editSuites.MapPost("/{id}/run", RunAsync);
         suites.MapGet("/{id}/runs", async (string id, SqliteEvalStore store, CancellationToken ct) =>
             await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is { } s
                 ? Results.Json((await store.RunsAsync(s.Id, 20, ct).ConfigureAwait(false)).ToList(), FixAndLearnJson.Default.ListEvalRun)
                 : NoSuite(id));
 
-        var incidents = app.MapGroup("/api/v1/incidents");
+        var incidents = app.MapGroup("/api/v1/incidents").RequireScope(Scopes.Respond);
         incidents.MapPost("/{id}/regression-cases", AddRegressionCasesAsync);
-        incidents.MapGet("/{id}/verification", async (string id, EvalService evals, Incidents.IIncidentStore store, CancellationToken ct) =>
+        app.MapGroup("/api/v1/incidents").RequireScope(Scopes.Read).MapGet("/{id}/verification", async (string id, EvalService evals, Incidents.IIncidentStore store, CancellationToken ct) =>
             await store.GetAsync(id, ct).ConfigureAwait(false) is null
                 ? FixAndLearnHttp.NotFound($"no incident '{id}'")
                 : Results.Json(await evals.StatusAsync(id, ct).ConfigureAwait(false), FixAndLearnJson.Default.VerificationStatus));
@@ -185,6 +188,11 @@ public static class EvalEndpoints
             return FixAndLearnHttp.Field("target", "give a target: a configured target name or an http(s) URL");
         }
 
+        if (RefusedTarget(http, evals, target) is { } refused)
+        {
+            return refused;
+        }
+
         var cases = await evals.Store.CasesAsync(suite.Id, http.RequestAborted).ConfigureAwait(false);
         var run = await evals.RunAsync(suite, cases, target, null, http.RequestAborted).ConfigureAwait(false);
         return Results.Json(run, FixAndLearnJson.Default.EvalRun);
@@ -201,7 +209,7 @@ public static class EvalEndpoints
         var callIds = body.TryGetProperty("call_ids", out var ids) && ids.ValueKind == JsonValueKind.Array
             ? ids.EnumerateArray().Where(i => i.ValueKind == JsonValueKind.String).Select(i => i.GetString()!).ToList()
             : [];
-        var result = await evals.AddRegressionCasesAsync(id, callIds, FixAndLearnHttp.Str(body, "reference"), FixAndLearnHttp.Str(body, "rubric"), FixAndLearnHttp.Str(body, "by") ?? "api", http.RequestAborted).ConfigureAwait(false);
+        var result = await evals.AddRegressionCasesAsync(id, callIds, FixAndLearnHttp.Str(body, "reference"), FixAndLearnHttp.Str(body, "rubric"), FixAndLearnHttp.Str(body, "by") ?? http.User.Actor(), http.RequestAborted).ConfigureAwait(false);
         if (result is null)
         {
             return FixAndLearnHttp.NotFound($"no incident '{id}'");
@@ -225,7 +233,12 @@ public static class EvalEndpoints
             return FixAndLearnHttp.Field("target", "give the fixed version's target: a configured target name or an http(s) URL");
         }
 
-        var result = await evals.VerifyAsync(id, target, FixAndLearnHttp.Str(body, "by") ?? "api", http.RequestAborted).ConfigureAwait(false);
+        if (RefusedTarget(http, evals, target) is { } refused)
+        {
+            return refused;
+        }
+
+        var result = await evals.VerifyAsync(id, target, FixAndLearnHttp.Str(body, "by") ?? http.User.Actor(), http.RequestAborted).ConfigureAwait(false);
         return result is { } r ? Results.Json(r.Status, FixAndLearnJson.Default.VerificationStatus) : FixAndLearnHttp.NotFound($"no incident '{id}'");
     }
 
@@ -237,10 +250,7 @@ public static class EvalEndpoints
             return problem;
         }
 
-        if (FixAndLearnHttp.Str(body, "by") is not { } by)
-        {
-            return FixAndLearnHttp.Field("by", "say who overrides");
-        }
+        var by = FixAndLearnHttp.Str(body, "by") ?? http.User.Actor();
 
         if (FixAndLearnHttp.Str(body, "reason") is not { } reason || string.IsNullOrWhiteSpace(reason))
         {
@@ -251,6 +261,12 @@ public static class EvalEndpoints
             ? Results.Json(await evals.StatusAsync(id, http.RequestAborted).ConfigureAwait(false), FixAndLearnJson.Default.VerificationStatus)
             : FixAndLearnHttp.NotFound($"no incident '{id}'");
     }
+
+    /// <summary>A URL the caller typed (not a configured target) must pass the outbound policy.</summary>
+    private static IResult? RefusedTarget(HttpContext http, EvalService evals, Configuration.EvalTargetConfig target) =>
+        evals.IsConfiguredTarget(target.Url) || !Uri.TryCreate(target.Url, UriKind.Absolute, out var url)
+            ? null
+            : http.RequestServices.GetRequiredService<OutboundPolicy>().RefuseCallerUrl(url) is { } why ? FixAndLearnHttp.Field("target", why) : null;
 
     private static Configuration.EvalTargetConfig? TargetOf(JsonElement body, EvalService evals) =>
         FixAndLearnHttp.Str(body, "target") is { } t

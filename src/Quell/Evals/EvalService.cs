@@ -13,6 +13,9 @@ public sealed class EvalService(SqliteEvalStore store, IQualityLog quality, ICal
 
     public SqliteEvalStore Store => store;
 
+    /// <summary>Whether this URL is that of a target named in quell.yaml.</summary>
+    public bool IsConfiguredTarget(string url) => config.Evals.Targets.Values.Any(t => string.Equals(t.Url, url, StringComparison.Ordinal));
+
     /// <summary>A configured target by name, or an ad-hoc one for a URL; null when neither.</summary>
     public EvalTargetConfig? Target(string nameOrUrl, string? kind = null, string? model = null, string? template = null, string? responsePath = null)
     {

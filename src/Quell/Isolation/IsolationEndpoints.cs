@@ -1,6 +1,7 @@
 using Quell.Configuration;
 using Quell.Isolation;
 using Quell.Scanning;
+using Quell.Security;
 using Quell.Server.Detection;
 using Quell.Storage.Sqlite;
 
@@ -12,7 +13,7 @@ public static class IsolationEndpoints
     public static IServiceCollection AddIsolationProbes(this IServiceCollection services, QuellConfig config, TimeProvider time)
     {
         services.AddSingleton(config.IsolationProbes);
-        services.AddSingleton(sp => new IsolationProber(config.IsolationProbes, sp.GetRequiredService<ContentScanner>(), new HttpClient(), time));
+        services.AddSingleton(sp => new IsolationProber(config.IsolationProbes, sp.GetRequiredService<ContentScanner>(), new HttpClient(sp.GetRequiredService<OutboundPolicy>().CreateHandler()), time));
         services.AddSingleton(sp => new IsolationProbeService(
             sp.GetRequiredService<IsolationProber>(), config.IsolationProbes, sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<DetectionService>(), time, sp.GetRequiredService<ILogger<IsolationProbeService>>()));
         services.AddHostedService(sp => sp.GetRequiredService<IsolationProbeService>());
@@ -21,9 +22,9 @@ public static class IsolationEndpoints
 
     public static void MapIsolationProbes(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/isolation/results", async (IsolationProbeService probes, CancellationToken ct) =>
+        app.MapGroup("/api/v1/isolation").RequireScope(Scopes.Read).MapGet("/results", async (IsolationProbeService probes, CancellationToken ct) =>
             Results.Json(await probes.ResultsAsync(500, ct).ConfigureAwait(false), Storage.Sqlite.SqliteAlertStore.Json));
-        app.MapPost("/api/v1/isolation/run", async (IsolationProbeService probes, IsolationProber prober, CancellationToken ct) =>
+        app.MapGroup("/api/v1/isolation").RequireScope(Scopes.Respond).MapPost("/run", async (IsolationProbeService probes, IsolationProber prober, CancellationToken ct) =>
             prober.Enabled
                 ? Results.Json(await probes.RunOnceAsync(ct).ConfigureAwait(false), Storage.Sqlite.SqliteAlertStore.Json)
                 : Problems.Create(409, "Isolation probes not configured", "set isolation_probes.target_url and isolation_probes.tenants in quell.yaml"));

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Quell.Evals;
 using Quell.Incidents;
+using Quell.Security;
 
 namespace Quell.Postmortems;
 
@@ -9,10 +10,11 @@ public static class PostmortemEndpoints
 {
     public static IEndpointRouteBuilder MapPostmortems(this IEndpointRouteBuilder app)
     {
-        var pm = app.MapGroup("/api/v1/postmortems");
+        var pm = app.MapGroup("/api/v1/postmortems").RequireScope(Scopes.Read);
+        var write = app.MapGroup("/api/v1/postmortems").RequireScope(Scopes.Respond);
         pm.MapGet("/{incidentId}", async (string incidentId, PostmortemService s, CancellationToken ct) =>
             await s.GetOrDraftAsync(incidentId, ct).ConfigureAwait(false) is { } p ? Results.Json(p, FixAndLearnJson.Default.Postmortem) : NoIncident(incidentId));
-        pm.MapPut("/{incidentId}", async (string incidentId, HttpContext http, PostmortemService s) =>
+        write.MapPut("/{incidentId}", async (string incidentId, HttpContext http, PostmortemService s) =>
         {
             var (body, problem) = await FixAndLearnHttp.ReadObjectAsync(http).ConfigureAwait(false);
             if (problem is not null)
@@ -20,16 +22,16 @@ public static class PostmortemEndpoints
                 return problem;
             }
 
-            var (saved, error) = await s.EditAsync(incidentId, body, FixAndLearnHttp.Str(body, "updated_by") ?? FixAndLearnHttp.Str(body, "by") ?? "api", http.RequestAborted).ConfigureAwait(false);
+            var (saved, error) = await s.EditAsync(incidentId, body, FixAndLearnHttp.Str(body, "updated_by") ?? FixAndLearnHttp.Str(body, "by") ?? http.User.Actor(), http.RequestAborted).ConfigureAwait(false);
             return error is not null ? FixAndLearnHttp.Field("$", error) : saved is null ? NoIncident(incidentId) : Results.Json(saved, FixAndLearnJson.Default.Postmortem);
         });
         pm.MapGet("/{incidentId}/export", async (string incidentId, PostmortemService s, CancellationToken ct) =>
             await s.GetOrDraftAsync(incidentId, ct).ConfigureAwait(false) is { } p ? Results.Text(PostmortemMarkdown.Render(p), "text/markdown; charset=utf-8") : NoIncident(incidentId));
         pm.MapGet("/{incidentId}/versions", async (string incidentId, PostmortemService s, CancellationToken ct) =>
             Results.Json((await s.Store.VersionsAsync(incidentId, ct).ConfigureAwait(false)).ToList(), FixAndLearnJson.Default.ListPostmortem));
-        pm.MapPost("/{incidentId}/draft", async (string incidentId, PostmortemService s, IIncidentStore store, CancellationToken ct) =>
+        write.MapPost("/{incidentId}/draft", async (string incidentId, PostmortemService s, IIncidentStore store, CancellationToken ct) =>
             await store.GetAsync(incidentId, ct).ConfigureAwait(false) is { } i ? Results.Json(await s.DraftAsync(i, ct).ConfigureAwait(false), FixAndLearnJson.Default.Postmortem) : NoIncident(incidentId));
-        app.MapGet("/api/v1/search", async (HttpRequest request, PostmortemService s, IIncidentStore incidents, CancellationToken ct) =>
+        app.MapGroup("/api/v1/search").RequireScope(Scopes.Read).MapGet("/", async (HttpRequest request, PostmortemService s, IIncidentStore incidents, CancellationToken ct) =>
         {
             if (request.Query["similar_to"].ToString() is { Length: > 0 } like)
             {
@@ -53,7 +55,7 @@ public static class PostmortemEndpoints
 
             return Results.Json(hits.ToList(), FixAndLearnJson.Default.ListMemoryHit);
         });
-        app.MapGet("/api/v1/report", ReportAsync);
+        app.MapGroup("/api/v1/report").RequireScope(Scopes.Read).MapGet("/", ReportAsync);
         return app;
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Quell.Storage;
 using Quell.Storage.Sqlite;
+using Quell.Security;
 
 namespace Quell.Server;
 
@@ -9,7 +10,8 @@ public static class AlertEndpoints
 {
     public static void MapAlerts(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/alerts", async (HttpRequest request, IAlertStore alerts, CancellationToken ct) =>
+        var alertRoutes = app.MapGroup("/api/v1/alerts").RequireScope(Scopes.Read);
+        alertRoutes.MapGet("/", async (HttpRequest request, IAlertStore alerts, CancellationToken ct) =>
         {
             string? S(string name) => request.Query[name].ToString() is { Length: > 0 } v ? v : null;
             if (S("state") is { } state && state is not ("firing" or "resolved"))
@@ -20,7 +22,7 @@ public static class AlertEndpoints
             var list = await alerts.QueryAsync(new AlertQuery(S("state"), S("category"), QueryTime.Read(request, "from"), QueryTime.Read(request, "to"), int.TryParse(S("limit"), CultureInfo.InvariantCulture, out var l) ? Math.Clamp(l, 1, 5000) : 500), ct).ConfigureAwait(false);
             return Results.Json(list, SqliteAlertStore.Json);
         });
-        app.MapGet("/api/v1/alerts/{id}", async (string id, IAlertStore alerts, CancellationToken ct) =>
+        alertRoutes.MapGet("/{id}", async (string id, IAlertStore alerts, CancellationToken ct) =>
             await alerts.GetAsync(id, ct).ConfigureAwait(false) is { } alert
                 ? Results.Json(alert, SqliteAlertStore.Json)
                 : Problems.Create(404, "Not found", $"no alert with id '{id}'"));

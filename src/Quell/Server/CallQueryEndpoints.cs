@@ -1,5 +1,6 @@
 using System.Globalization;
 using Quell.Storage;
+using Quell.Security;
 
 namespace Quell.Server;
 
@@ -8,13 +9,22 @@ public static class CallQueryEndpoints
 {
     public static void MapCallQueries(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/calls/{id}", async (string id, ICallLog log, CancellationToken ct) =>
-            await log.GetAsync(id, ct).ConfigureAwait(false) is { } call
-                ? Results.Json(CallView.From(call), ServerJsonContext.Default.CallView)
+        var calls = app.MapGroup("/api/v1/calls").RequireScope(Scopes.Read);
+        calls.MapGet("/{id}", async (string id, HttpContext http, ICallLog log, CancellationToken ct) =>
+            await log.GetAsync(id, ct).ConfigureAwait(false) is { } call && TenantAccess.MayRead(http.User, call.Call.Tenant)
+                ? Results.Json(ContentMask.For(http.User, CallView.From(call)), ServerJsonContext.Default.CallView)
                 : Problems.Create(404, "Not found", $"no call with id '{id}'"));
 
-        app.MapGet("/api/v1/calls", async (HttpRequest request, ICallLog log, CancellationToken ct) =>
+        calls.MapGet("/", async (HttpRequest request, ICallLog log, CancellationToken ct) =>
         {
+            var user = request.HttpContext.User;
+            if (request.Query["tenant"].ToString() is { Length: > 0 } asked && !TenantAccess.MayRead(user, asked))
+            {
+                return Problems.Create(403, "Forbidden", $"this API key may not read tenant '{asked}'");
+            }
+
+            // A key limited to one tenant reads that tenant; limited to several, the answer is filtered below.
+            var only = user.ReadTenants() is [var single] ? single : null;
             var q = request.Query;
             var fromOk = QueryTime.TryRead(request, "from", out var from, out var fromError);
             var toOk = QueryTime.TryRead(request, "to", out var to, out var toError);
@@ -33,7 +43,7 @@ public static class CallQueryEndpoints
             var calls = await log.QueryAsync(new CallQuery
             {
                 Feature = S("feature"),
-                Tenant = S("tenant"),
+                Tenant = S("tenant") ?? only,
                 User = S("user"),
                 Model = S("model"),
                 Provider = S("provider"),
@@ -44,7 +54,7 @@ public static class CallQueryEndpoints
                 To = to,
                 Limit = limit,
             }, ct).ConfigureAwait(false);
-            return Results.Json(calls.Select(CallView.From).ToList(), ServerJsonContext.Default.ListCallView);
+            return Results.Json(calls.Where(c => TenantAccess.MayRead(user, c.Call.Tenant)).Select(c => ContentMask.For(user, CallView.From(c))).ToList(), ServerJsonContext.Default.ListCallView);
         });
     }
 }

@@ -1,6 +1,7 @@
 using Quell.Scanning;
 using Quell.Scanning.Canaries;
 using Quell.Storage.Sqlite;
+using Quell.Security;
 
 namespace Quell.Server;
 
@@ -9,7 +10,9 @@ public static class CanaryEndpoints
 {
     public static void MapCanaries(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/canaries", async (CanaryRequest request, ContentScanner scanner, SqliteCanaryStore store, CancellationToken ct) =>
+        // Canary values are secrets of their own: only admin mints or reads them.
+        var canaries = app.MapGroup("/api/v1/canaries").RequireScope(Scopes.Admin);
+        canaries.MapPost("/", async (CanaryRequest request, ContentScanner scanner, SqliteCanaryStore store, CancellationToken ct) =>
         {
             if (string.IsNullOrWhiteSpace(request.Tenant))
             {
@@ -26,7 +29,7 @@ public static class CanaryEndpoints
             await store.SaveAsync(canary, ct).ConfigureAwait(false);
             return Results.Json(new CanaryView(canary.Token, canary.Tenant, canary.Placement.ToString()), ServerJsonContext.Default.CanaryView, statusCode: 201);
         });
-        app.MapGet("/api/v1/canaries", (SqliteCanaryStore store) =>
+        canaries.MapGet("/", (SqliteCanaryStore store) =>
             Results.Json(store.LoadAll().Select(c => new CanaryView(c.Token, c.Tenant, c.Placement.ToString())).ToList(), ServerJsonContext.Default.ListCanaryView));
     }
 }

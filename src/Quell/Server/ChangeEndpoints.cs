@@ -3,6 +3,7 @@ using Quell.Changes;
 using Quell.Configuration;
 using Quell.Ingest;
 using Quell.Storage;
+using Quell.Security;
 
 namespace Quell.Server;
 
@@ -11,7 +12,9 @@ public static class ChangeEndpoints
 {
     public static void MapChanges(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/changes", async (HttpContext http, QuellConfig config, TimeProvider time, IChangeLog changes, IngestMetrics metrics, Validation.InputValidator validator) =>
+        // One resource, two audiences: deploy pipelines write changes, investigators read them.
+        var group = app.MapGroup("/api/v1/changes");
+        group.MapPost("/", async (HttpContext http, QuellConfig config, TimeProvider time, IChangeLog changes, IngestMetrics metrics, Validation.InputValidator validator) =>
         {
             var decoder = new JsonBatchDecoder<ChangeEvent>(config.Limits, time, ChangeEventJson.Read, validator.Change);
             var (batch, problem) = await RecordBatchRequest.ReadAsync(http, config, decoder, metrics, "changes").ConfigureAwait(false);
@@ -22,13 +25,13 @@ public static class ChangeEndpoints
 
             var inserted = await changes.AppendAsync(batch.Records, http.RequestAborted).ConfigureAwait(false);
             return Results.Json(new IngestResponse(inserted, batch.Records.Count - inserted, batch.Errors.Count, RecordBatchRequest.Errors(batch)), ServerJsonContext.Default.IngestResponse);
-        });
+        }).RequireScope(Scopes.Ingest);
 
-        app.MapGet("/api/v1/changes", async (HttpRequest request, IChangeLog changes, CancellationToken ct) =>
+        group.MapGet("/", async (HttpRequest request, IChangeLog changes, CancellationToken ct) =>
         {
             var feature = request.Query["feature"].ToString();
             var list = await changes.QueryAsync(QueryTime.Read(request, "from"), QueryTime.Read(request, "to"), feature.Length == 0 ? null : feature, 500, ct).ConfigureAwait(false);
             return Results.Json(list, ServerJsonContext.Default.IReadOnlyListChangeEvent);
-        });
+        }).RequireScope(Scopes.Read);
     }
 }

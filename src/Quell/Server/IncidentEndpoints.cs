@@ -5,6 +5,7 @@ using Quell.Configuration;
 using Quell.Incidents;
 using Quell.Notifications;
 using Quell.OnCall;
+using Quell.Security;
 using Quell.Storage.Sqlite;
 
 namespace Quell.Server;
@@ -57,9 +58,12 @@ public static class IncidentEndpoints
 
     public static IEndpointRouteBuilder MapIncidents(this IEndpointRouteBuilder app)
     {
+        // Readers see incidents; responders act on them, always as the key that calls.
         var incidents = app.MapGroup("/api/v1/incidents");
-        incidents.MapGet("/", ListAsync);
-        incidents.MapGet("/{id}", ShowAsync);
+        incidents.MapGet("/", ListAsync).RequireScope(Scopes.Read);
+        incidents.MapGet("/{id}", ShowAsync).RequireScope(Scopes.Read);
+        var respond = app.MapGroup("/api/v1/incidents").RequireScope(Scopes.Respond);
+        incidents = respond;
         incidents.MapPost("/{id}/ack", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b) => m.Acknowledge(i, Str(b, "by") ?? string.Empty)));
         incidents.MapPost("/{id}/assign", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b) => m.Assign(i, Str(b, "commander"), Str(b, "assignee"), Str(b, "by") ?? string.Empty)));
         incidents.MapPost("/{id}/note", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b) => m.AddNote(i, Str(b, "text") ?? string.Empty, Str(b, "by") ?? string.Empty)));
@@ -73,12 +77,13 @@ public static class IncidentEndpoints
             IncidentText.TryParseState(Str(b, "to"), out var to)
                 ? m.Transition(i, to, Str(b, "by") ?? string.Empty, Str(b, "note"))
                 : CommandResult.Refused("to", $"state '{Str(b, "to")}' is not one of {string.Join(", ", Enum.GetValues<IncidentState>().Select(x => x.Name()))}")));
-        app.MapPost("/api/v1/alertmanager", AlertmanagerAsync);
-        app.MapGet("/api/v1/oncall", OnCallNow);
-        app.MapGet("/api/v1/silences", ListSilencesAsync);
-        app.MapPost("/api/v1/silences", CreateSilenceAsync);
-        app.MapDelete("/api/v1/silences/{id}", async (string id, IncidentService s, CancellationToken ct) =>
-            await s.DeleteSilenceAsync(id, ct).ConfigureAwait(false) ? Results.NoContent() : Problems.Create(404, "Not found", $"no silence '{id}'"));
+        app.MapGroup("/api/v1/alertmanager").RequireScope(Scopes.Ingest).MapPost("/", AlertmanagerAsync);
+        app.MapGroup("/api/v1/oncall").RequireScope(Scopes.Read).MapGet("/", OnCallNow);
+        var silences = app.MapGroup("/api/v1/silences");
+        silences.MapGet("/", ListSilencesAsync).RequireScope(Scopes.Read);
+        silences.MapPost("/", CreateSilenceAsync).RequireScope(Scopes.Respond);
+        silences.MapDelete("/{id}", async (string id, IncidentService s, CancellationToken ct) =>
+            await s.DeleteSilenceAsync(id, ct).ConfigureAwait(false) ? Results.NoContent() : Problems.Create(404, "Not found", $"no silence '{id}'")).RequireScope(Scopes.Respond);
         return app;
     }
 
@@ -306,7 +311,7 @@ public static class IncidentEndpoints
             Matchers = matchers,
             StartsAt = starts,
             EndsAt = ends,
-            CreatedBy = Str(body, "created_by") ?? "api",
+            CreatedBy = http.User.Actor(),
             Comment = Str(body, "comment") ?? string.Empty,
         };
         if (validator.Silence(silence, now) is { } refused)

@@ -4,6 +4,7 @@ using Quell.Calls;
 using Quell.Configuration;
 using Quell.Ingest;
 using Quell.Telemetry;
+using Quell.Security;
 
 namespace Quell.Server;
 
@@ -12,10 +13,11 @@ public static class IngestEndpoints
 {
     public static void MapIngest(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/traces", IngestOtlpAsync);
-        app.MapPost("/v1/logs", OtlpSignalEndpoints.IngestLogsAsync);
-        app.MapPost("/v1/metrics", OtlpSignalEndpoints.IngestMetricsAsync);
-        app.MapPost("/api/v1/calls", IngestNativeAsync);
+        var otlp = app.MapGroup("/v1").RequireScope(Scopes.Ingest);
+        otlp.MapPost("/traces", IngestOtlpAsync);
+        otlp.MapPost("/logs", OtlpSignalEndpoints.IngestLogsAsync);
+        otlp.MapPost("/metrics", OtlpSignalEndpoints.IngestMetricsAsync);
+        app.MapGroup("/api/v1/calls").RequireScope(Scopes.Ingest).MapPost("/", IngestNativeAsync);
     }
 
     private static async Task<IResult> IngestOtlpAsync(HttpContext http, QuellConfig config, GenAiSpanMapper mapper, LogContentJoin join, IngestService ingest, IngestMetrics metrics, Validation.InputValidator validator, TimeProvider time)
@@ -70,10 +72,16 @@ public static class IngestEndpoints
         }
 
         // Content sent as log events joins its span's call here, before the append-only log sees the call; the
-        // shared input rules then see the call as it will be stored.
+        // shared input rules then see the call as it will be stored, and a pinned key keeps to its tenant.
         var decoded = mapper.Map(spans);
         var joined = await join.JoinAsync(decoded.Records, ScopesById(spans)).ConfigureAwait(false);
-        var mapped = Checked(new DecodedBatch<CallRecord>(joined, decoded.Errors, decoded.Skipped), validator, time.GetUtcNow());
+        var mapped = TenantAccess.Pin(http.User, Checked(new DecodedBatch<CallRecord>(joined, decoded.Errors, decoded.Skipped), validator, time.GetUtcNow()));
+        if (mapped.Records.Count == 0 && mapped.Errors.Any(e => e.Field == "tenant"))
+        {
+            metrics.Rejected("otlp", "wrong_tenant", mapped.Errors.Count);
+            return OtlpResponses.Status(protobuf, 403, mapped.Errors.First(e => e.Field == "tenant").Message);
+        }
+
         metrics.SkippedSpans(mapped.Skipped);
         if (mapped.Errors.Count > 0)
         {
@@ -139,6 +147,13 @@ public static class IngestEndpoints
         if (batch is null)
         {
             return problem!;
+        }
+
+        batch = TenantAccess.Pin(http.User, batch);
+        if (batch.Records.Count == 0)
+        {
+            metrics.Rejected("native", "wrong_tenant", batch.Errors.Count);
+            return Problems.Create(403, "Wrong tenant", batch.Errors.First(e => e.Field == "tenant").Message, RecordBatchRequest.Errors(batch));
         }
 
         var errors = RecordBatchRequest.Errors(batch);

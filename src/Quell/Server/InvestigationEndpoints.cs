@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Quell.Alerts;
 using Quell.Investigation;
 using Quell.Playbook;
+using Quell.Security;
 using Quell.Storage;
 
 namespace Quell.Server;
@@ -24,7 +25,7 @@ public static class InvestigationEndpoints
 
     public static void MapInvestigations(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/investigations");
+        var group = app.MapGroup("/api/v1/investigations").RequireScope(Scopes.Read);
         group.MapGet("/correlate", async (HttpRequest request, IInvestigationSource source, IAlertStore alerts, CancellationToken ct) =>
         {
             var (subject, problem) = await SubjectFromQueryAsync(request, alerts, ct).ConfigureAwait(false);
@@ -34,7 +35,8 @@ public static class InvestigationEndpoints
         {
             var (subject, problem) = await SubjectFromQueryAsync(request, alerts, ct).ConfigureAwait(false);
             return subject is null ? problem! : Results.Json(await source.PromptDiffAsync(subject.Feature, subject.Onset, ct).ConfigureAwait(false), Json);
-        });
+        }).RequireScope(Scopes.ReadContent); // the diff shows system prompt text
+
         group.MapGet("/retrieval-diff", async (HttpRequest request, IInvestigationSource source, IAlertStore alerts, CancellationToken ct) =>
         {
             var (subject, problem) = await SubjectFromQueryAsync(request, alerts, ct).ConfigureAwait(false);
@@ -64,7 +66,8 @@ public static class InvestigationEndpoints
         group.MapGet("/vendor-status", async (IInvestigationSource source, CancellationToken ct) =>
             Results.Json(await source.VendorStatusAsync(ct).ConfigureAwait(false), Json));
 
-        app.MapPost("/api/v1/replay", async (HttpContext http, ReplayService replay, Validation.InputValidator validator, TimeProvider time) =>
+        // Replay sends stored prompts out and returns the answers: content, so read:content.
+        app.MapGroup("/api/v1/replay").RequireScope(Scopes.ReadContent).MapPost("/", async (HttpContext http, ReplayService replay, Validation.InputValidator validator, TimeProvider time) =>
         {
             ReplayRequest? request;
             try
@@ -87,7 +90,12 @@ public static class InvestigationEndpoints
                 return Problems.Create(400, "Invalid replay", $"{refused.Field}: {refused.Message}", [new IngestError(0, null, refused.Field, refused.Message)]);
             }
 
-            var (report, problem) = await replay.RunAsync(request, http.RequestAborted).ConfigureAwait(false);
+            if (ReplayTargets.Resolve(request, http.RequestServices.GetRequiredService<Configuration.QuellConfig>(), http.RequestServices.GetRequiredService<OutboundPolicy>()) is not { } resolved)
+            {
+                return Problems.Create(400, "Invalid replay", ReplayTargets.Refusal(request, http.RequestServices.GetRequiredService<OutboundPolicy>()), [new IngestError(0, null, "target", "not an allowed target")]);
+            }
+
+            var (report, problem) = await replay.RunAsync(resolved, http.RequestAborted).ConfigureAwait(false);
             return report is not null
                 ? Results.Json(report, Json)
                 : Problems.Create(400, "Invalid replay", problem!, [new IngestError(0, null, problem!.Split(':')[0], problem[(problem.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim())]);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Quell.Mitigations;
 using Quell.Playbook;
+using Quell.Security;
 using Quell.Storage.Sqlite;
 
 namespace Quell.Server;
@@ -16,7 +17,10 @@ public static class MitigationEndpoints
 
     public static void MapMitigations(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/mitigations", async (HttpContext http, MitigationControlPlane plane, IHostApplicationLifetime lifetime) =>
+        // Applications (Quell.Client) and readers follow the control plane; only mitigate changes it.
+        var read = app.MapGroup("/api/v1/mitigations").RequireScope(Scopes.Read);
+        var mitigate = app.MapGroup("/api/v1/mitigations").RequireScope(Scopes.Mitigate);
+        read.MapGet("/", async (HttpContext http, MitigationControlPlane plane, IHostApplicationLifetime lifetime) =>
         {
             var request = http.Request;
             if (request.Query["include"].ToString() == "proposed")
@@ -58,19 +62,19 @@ public static class MitigationEndpoints
                 : Results.Json(set, SqliteMitigationStore.Json);
         });
 
-        app.MapGet("/api/v1/mitigations/audit", async (HttpRequest request, IMitigationStore store, CancellationToken ct) =>
+        read.MapGet("/audit", async (HttpRequest request, IMitigationStore store, CancellationToken ct) =>
         {
             var id = request.Query["mitigation_id"].ToString();
             var entries = await store.AuditAsync(id.Length == 0 ? null : id, 500, ct).ConfigureAwait(false);
             return Results.Json(entries, SqliteMitigationStore.Json);
         });
 
-        app.MapGet("/api/v1/mitigations/{id}", async (string id, IMitigationStore store, CancellationToken ct) =>
+        read.MapGet("/{id}", async (string id, IMitigationStore store, CancellationToken ct) =>
             await store.GetAsync(id, ct).ConfigureAwait(false) is { } m
                 ? Results.Json(m, SqliteMitigationStore.Json)
                 : Problems.Create(404, "Not found", $"no mitigation with id '{id}'"));
 
-        app.MapPost("/api/v1/mitigations", async (HttpContext http, MitigationControlPlane plane, Validation.InputValidator validator, TimeProvider time) =>
+        mitigate.MapPost("/", async (HttpContext http, MitigationControlPlane plane, Validation.InputValidator validator, TimeProvider time, Configuration.QuellConfig config) =>
         {
             var (request, problem) = await ReadRequestAsync(http).ConfigureAwait(false);
             if (request is null)
@@ -83,20 +87,30 @@ public static class MitigationEndpoints
                 return Field(refused.Field, refused.Message);
             }
 
+            if (TwoPersonCheck.RefuseApply(config, request) is { } refusal)
+            {
+                return Problems.Create(403, "Two-person rule", refusal);
+            }
+
             var result = await plane.CreateAsync(request, http.RequestAborted).ConfigureAwait(false);
             return result.Succeeded
                 ? Results.Json(result.Mitigation, SqliteMitigationStore.Json, statusCode: 201)
                 : ToProblem(result, "new");
         });
 
-        app.MapPost("/api/v1/mitigations/{id}/approve", async (string id, HttpContext http, MitigationControlPlane plane) =>
+        mitigate.MapPost("/{id}/approve", async (string id, HttpContext http, MitigationControlPlane plane, IMitigationStore store, Configuration.QuellConfig config) =>
         {
             var (actor, _) = await ReadActorAsync(http).ConfigureAwait(false);
+            if (await store.GetAsync(id, http.RequestAborted).ConfigureAwait(false) is { } proposed && TwoPersonCheck.RefuseApprove(config, proposed, actor) is { } refusal)
+            {
+                return Problems.Create(403, "Two-person rule", refusal);
+            }
+
             var result = await plane.ApproveAsync(id, actor, http.RequestAborted).ConfigureAwait(false);
             return result.Succeeded ? Results.Json(result.Mitigation, SqliteMitigationStore.Json) : ToProblem(result, id);
         });
 
-        app.MapPost("/api/v1/mitigations/{id}/revoke", async (string id, HttpContext http, MitigationControlPlane plane) =>
+        mitigate.MapPost("/{id}/revoke", async (string id, HttpContext http, MitigationControlPlane plane) =>
         {
             var (actor, note) = await ReadActorAsync(http).ConfigureAwait(false);
             var result = await plane.RevokeAsync(id, actor, note, http.RequestAborted).ConfigureAwait(false);
@@ -171,7 +185,7 @@ public static class MitigationEndpoints
                     Reason = body.Reason,
                     IncidentId = body.IncidentId,
                     AlertId = body.AlertId,
-                    CreatedBy = body.CreatedBy ?? (http.Request.Headers["X-Quell-Actor"].ToString() is { Length: > 0 } a ? a : "api"),
+                    CreatedBy = http.User.Actor(),
                     ExpiresIn = expiresIn,
                     Mode = body.Mode ?? MitigationMode.Propose,
                 }, null);
@@ -194,23 +208,24 @@ public static class MitigationEndpoints
     private static IResult Field(string field, string message) =>
         Problems.Create(400, "Invalid mitigation", $"{field}: {message}", [new IngestError(0, null, field, message)]);
 
+    /// <summary>The actor is always the calling key; the body may add a note.</summary>
     private static async Task<(string Actor, string? Note)> ReadActorAsync(HttpContext http)
     {
-        var header = http.Request.Headers["X-Quell-Actor"].ToString();
+        var actor = http.User.Actor();
         if (http.Request.ContentLength is null or 0 && !http.Request.Headers.ContainsKey("Transfer-Encoding"))
         {
-            return (header.Length > 0 ? header : "api", null);
+            return (actor, null);
         }
 
         try
         {
             using var doc = await JsonDocument.ParseAsync(http.Request.Body, default, http.RequestAborted).ConfigureAwait(false);
             string? S(string n) => doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(n, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-            return (S("actor") ?? (header.Length > 0 ? header : "api"), S("note"));
+            return (actor, S("note"));
         }
         catch (JsonException)
         {
-            return (header.Length > 0 ? header : "api", null);
+            return (actor, null);
         }
     }
 

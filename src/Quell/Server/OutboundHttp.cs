@@ -27,10 +27,12 @@ public static class OutboundHttp
     {
         var retryDelay = TimeSpan.FromMilliseconds(200);
         services.AddHttpClient(name, c => c.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            // The security policy's handler: no redirects, private and link-local addresses refused at connect time.
+            .ConfigurePrimaryHttpMessageHandler(sp =>
             {
-                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-                ConnectTimeout = attempt < TimeSpan.FromSeconds(5) ? attempt : TimeSpan.FromSeconds(5),
+                var handler = sp.GetRequiredService<Security.OutboundPolicy>().CreateHandler();
+                handler.ConnectTimeout = attempt < TimeSpan.FromSeconds(5) ? attempt : TimeSpan.FromSeconds(5);
+                return handler;
             })
             .AddResilienceHandler(name, builder =>
             {

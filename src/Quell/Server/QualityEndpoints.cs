@@ -1,6 +1,7 @@
 using Quell.Configuration;
 using Quell.Detection;
 using Quell.Ingest;
+using Quell.Security;
 using Quell.Server.Detection;
 using Quell.Storage;
 using Quell.Validation;
@@ -12,10 +13,11 @@ public static class QualityEndpoints
 {
     public static void MapQualityInputs(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/evals", (HttpContext http, QuellConfig config, TimeProvider time, IQualityLog log, IngestMetrics metrics, DetectionService detection, InputValidator validator) =>
+        var quality = app.MapGroup("/api/v1").RequireScope(Scopes.Ingest);
+        quality.MapPost("/evals", (HttpContext http, QuellConfig config, TimeProvider time, IQualityLog log, IngestMetrics metrics, DetectionService detection, InputValidator validator) =>
             AcceptAsync(http, config, metrics, detection, "evals", new JsonBatchDecoder<EvalResult>(config.Limits, time, QualityInputJson.ReadEval, validator.Eval), log.AppendEvalsAsync));
 
-        app.MapPost("/api/v1/feedback", (HttpContext http, QuellConfig config, TimeProvider time, IQualityLog log, IngestMetrics metrics, DetectionService detection, InputValidator validator) =>
+        quality.MapPost("/feedback", (HttpContext http, QuellConfig config, TimeProvider time, IQualityLog log, IngestMetrics metrics, DetectionService detection, InputValidator validator) =>
             AcceptAsync(http, config, metrics, detection, "feedback", new JsonBatchDecoder<FeedbackRecord>(config.Limits, time, QualityInputJson.ReadFeedback, validator.Feedback), log.AppendFeedbackAsync));
     }
 

@@ -40,11 +40,21 @@ public static class QuellServer
     {
         var builder = WebApplication.CreateSlimBuilder(args ?? []);
         builder.WebHost.UseUrls(options.Urls);
+        if (options.Config.Security.Tls is not null)
+        {
+            builder.WebHost.UseKestrelHttpsConfiguration();
+        }
+
         builder.WebHost.ConfigureKestrel(k =>
         {
             // The decompressed cap is enforced while reading; this one bounds what arrives on the wire.
             k.Limits.MaxRequestBodySize = options.Config.Limits.MaxBodyBytes;
             k.AddServerHeader = false;
+            if (options.Config.Security.Tls is { } tls)
+            {
+                var certificate = TlsCertificates.Load(tls);
+                k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate);
+            }
         });
         // Logs go to stderr so that stdout stays clean for machine-readable output (demo --json).
         builder.Logging.ClearProviders();
@@ -72,7 +82,7 @@ public static class QuellServer
             StatusCodeSelector = ex => ex is Microsoft.AspNetCore.Http.BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
         });
         app.UseStatusCodePages();
-        app.UseQuellSecurity();
+        app.UseQuellSecurity(options.Config.Security);
         if (app.Services.GetRequiredService<ApiKeyService>().EnsureAdmin(options.AdminKey) is { } created)
         {
             (options.AdminKeyCreated ?? (key => Console.Error.WriteLine($"quell: first start: admin API key {key} (shown once; store it now)")))(created);
@@ -88,6 +98,10 @@ public static class QuellServer
         {
             metricsRoute.AllowAnonymous();
         }
+        else
+        {
+            metricsRoute.RequireScope(Scopes.Read);
+        }
 
         app.MapIngest();
         app.MapCallQueries();
@@ -102,6 +116,7 @@ public static class QuellServer
         Postmortems.FixAndLearnSetup.MapFixAndLearn(app);
         app.MapPlaybook();
         WebConsole.ConsoleEndpoints.MapConsole(app);
+        app.MapSecurity();
         app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<IngestQueue>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }
@@ -112,7 +127,7 @@ public static class QuellServer
         services.AddSingleton(options);
         services.AddSingleton(config);
         services.AddSingleton(options.Time);
-        services.AddQuellSecurity();
+        services.AddQuellSecurity(config.Security);
         services.AddSingleton(_ => new SqliteDatabase(Path.Combine(options.DataDirectory, "quell.db")));
         services.AddSingleton<SqliteCallLog>();
         services.AddSingleton<ICallLog>(sp => sp.GetRequiredService<SqliteCallLog>());

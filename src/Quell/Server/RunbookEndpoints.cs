@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Quell.Runbooks;
+using Quell.Security;
 using Quell.Storage;
 
 namespace Quell.Server;
@@ -9,7 +10,7 @@ public static class RunbookEndpoints
 {
     public static void MapRunbooks(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/runbooks", async (HttpRequest request, RunbookRunner runner, IAlertStore alerts, CancellationToken ct) =>
+        app.MapGroup("/api/v1/runbooks").RequireScope(Scopes.Read).MapGet("/", async (HttpRequest request, RunbookRunner runner, IAlertStore alerts, CancellationToken ct) =>
         {
             string? S(string n) => request.Query[n].ToString() is { Length: > 0 } v ? v : null;
             if (S("alert_id") is { } alertId)
@@ -33,7 +34,7 @@ public static class RunbookEndpoints
             return Results.Json(runner.Catalog.All, InvestigationEndpoints.Json);
         });
 
-        app.MapPost("/api/v1/runbooks/run", async (HttpContext http, RunbookRunner runner, IAlertStore alerts) =>
+        app.MapGroup("/api/v1/runbooks").RequireScope(Scopes.Respond).MapPost("/run", async (HttpContext http, RunbookRunner runner, IAlertStore alerts) =>
         {
             RunbookRunBody? body;
             try

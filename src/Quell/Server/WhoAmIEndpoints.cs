@@ -4,7 +4,7 @@ namespace Quell.Server;
 
 /// <summary>
 /// GET /api/v1/auth/whoami: who the presented key is — its principal, scopes and pinned tenant. The gateway asks
-/// it to check its callers' keys without holding Quell's key store; any valid key may ask about itself.
+/// it to check its callers' keys without holding Quell's key store; a key with the ingest scope (what gateway callers need) may ask about itself.
 /// </summary>
 public static class WhoAmIEndpoints
 {
@@ -17,7 +17,7 @@ public static class WhoAmIEndpoints
             ["scopes"] = http.User.FindAll(Scopes.ClaimType).Select(c => c.Value).Order(StringComparer.Ordinal).ToList(),
             ["tenant"] = http.User.PinnedTenant(),
             ["read_tenants"] = http.User.ReadTenants(),
-        })).RequireAuthorization();
+        })).RequireScope(Scopes.Ingest);
         return app;
     }
 }

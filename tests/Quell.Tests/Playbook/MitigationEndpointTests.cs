@@ -51,7 +51,9 @@ public sealed class MitigationEndpointTests
         using var doc = JsonDocument.Parse(await server.Client.GetStringAsync("/api/v1/mitigations"));
         Assert.Equal(0, doc.RootElement.GetProperty("mitigations").GetArrayLength());
 
-        using var approve = await server.Client.PostAsJsonAsync($"/api/v1/mitigations/{id}/approve", new { actor = "alice" });
+        // The approver is the calling key, whatever the body says.
+        var alice = server.ClientWithKey(server.MintKey([Quell.Security.Scopes.Mitigate], name: "alice"));
+        using var approve = await alice.PostAsJsonAsync($"/api/v1/mitigations/{id}/approve", new { actor = "mallory" });
         Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
         using var active = JsonDocument.Parse(await server.Client.GetStringAsync("/api/v1/mitigations"));
         Assert.Equal("alice", active.RootElement.GetProperty("mitigations")[0].GetProperty("approved_by").GetString());

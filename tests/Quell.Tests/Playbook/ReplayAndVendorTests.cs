@@ -9,6 +9,7 @@ using Quell.Calls;
 using Quell.Cli;
 using Quell.Configuration;
 using Quell.Ingest;
+using Quell.Tests.Security;
 using Quell.Tests.Server;
 
 namespace Quell.Tests.Playbook;
@@ -24,7 +25,7 @@ public sealed class ReplayAndVendorTests
     public async Task Replay_OpenAiTargetWithPins_ReproducesAndFixesStoredLeak()
     {
         await using var model = await StartModelAsync();
-        await using var server = await QuellTestServer.StartAsync();
+        await using var server = await QuellTestServer.StartAsync(LoopbackTargets.Allow(new QuellConfig()));
         var ids = await IngestLeaksAsync(server);
 
         var leaky = await ReplayAsync(server, new { call_ids = ids, target = model.BaseAddress.ToString(), pin = new { model = "leaky-model" } });
@@ -46,7 +47,7 @@ public sealed class ReplayAndVendorTests
     public async Task Replay_AppTemplateTarget_FillsInputAndReadsOutputPath()
     {
         await using var model = await StartModelAsync();
-        await using var server = await QuellTestServer.StartAsync();
+        await using var server = await QuellTestServer.StartAsync(LoopbackTargets.Allow(new QuellConfig()));
         await IngestLeaksAsync(server);
 
         var report = await ReplayAsync(server, new
@@ -67,7 +68,7 @@ public sealed class ReplayAndVendorTests
     public async Task ReplayCli_PinOption_PrintsSideBySideTable()
     {
         await using var model = await StartModelAsync();
-        await using var server = await QuellTestServer.StartAsync();
+        await using var server = await QuellTestServer.StartAsync(LoopbackTargets.Allow(new QuellConfig()));
         var ids = await IngestLeaksAsync(server);
         using var output = new StringWriter();
         using var errors = new StringWriter();
@@ -80,7 +81,7 @@ public sealed class ReplayAndVendorTests
     [Fact]
     public async Task Replay_NoTarget_ProblemNamesField()
     {
-        await using var server = await QuellTestServer.StartAsync();
+        await using var server = await QuellTestServer.StartAsync(LoopbackTargets.Allow(new QuellConfig()));
         using var response = await server.Client.PostAsJsonAsync("/api/v1/replay", new { feature = "billing" });
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -126,7 +127,7 @@ public sealed class ReplayAndVendorTests
     [Fact]
     public async Task PiiRunbook_LeakingCallsScannedOnIngest_AffectedUsersExportedAndFallbackProposed()
     {
-        await using var server = await QuellTestServer.StartAsync();
+        await using var server = await QuellTestServer.StartAsync(LoopbackTargets.Allow(new QuellConfig()));
         await IngestLeaksAsync(server);
         using var response = await server.Client.PostAsJsonAsync("/api/v1/runbooks/run", new { incident_id = "inc-pii", category = "data", signal = "pii_leak", feature = "billing", onset = Onset });
         var text = await response.Content.ReadAsStringAsync();
@@ -145,7 +146,7 @@ public sealed class ReplayAndVendorTests
     [Fact]
     public async Task PromptDiff_SystemPromptChangedAtOnset_LinesAddedAndRemoved()
     {
-        await using var server = await QuellTestServer.StartAsync();
+        await using var server = await QuellTestServer.StartAsync(LoopbackTargets.Allow(new QuellConfig()));
         var calls = Enumerable.Range(0, 10).Select(i => new CallRecord
         {
             Id = $"p{i}",

@@ -31,7 +31,7 @@ public sealed class FixAndLearnServer : IAsyncDisposable
 
     public static async Task<FixAndLearnServer> StartAsync(Func<QuellConfig, QuellConfig>? configure = null, string? dataDirectory = null)
     {
-        var config = new QuellConfig { Incidents = new IncidentsConfig { Grouping = new GroupingConfig { GroupWait = TimeSpan.Zero } } };
+        var config = Quell.Tests.Security.LoopbackTargets.Allow(new QuellConfig { Incidents = new IncidentsConfig { Grouping = new GroupingConfig { GroupWait = TimeSpan.Zero } } });
         var time = new FakeTimeProvider(Start);
         var server = await QuellTestServer.StartAsync(configure?.Invoke(config) ?? config, time, dataDirectory);
         return new FixAndLearnServer(server, time);

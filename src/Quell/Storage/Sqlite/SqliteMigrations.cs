@@ -110,6 +110,21 @@ public static class SqliteMigrations
                 revoked_by TEXT
             );
             """),
+        (51, "audit log", """
+            CREATE TABLE audit_log (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                at INTEGER NOT NULL,
+                key_id TEXT,
+                actor TEXT NOT NULL,
+                method TEXT NOT NULL,
+                path TEXT NOT NULL,
+                route TEXT,
+                status INTEGER NOT NULL,
+                remote TEXT,
+                user_agent TEXT
+            );
+            CREATE INDEX ix_audit_log_actor ON audit_log(actor, seq);
+            """),
         (10, "incidents, timeline and silences", """
             CREATE TABLE incidents (
                 id TEXT PRIMARY KEY,

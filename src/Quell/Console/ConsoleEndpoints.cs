@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Quell.Incidents;
 using Quell.Mitigations;
+using Quell.Security;
 using Quell.Server;
 using Quell.Storage.Sqlite;
 
@@ -44,8 +45,8 @@ public static class ConsoleEndpoints
         pages.MapGet("/assets/{name}", ServeAsset).ExcludeFromDescription();
 
         // Who am I needs only a valid key (the server's fallback policy); everything else reads figures.
-        app.MapGet("/api/v1/console/session", Session).WithTags("console");
-        var api = app.MapGroup("/api/v1/console").WithTags("console").RequireAuthorization(Security.Scopes.Read);
+        app.MapGet("/api/v1/console/session", Session).WithTags("console").RequireScope(Security.Scopes.Read);
+        var api = app.MapGroup("/api/v1/console").WithTags("console").RequireScope(Security.Scopes.Read);
         api.MapGet("/incidents/{id}/series", ConsoleQueries.IncidentSeriesAsync);
         api.MapGet("/overview", ConsoleQueries.OverviewAsync);
         api.MapGet("/events", EventsAsync);

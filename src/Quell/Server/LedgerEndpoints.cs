@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Quell.Mitigations;
+using Quell.Security;
 
 namespace Quell.Server;
 
@@ -42,7 +43,7 @@ public static class LedgerEndpoints
     public static IEndpointRouteBuilder MapLedger(this IEndpointRouteBuilder app)
     {
         // Callers that report calls (a gateway's own key) count them against caps.
-        var ledgerGroup = app.MapGroup("/api/v1/ledger").RequireScope(Security.Scopes.Ingest);
+        var ledgerGroup = app.MapGroup("/api/v1/ledger").RequireScope(Scopes.Ingest);
         ledgerGroup.MapPost("/reserve", async (HttpContext http, MitigationControlPlane plane, SharedLedger ledger, TimeProvider time) =>
         {
             var body = await ReadAsync<LedgerReserveRequest>(http).ConfigureAwait(false);

@@ -11,8 +11,8 @@ public static class EvalEndpoints
     {
         var suites = app.MapGroup("/api/v1/evals/suites").RequireScope(Scopes.Read);
         var editSuites = app.MapGroup("/api/v1/evals/suites").RequireScope(Scopes.Respond);
-        suites.MapGet("/", async (SqliteEvalStore store, CancellationToken ct) => Results.Json((await store.ListSuitesAsync(ct).ConfigureAwait(false)).ToList(), FixAndLearnJson.Default.ListEvalSuite));
-        editSuites.MapPost("/", (HttpContext http, EvalService evals, TimeProvider time) => SaveSuiteAsync(http, evals, time, null));
+        suites.MapGet(string.Empty, async (SqliteEvalStore store, CancellationToken ct) => Results.Json((await store.ListSuitesAsync(ct).ConfigureAwait(false)).ToList(), FixAndLearnJson.Default.ListEvalSuite));
+        editSuites.MapPost(string.Empty, (HttpContext http, EvalService evals, TimeProvider time) => SaveSuiteAsync(http, evals, time, null));
         suites.MapGet("/{id}", async (string id, SqliteEvalStore store, CancellationToken ct) =>
             await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is { } s ? Results.Json(s, FixAndLearnJson.Default.EvalSuite) : NoSuite(id));
         editSuites.MapPut("/{id}", (string id, HttpContext http, EvalService evals, TimeProvider time) => SaveSuiteAsync(http, evals, time, id));

@@ -31,7 +31,7 @@ public static class PostmortemEndpoints
             Results.Json((await s.Store.VersionsAsync(incidentId, ct).ConfigureAwait(false)).ToList(), FixAndLearnJson.Default.ListPostmortem));
         write.MapPost("/{incidentId}/draft", async (string incidentId, PostmortemService s, IIncidentStore store, CancellationToken ct) =>
             await store.GetAsync(incidentId, ct).ConfigureAwait(false) is { } i ? Results.Json(await s.DraftAsync(i, ct).ConfigureAwait(false), FixAndLearnJson.Default.Postmortem) : NoIncident(incidentId));
-        app.MapGroup("/api/v1/search").RequireScope(Scopes.Read).MapGet("/", async (HttpRequest request, PostmortemService s, IIncidentStore incidents, CancellationToken ct) =>
+        app.MapGroup("/api/v1/search").RequireScope(Scopes.Read).MapGet(string.Empty, async (HttpRequest request, PostmortemService s, IIncidentStore incidents, CancellationToken ct) =>
         {
             if (request.Query["similar_to"].ToString() is { Length: > 0 } like)
             {
@@ -55,7 +55,7 @@ public static class PostmortemEndpoints
 
             return Results.Json(hits.ToList(), FixAndLearnJson.Default.ListMemoryHit);
         });
-        app.MapGroup("/api/v1/report").RequireScope(Scopes.Read).MapGet("/", ReportAsync);
+        app.MapGroup("/api/v1/report").RequireScope(Scopes.Read).MapGet(string.Empty, ReportAsync);
         return app;
     }
 

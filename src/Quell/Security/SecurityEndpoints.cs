@@ -10,12 +10,12 @@ public static class SecurityEndpoints
     public static IEndpointRouteBuilder MapSecurity(this IEndpointRouteBuilder app)
     {
         var keys = app.MapGroup("/api/v1/keys").RequireScope(Scopes.Admin);
-        keys.MapGet("/", (ApiKeyService service) => Results.Json(service.List().Select(ApiKeyView.From).ToList(), SecurityJson.Default.ListApiKeyView));
-        keys.MapPost("/", CreateAsync);
+        keys.MapGet(string.Empty, (ApiKeyService service) => Results.Json(service.List().Select(ApiKeyView.From).ToList(), SecurityJson.Default.ListApiKeyView));
+        keys.MapPost(string.Empty, CreateAsync);
         keys.MapDelete("/{id}", (string id, HttpContext http, ApiKeyService service) =>
             service.Revoke(id, http.User.Actor()) ? Results.NoContent() : Problems.Create(404, "Not found", $"no active key with id '{id}'"));
 
-        app.MapGroup("/api/v1/audit").RequireScope(Scopes.Admin).MapGet("/", AuditAsync);
+        app.MapGroup("/api/v1/audit").RequireScope(Scopes.Admin).MapGet(string.Empty, AuditAsync);
         return app;
     }
 

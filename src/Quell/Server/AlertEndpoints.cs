@@ -11,7 +11,7 @@ public static class AlertEndpoints
     public static void MapAlerts(this IEndpointRouteBuilder app)
     {
         var alertRoutes = app.MapGroup("/api/v1/alerts").RequireScope(Scopes.Read);
-        alertRoutes.MapGet("/", async (HttpRequest request, IAlertStore alerts, CancellationToken ct) =>
+        alertRoutes.MapGet(string.Empty, async (HttpRequest request, IAlertStore alerts, CancellationToken ct) =>
         {
             string? S(string name) => request.Query[name].ToString() is { Length: > 0 } v ? v : null;
             if (S("state") is { } state && state is not ("firing" or "resolved"))

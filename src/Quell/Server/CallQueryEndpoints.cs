@@ -15,7 +15,7 @@ public static class CallQueryEndpoints
                 ? Results.Json(ContentMask.For(http.User, CallView.From(call)), ServerJsonContext.Default.CallView)
                 : Problems.Create(404, "Not found", $"no call with id '{id}'"));
 
-        calls.MapGet("/", async (HttpRequest request, ICallLog log, CancellationToken ct) =>
+        calls.MapGet(string.Empty, async (HttpRequest request, ICallLog log, CancellationToken ct) =>
         {
             var user = request.HttpContext.User;
             if (request.Query["tenant"].ToString() is { Length: > 0 } asked && !TenantAccess.MayRead(user, asked))

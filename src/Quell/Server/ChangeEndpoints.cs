@@ -14,7 +14,7 @@ public static class ChangeEndpoints
     {
         // One resource, two audiences: deploy pipelines write changes, investigators read them.
         var group = app.MapGroup("/api/v1/changes");
-        group.MapPost("/", async (HttpContext http, QuellConfig config, TimeProvider time, IChangeLog changes, IngestMetrics metrics, Validation.InputValidator validator) =>
+        group.MapPost(string.Empty, async (HttpContext http, QuellConfig config, TimeProvider time, IChangeLog changes, IngestMetrics metrics, Validation.InputValidator validator) =>
         {
             var decoder = new JsonBatchDecoder<ChangeEvent>(config.Limits, time, ChangeEventJson.Read, validator.Change);
             var (batch, problem) = await RecordBatchRequest.ReadAsync(http, config, decoder, metrics, "changes").ConfigureAwait(false);
@@ -27,7 +27,7 @@ public static class ChangeEndpoints
             return Results.Json(new IngestResponse(inserted, batch.Records.Count - inserted, batch.Errors.Count, RecordBatchRequest.Errors(batch)), ServerJsonContext.Default.IngestResponse);
         }).RequireScope(Scopes.Ingest);
 
-        group.MapGet("/", async (HttpRequest request, IChangeLog changes, CancellationToken ct) =>
+        group.MapGet(string.Empty, async (HttpRequest request, IChangeLog changes, CancellationToken ct) =>
         {
             var feature = request.Query["feature"].ToString();
             var list = await changes.QueryAsync(QueryTime.Read(request, "from"), QueryTime.Read(request, "to"), feature.Length == 0 ? null : feature, 500, ct).ConfigureAwait(false);

@@ -60,7 +60,7 @@ public static class IncidentEndpoints
     {
         // Readers see incidents; responders act on them, always as the key that calls.
         var incidents = app.MapGroup("/api/v1/incidents");
-        incidents.MapGet("/", ListAsync).RequireScope(Scopes.Read);
+        incidents.MapGet(string.Empty, ListAsync).RequireScope(Scopes.Read);
         incidents.MapGet("/{id}", ShowAsync).RequireScope(Scopes.Read);
         var respond = app.MapGroup("/api/v1/incidents").RequireScope(Scopes.Respond);
         incidents = respond;
@@ -77,11 +77,11 @@ public static class IncidentEndpoints
             IncidentText.TryParseState(Str(b, "to"), out var to)
                 ? m.Transition(i, to, Str(b, "by") ?? string.Empty, Str(b, "note"))
                 : CommandResult.Refused("to", $"state '{Str(b, "to")}' is not one of {string.Join(", ", Enum.GetValues<IncidentState>().Select(x => x.Name()))}")));
-        app.MapGroup("/api/v1/alertmanager").RequireScope(Scopes.Ingest).MapPost("/", AlertmanagerAsync);
-        app.MapGroup("/api/v1/oncall").RequireScope(Scopes.Read).MapGet("/", OnCallNow);
+        app.MapGroup("/api/v1/alertmanager").RequireScope(Scopes.Ingest).MapPost(string.Empty, AlertmanagerAsync);
+        app.MapGroup("/api/v1/oncall").RequireScope(Scopes.Read).MapGet(string.Empty, OnCallNow);
         var silences = app.MapGroup("/api/v1/silences");
-        silences.MapGet("/", ListSilencesAsync).RequireScope(Scopes.Read);
-        silences.MapPost("/", CreateSilenceAsync).RequireScope(Scopes.Respond);
+        silences.MapGet(string.Empty, ListSilencesAsync).RequireScope(Scopes.Read);
+        silences.MapPost(string.Empty, CreateSilenceAsync).RequireScope(Scopes.Respond);
         silences.MapDelete("/{id}", async (string id, IncidentService s, CancellationToken ct) =>
             await s.DeleteSilenceAsync(id, ct).ConfigureAwait(false) ? Results.NoContent() : Problems.Create(404, "Not found", $"no silence '{id}'")).RequireScope(Scopes.Respond);
         return app;

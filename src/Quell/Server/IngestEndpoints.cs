@@ -17,7 +17,7 @@ public static class IngestEndpoints
         otlp.MapPost("/traces", IngestOtlpAsync);
         otlp.MapPost("/logs", OtlpSignalEndpoints.IngestLogsAsync);
         otlp.MapPost("/metrics", OtlpSignalEndpoints.IngestMetricsAsync);
-        app.MapGroup("/api/v1/calls").RequireScope(Scopes.Ingest).MapPost("/", IngestNativeAsync);
+        app.MapGroup("/api/v1/calls").RequireScope(Scopes.Ingest).MapPost(string.Empty, IngestNativeAsync);
     }
 
     private static async Task<IResult> IngestOtlpAsync(HttpContext http, QuellConfig config, GenAiSpanMapper mapper, LogContentJoin join, IngestService ingest, IngestMetrics metrics, Validation.InputValidator validator, TimeProvider time)

@@ -67,7 +67,7 @@ public static class InvestigationEndpoints
             Results.Json(await source.VendorStatusAsync(ct).ConfigureAwait(false), Json));
 
         // Replay sends stored prompts out and returns the answers: content, so read:content.
-        app.MapGroup("/api/v1/replay").RequireScope(Scopes.ReadContent).MapPost("/", async (HttpContext http, ReplayService replay, Validation.InputValidator validator, TimeProvider time) =>
+        app.MapGroup("/api/v1/replay").RequireScope(Scopes.ReadContent).MapPost(string.Empty, async (HttpContext http, ReplayService replay, Validation.InputValidator validator, TimeProvider time) =>
         {
             ReplayRequest? request;
             try

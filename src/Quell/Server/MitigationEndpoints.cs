@@ -20,7 +20,7 @@ public static class MitigationEndpoints
         // Applications (Quell.Client) and readers follow the control plane; only mitigate changes it.
         var read = app.MapGroup("/api/v1/mitigations").RequireScope(Scopes.Read);
         var mitigate = app.MapGroup("/api/v1/mitigations").RequireScope(Scopes.Mitigate);
-        read.MapGet("/", async (HttpContext http, MitigationControlPlane plane, IHostApplicationLifetime lifetime) =>
+        read.MapGet(string.Empty, async (HttpContext http, MitigationControlPlane plane, IHostApplicationLifetime lifetime) =>
         {
             var request = http.Request;
             if (request.Query["include"].ToString() == "proposed")
@@ -74,7 +74,7 @@ public static class MitigationEndpoints
                 ? Results.Json(m, SqliteMitigationStore.Json)
                 : Problems.Create(404, "Not found", $"no mitigation with id '{id}'"));
 
-        mitigate.MapPost("/", async (HttpContext http, MitigationControlPlane plane, Validation.InputValidator validator, TimeProvider time, Configuration.QuellConfig config) =>
+        mitigate.MapPost(string.Empty, async (HttpContext http, MitigationControlPlane plane, Validation.InputValidator validator, TimeProvider time, Configuration.QuellConfig config) =>
         {
             var (request, problem) = await ReadRequestAsync(http).ConfigureAwait(false);
             if (request is null)

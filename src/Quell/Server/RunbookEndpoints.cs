@@ -10,7 +10,7 @@ public static class RunbookEndpoints
 {
     public static void MapRunbooks(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/api/v1/runbooks").RequireScope(Scopes.Read).MapGet("/", async (HttpRequest request, RunbookRunner runner, IAlertStore alerts, CancellationToken ct) =>
+        app.MapGroup("/api/v1/runbooks").RequireScope(Scopes.Read).MapGet(string.Empty, async (HttpRequest request, RunbookRunner runner, IAlertStore alerts, CancellationToken ct) =>
         {
             string? S(string n) => request.Query[n].ToString() is { Length: > 0 } v ? v : null;
             if (S("alert_id") is { } alertId)

@@ -81,8 +81,8 @@ public sealed class MetricsScrapeTests
         Assert.Equal(0, m.Value("quell_detection_lag_seconds"));
         Assert.Equal(3, m.Value("quell_detection_calls_observed_total"));
         Assert.True(m.Has("quell_build_info", ("version", "1.0.0")), m.Text);
-        Assert.Equal(1, m.Value("http_server_request_duration_seconds_count", ("http_route", "/api/v1/calls"), ("http_response_status_code", "200")));
-        Assert.Equal(1, m.Value("http_server_request_duration_seconds_count", ("http_route", "/api/v1/alertmanager"), ("http_response_status_code", "200")));
+        Assert.Equal(1, m.Value("http_server_request_duration_seconds_count", ("http_route", "/api/v1/calls/"), ("http_response_status_code", "200")));
+        Assert.Equal(1, m.Value("http_server_request_duration_seconds_count", ("http_route", "/api/v1/alertmanager/"), ("http_response_status_code", "200")));
         Assert.True(m.Has("kestrel_active_connections"), m.Text);
         Assert.True(m.Value("quell_ingest_write_seconds_count") >= 1);
     }

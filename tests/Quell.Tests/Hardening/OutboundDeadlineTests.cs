@@ -16,7 +16,7 @@ public sealed class OutboundDeadlineTests
     {
         await using var silent = new SilentServer();
         var config = new QuellConfig { Playbook = new PlaybookConfig { OutboundAttemptTimeout = TimeSpan.FromMilliseconds(300), ReplayDeadline = TimeSpan.FromSeconds(1) } };
-        await using var server = await QuellTestServer.StartAsync(config);
+        await using var server = await QuellTestServer.StartAsync(Quell.Tests.Security.LoopbackTargets.Allow(config));
         var now = DateTimeOffset.UtcNow.ToString("O");
         var ids = Enumerable.Range(0, 8).Select(i => $"r-{i}").ToList();
         var lines = string.Join('\n', ids.Select(id => $$"""{"id":"{{id}}","timestamp":"{{now}}","model":"gpt-4o","input":"hello","output":"hi"}"""));

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Text.Json;
 using Quell.Client;
@@ -176,7 +175,7 @@ public sealed partial class GatewayHandler(
     private List<MitigationInfo> SharedCaps(GatewayCallContext call)
     {
         var now = time.GetUtcNow();
-        var context = new CallContext(call.Feature, call.Tenant, call.User, call.TraceId, call.Provider, call.Model, null);
+        var context = Scope(call);
         return quell.Enforcer.Snapshot.Mitigations
             .Where(m => (m.Kind == "budget_cap" || (m.Kind == "loop_cap" && call.TraceId is not null)) && (m.ExpiresAt is null || m.ExpiresAt > now) && m.Scope.Matches(context))
             .ToList();
@@ -184,9 +183,12 @@ public sealed partial class GatewayHandler(
 
     private string? RollbackId(GatewayCallContext call)
     {
-        var context = new CallContext(call.Feature, call.Tenant, call.User, call.TraceId, call.Provider, call.Model, null);
+        var context = Scope(call);
         return quell.Enforcer.Snapshot.Mitigations.FirstOrDefault(m => m.Kind == "rollback" && m.Scope.Matches(context))?.Id;
     }
+
+    /// <summary>The call as a mitigation scope sees it (no input: scopes never match on text).</summary>
+    private static CallContext Scope(GatewayCallContext call) => new(call.Feature, call.Tenant, call.User, call.TraceId, call.Provider, call.Model, null);
 
     /// <summary>The upstream for a model: one that lists it (or, for a fallback, has the provider), else the first catch-all.</summary>
     private UpstreamConfig? Route(string model, string? provider, GatewayDialect dialect)
@@ -302,6 +304,7 @@ public sealed partial class GatewayHandler(
         return tp.Length >= 55 && tp[2] == '-' && tp[35] == '-' ? tp[3..35] : null;
     }
 
+    /// <summary>The body under the gateway's cap, read by the server's one bounded reader (which also undoes gzip, deflate, br).</summary>
     private static async Task<(byte[]? Body, string? Error, int Status)> ReadBodyAsync(HttpRequest request, int max, CancellationToken ct)
     {
         if (request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
@@ -309,48 +312,14 @@ public sealed partial class GatewayHandler(
             return (null, "send the body as application/json", 415);
         }
 
-        if (request.ContentLength > max)
-        {
-            return (null, $"the body is larger than the gateway's limit of {max} bytes", 413);
-        }
-
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(max, (int)(request.ContentLength ?? 16 * 1024) + 1));
-        var length = 0;
+        var read = await Server.RequestBody.ReadAsync(request, max, ct).ConfigureAwait(false);
         try
         {
-            while (true)
-            {
-                if (length == buffer.Length)
-                {
-                    if (buffer.Length >= max + 1)
-                    {
-                        return (null, $"the body is larger than the gateway's limit of {max} bytes", 413);
-                    }
-
-                    var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(max + 1, buffer.Length * 2));
-                    buffer.AsSpan(0, length).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = bigger;
-                }
-
-                var read = await request.Body.ReadAsync(buffer.AsMemory(length), ct).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                length += read;
-                if (length > max)
-                {
-                    return (null, $"the body is larger than the gateway's limit of {max} bytes", 413);
-                }
-            }
-
-            return (buffer.AsSpan(0, length).ToArray(), null, 200);
+            return read.Bytes is null ? (null, read.Error, read.Status) : (read.Memory.ToArray(), null, 200);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            read.Return();
         }
     }
 

@@ -31,6 +31,58 @@ internal static class GatewayOverhead
         var rates = Arg(args, "--rates", "1000,5000").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToList();
         var seconds = int.Parse(Arg(args, "--seconds", "10"), CultureInfo.InvariantCulture);
 
+        // The mock model server and the Quell server run in a process of their own, as they would on other hosts:
+        // this process holds only the gateway, and the load comes from a third.
+        using var backends = StartBackends();
+        string? line;
+        do
+        {
+            line = await backends.StandardOutput.ReadLineAsync().ConfigureAwait(false) ?? throw new InvalidOperationException("the backends process ended before it started");
+        }
+        while (!line.StartsWith("{\"Mock\"", StringComparison.Ordinal));
+
+        var ends = JsonSerializer.Deserialize<Backends>(line)!;
+        var drained = backends.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
+        var gateway = GatewayHost.Build(new GatewayHostOptions
+        {
+            Urls = "http://127.0.0.1:0",
+            Server = new Uri(ends.Quell),
+            ApiKey = ends.GatewayKey,
+            Config = new QuellConfig { Gateway = new GatewayConfig { Upstreams = [new UpstreamConfig { Name = "mock", Url = ends.Mock }] } },
+        });
+        await gateway.StartAsync().ConfigureAwait(false);
+        var mockUrl = new Uri(ends.Mock);
+        var clientKey = ends.ClientKey;
+
+        Console.WriteLine($"{"rate/s",7} {"target",-8} {"sent",7} {"ok",7} {"err",5} {"achieved/s",10} {"p50 ms",8} {"p90 ms",8} {"p99 ms",8} {"p99.9 ms",9} {"max ms",8}");
+        var results = new List<LoadResult>();
+        foreach (var rate in rates)
+        {
+            foreach (var (name, url) in new[] { ("direct", mockUrl), ("gateway", gateway.BoundAddress()) })
+            {
+                var r = await RunChildAsync(url, rate, seconds, clientKey).ConfigureAwait(false) with { Target = name, Rate = rate };
+                results.Add(r);
+                Console.WriteLine($"{rate,7} {name,-8} {r.Sent,7} {r.Ok,7} {r.Errors,5} {r.Achieved,10:F0} {r.P50,8:F3} {r.P90,8:F3} {r.P99,8:F3} {r.P999,9:F3} {r.Max,8:F3}");
+            }
+
+            var d = results[^2];
+            var g = results[^1];
+            Console.WriteLine($"{rate,7} added    p50 {g.P50 - d.P50:F3} ms, p99 {g.P99 - d.P99:F3} ms, throughput {100.0 * g.Achieved / d.Achieved:F1} % of direct");
+        }
+
+        await gateway.StopAsync().ConfigureAwait(false);
+        backends.StandardInput.Close();
+        await backends.WaitForExitAsync().ConfigureAwait(false);
+        await drained.ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>
+    /// The mock model server and a Quell server (detection off) for the gateway to use, as their own process:
+    /// <c>gateway-backends</c> prints their addresses and keys as one JSON line and stops when stdin closes.
+    /// </summary>
+    public static async Task<int> BackendsAsync()
+    {
         var dir = Path.Combine(Path.GetTempPath(), "quell-gateway-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
         var quell = QuellServer.Build(new QuellServerOptions
@@ -44,37 +96,19 @@ internal static class GatewayOverhead
         var keys = quell.Services.GetRequiredService<ApiKeyService>();
         var gatewayKey = keys.Create(new ApiKeyRequest("gateway", [Scopes.Ingest, Scopes.Read], null, null), "bench").Secret;
         var clientKey = keys.Create(new ApiKeyRequest("load", [Scopes.Ingest], null, null), "bench").Secret;
-
         var mock = await StartMockAsync().ConfigureAwait(false);
-        var gateway = GatewayHost.Build(new GatewayHostOptions
-        {
-            Urls = "http://127.0.0.1:0",
-            Server = quell.BoundAddress(),
-            ApiKey = gatewayKey,
-            Config = new QuellConfig { Gateway = new GatewayConfig { Upstreams = [new UpstreamConfig { Name = "mock", Url = mock.BoundAddress().ToString() }] } },
-        });
-        await gateway.StartAsync().ConfigureAwait(false);
-
-        Console.WriteLine($"{"rate/s",7} {"target",-8} {"sent",7} {"ok",7} {"err",5} {"achieved/s",10} {"p50 ms",8} {"p90 ms",8} {"p99 ms",8} {"p99.9 ms",9} {"max ms",8}");
-        var results = new List<LoadResult>();
-        foreach (var rate in rates)
-        {
-            foreach (var (name, url) in new[] { ("direct", mock.BoundAddress()), ("gateway", gateway.BoundAddress()) })
-            {
-                var r = await RunChildAsync(url, rate, seconds, clientKey).ConfigureAwait(false) with { Target = name, Rate = rate };
-                results.Add(r);
-                Console.WriteLine($"{rate,7} {name,-8} {r.Sent,7} {r.Ok,7} {r.Errors,5} {r.Achieved,10:F0} {r.P50,8:F3} {r.P90,8:F3} {r.P99,8:F3} {r.P999,9:F3} {r.Max,8:F3}");
-            }
-
-            var d = results[^2];
-            var g = results[^1];
-            Console.WriteLine($"{rate,7} added    p50 {g.P50 - d.P50:F3} ms, p99 {g.P99 - d.P99:F3} ms, throughput {100.0 * g.Achieved / d.Achieved:F1} % of direct");
-        }
-
-        await gateway.StopAsync().ConfigureAwait(false);
+        Console.WriteLine(JsonSerializer.Serialize(new Backends(mock.BoundAddress().ToString(), quell.BoundAddress().ToString(), gatewayKey, clientKey)));
+        await Console.In.ReadToEndAsync().ConfigureAwait(false);
         await mock.StopAsync().ConfigureAwait(false);
         await quell.StopAsync().ConfigureAwait(false);
+        Directory.Delete(dir, recursive: true);
         return 0;
+    }
+
+    private static Process StartBackends()
+    {
+        var self = typeof(GatewayOverhead).Assembly.Location;
+        return Process.Start(new ProcessStartInfo("dotnet", $"\"{self}\" gateway-backends") { RedirectStandardOutput = true, RedirectStandardInput = true })!;
     }
 
     /// <summary>The load generator, run as its own process: <c>gateway-load --url U --rate R --seconds S --key K</c>.</summary>
@@ -181,6 +215,8 @@ internal static class GatewayOverhead
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
     }
+
+    private sealed record Backends(string Mock, string Quell, string GatewayKey, string ClientKey);
 
     private sealed record LoadResult(string Target, int Rate, long Sent, long Ok, long Errors, double Achieved, double P50, double P90, double P99, double P999, double Max);
 }

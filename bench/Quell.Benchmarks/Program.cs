@@ -51,6 +51,11 @@ internal static class BenchmarkProgram
             return await GatewayOverhead.RunAsync(args[1..]).ConfigureAwait(false);
         }
 
+        if (args.Length > 0 && args[0] == "gateway-backends")
+        {
+            return await GatewayOverhead.BackendsAsync().ConfigureAwait(false);
+        }
+
         if (args.Length > 0 && args[0] == "gateway-load")
         {
             return await GatewayOverhead.LoadAsync(args[1..]).ConfigureAwait(false);

@@ -16,14 +16,19 @@ public enum GatewayDialect
 
 /// <summary>
 /// What the gateway reads from a model request: the model, whether it streams, who it serves and its text. The
-/// body is kept as a JSON tree so a fallback or rollback can change the model before it is forwarded.
+/// body is kept as a JSON tree so a fallback or rollback can change the model before it is forwarded; a body that
+/// nothing changed is forwarded as the caller's own bytes.
 /// </summary>
 public sealed class GatewayRequest
 {
-    private GatewayRequest(GatewayDialect dialect, JsonObject body)
+    private readonly byte[] _original;
+    private bool _rewritten;
+
+    private GatewayRequest(GatewayDialect dialect, JsonObject body, byte[] original)
     {
         Dialect = dialect;
         Body = body;
+        _original = original;
     }
 
     public GatewayDialect Dialect { get; }
@@ -55,7 +60,7 @@ public sealed class GatewayRequest
     public string? Input { get; private set; }
 
     /// <summary>Reads a request body; an error names what is wrong.</summary>
-    public static (GatewayRequest? Request, string? Error) Parse(GatewayDialect dialect, ReadOnlySpan<byte> utf8)
+    public static (GatewayRequest? Request, string? Error) Parse(GatewayDialect dialect, byte[] utf8)
     {
         JsonNode? node;
         try
@@ -72,7 +77,7 @@ public sealed class GatewayRequest
             return (null, "the body must be a JSON object");
         }
 
-        var request = new GatewayRequest(dialect, body);
+        var request = new GatewayRequest(dialect, body, utf8);
         if (body["model"] is not JsonValue model || !model.TryGetValue<string>(out var m) || string.IsNullOrWhiteSpace(m))
         {
             return (null, "field 'model' is required and must be a string");
@@ -88,7 +93,14 @@ public sealed class GatewayRequest
     }
 
     /// <summary>Replaces the model the request asks for (fallback, rollback).</summary>
-    public void SetModel(string model) => Body["model"] = model;
+    public void SetModel(string model)
+    {
+        if (model != Model)
+        {
+            Body["model"] = model;
+            _rewritten = true;
+        }
+    }
 
     /// <summary>Asks an OpenAI-style upstream to send usage in the last streamed chunk, as the SDKs allow.</summary>
     public void RequestStreamUsage()
@@ -98,13 +110,28 @@ public sealed class GatewayRequest
             return;
         }
 
-        var options = Body["stream_options"] as JsonObject ?? new JsonObject();
+        if (Body["stream_options"] is not JsonObject options)
+        {
+            options = new JsonObject();
+            Body["stream_options"] = options;
+        }
+        else if (options["include_usage"] is JsonValue v && v.TryGetValue<bool>(out var already) && already)
+        {
+            return;
+        }
+
         options["include_usage"] = true;
-        Body["stream_options"] = options;
+        _rewritten = true;
     }
 
+    /// <summary>The body to forward: the caller's bytes when nothing was changed, else the rewritten tree.</summary>
     public byte[] ToUtf8()
     {
+        if (!_rewritten)
+        {
+            return _original;
+        }
+
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
         using (var writer = new Utf8JsonWriter(buffer))
         {

@@ -103,6 +103,28 @@ public sealed class GatewayDialectTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task UnchangedRequest_IsForwardedAsTheCallersOwnBytes()
+    {
+        // Spacing, key order and escapes the gateway has no reason to touch reach the upstream exactly as sent.
+        const string json = "{ \"messages\": [ {\"role\":\"user\", \"content\":\"caf\\u00e9 \\\"quoted\\\"\"} ],\n  \"model\" : \"gpt-4o-mini\", \"temperature\": 0.70 }";
+        var (status, _, _) = await PostAsync("/v1/chat/completions", json, "verbatim");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(json, Assert.Single(_env.Upstream.Requests).RawBody);
+    }
+
+    [Fact]
+    public async Task StreamedRequestWithoutUsageOption_IsRewrittenToAskForUsage()
+    {
+        var (status, _, _) = await PostAsync("/v1/chat/completions", """{"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":false},"messages":[{"role":"user","content":"hi"}]}""", "usage_rewrite");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var upstream = Assert.Single(_env.Upstream.Requests);
+        Assert.True(upstream.Body["stream_options"]!["include_usage"]!.GetValue<bool>());
+        Assert.Equal("gpt-4o-mini", upstream.Body["model"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task PinnedTenantKey_SendingAnotherTenant_Gets403()
     {
         var pinned = _env.Quell.MintKey([Quell.Security.Scopes.Ingest], tenant: "acme");

@@ -10,7 +10,7 @@ using Quell.Server;
 namespace Quell.Tests.Gateway;
 
 /// <summary>What the mock upstream received.</summary>
-public sealed record UpstreamRequest(string Path, string? Authorization, string? ApiKey, string? AcceptEncoding, JsonObject Body, IReadOnlyDictionary<string, string> Headers);
+public sealed record UpstreamRequest(string Path, string? Authorization, string? ApiKey, string? AcceptEncoding, JsonObject Body, IReadOnlyDictionary<string, string> Headers, string RawBody);
 
 /// <summary>
 /// A model vendor on Kestrel (127.0.0.1, port 0) speaking OpenAI's chat, completions, embeddings and responses APIs
@@ -56,11 +56,13 @@ public sealed class MockModelServer : IAsyncDisposable
 
     private async Task<JsonObject?> ReceiveAsync(HttpContext http)
     {
-        var body = (JsonObject)(await JsonNode.ParseAsync(http.Request.Body))!;
+        using var reader = new StreamReader(http.Request.Body, System.Text.Encoding.UTF8);
+        var raw = await reader.ReadToEndAsync();
+        var body = (JsonObject)JsonNode.Parse(raw)!;
         if (!Quiet)
         {
             var headers = http.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
-            Requests.Enqueue(new UpstreamRequest(http.Request.Path + http.Request.QueryString, headers.GetValueOrDefault("authorization"), headers.GetValueOrDefault("x-api-key") ?? headers.GetValueOrDefault("api-key"), headers.GetValueOrDefault("accept-encoding"), body, headers));
+            Requests.Enqueue(new UpstreamRequest(http.Request.Path + http.Request.QueryString, headers.GetValueOrDefault("authorization"), headers.GetValueOrDefault("x-api-key") ?? headers.GetValueOrDefault("api-key"), headers.GetValueOrDefault("accept-encoding"), body, headers, raw));
         }
 
         if (FailWith != 0)

@@ -47,6 +47,7 @@ public static class ConfigLoader
         }
 
         config ??= new QuellConfig();
+        NestedDefaults.Apply(config, new QuellConfig(), yaml);
         if (EmptySections.Find(config) is { Count: > 0 } empty)
         {
             var locate = YamlKeyLocator.Create(yaml);

@@ -36,6 +36,31 @@ public sealed class ConfigLoaderTests
     }
 
     [Fact]
+    public void Parse_PartialNestedSection_KeepsTheDefaultsItsParentGivesTheOtherKeys()
+    {
+        var config = ConfigLoader.Parse("""
+            detection:
+              latency:
+                p99: { min_ratio: 2.0 }
+              cost:
+                cost_per_call: { min_samples: 50 }
+              errors:
+                slo_target: 0.995
+            """);
+        var defaults = new Quell.Detection.DetectionRules();
+
+        Assert.Equal(2.0, config.Detection.Latency.P99.MinRatio);
+        Assert.Equal(defaults.Latency.P99.MinSamples, config.Detection.Latency.P99.MinSamples);
+        Assert.Equal(300, config.Detection.Latency.P99.MinSamples);
+        Assert.Equal(50, config.Detection.Cost.CostPerCall.MinSamples);
+        Assert.Equal(1.3, config.Detection.Cost.CostPerCall.MinRatio);
+        Assert.Equal(1.1, config.Detection.Cost.CostPerCall.ResolveRatio);
+        Assert.Equal(0.995, config.Detection.Errors.SloTarget);
+        Assert.Equal(defaults.Errors.Windows, config.Detection.Errors.Windows);
+        Assert.Equal(defaults.Latency.P95, config.Detection.Latency.P95);
+    }
+
+    [Fact]
     public void Parse_Empty_GivesDefaults() => Assert.Equal(20L * 1024 * 1024, ConfigLoader.Parse(string.Empty).Limits.MaxBodyBytes);
 
     [Fact]

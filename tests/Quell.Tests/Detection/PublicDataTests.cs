@@ -93,9 +93,9 @@ public sealed class PublicDataTests(ITestOutputHelper output)
         Assert.NotEmpty(cost);
         Assert.All(cost, e => Assert.Contains(e.Alert.Signal, new[] { AlertSignals.CostPerCall, AlertSignals.InputTokensPerCall }));
 
-        // What changed is named by what moved: the input tokens. Early in the episode the attribution window still holds
-        // mostly old traffic, and real token mixes drift, so the version is not always singled out (docs/detection.md).
+        // What changed is named: the new prompt version, and what moved, the input tokens.
         Assert.DoesNotContain(cost, e => e.Alert.Attribution.Factors.Any(f => (f.Dimension, f.Value) == ("prompt_version", "v1")));
+        Assert.All(cost, e => Assert.Contains(e.Alert.Attribution.Factors, f => (f.Dimension, f.Value) == ("prompt_version", "v2")));
         Assert.Contains(cost, e => e.Alert.Summary.Contains("because input tokens per call rose", StringComparison.Ordinal) || e.Alert.Signal == AlertSignals.InputTokensPerCall);
         Assert.DoesNotContain(fired, e => e.Alert.Signal == AlertSignals.OutputTokensPerCall);
     }

@@ -96,6 +96,10 @@ public sealed class DimensionBreakdown
             {
                 factors.Add(best);
             }
+            else if (_tables[d].Contrast(Dimensions[d], numerator, denominator, pendingOnly, _fields) is { } contrast)
+            {
+                factors.Add(contrast);
+            }
         }
 
         return [.. factors.OrderByDescending(f => f.Share - f.RecentTrafficShare).ThenBy(f => f.Dimension, StringComparer.Ordinal)];
@@ -204,6 +208,75 @@ public sealed class DimensionBreakdown
                 BaselineTrafficShare = topBaseDen / baseDen,
             };
         }
+
+        /// <summary>
+        /// The value whose recent rate stands above the rest of the same recent traffic by at least the series' own
+        /// rise. Comparing within one window cancels what moved every value alike (heavy-tailed token counts drift
+        /// between hours), which the comparison with each value's baseline cannot: if one value with traffic share
+        /// p alone lifted the series by R, its rate is 1 + (R − 1)/p ≥ R times the rest's. Only values whose traffic is
+        /// mostly new since the baseline (a version rolled out, a tenant arriving) are candidates, so among many
+        /// steady values (users) one that happens to run high in a noisy window is not named.
+        /// </summary>
+        public AttributionFactor? Contrast(string dimension, int num, int den, bool pendingOnly, int f)
+        {
+            double recentNum = 0, recentDen = 0, baseNum = 0, baseDen = 0;
+            for (var s = 0; s < Used; s++)
+            {
+                recentNum += RecentOf(s, num, pendingOnly, f);
+                recentDen += RecentOf(s, den, pendingOnly, f);
+                baseNum += Baseline[(s * f) + num];
+                baseDen += Baseline[(s * f) + den];
+            }
+
+            if (recentDen <= 0 || baseDen <= 0 || baseNum <= 0)
+            {
+                return null;
+            }
+
+            var rise = recentNum / recentDen / (baseNum / baseDen);
+            if (rise <= 1)
+            {
+                return null;
+            }
+
+            AttributionFactor? best = null;
+            var bestContrast = 0.0;
+            for (var s = 0; s < Used; s++)
+            {
+                var sDen = RecentOf(s, den, pendingOnly, f);
+                var restDen = recentDen - sDen;
+                if (s == _otherSlot || sDen < MinContrastCalls || restDen < MinContrastCalls)
+                {
+                    continue;
+                }
+
+                var rate = RecentOf(s, num, pendingOnly, f) / sDen;
+                var restRate = (recentNum - RecentOf(s, num, pendingOnly, f)) / restDen;
+                if (restRate <= 0)
+                {
+                    continue;
+                }
+
+                var contrast = rate / restRate;
+                var bDen = Baseline[(s * f) + den];
+                if (contrast >= rise && contrast > bestContrast && bDen / baseDen <= sDen / recentDen / 2)
+                {
+                    var excess = sDen * (rate - restRate);
+                    var total = recentNum - (recentDen * (baseNum / baseDen));
+                    bestContrast = contrast;
+                    best = new AttributionFactor(dimension, _names[s], total > 0 ? Math.Min(1, excess / total) : 1, bDen >= 5 ? rate / (Baseline[(s * f) + num] / bDen) : double.PositiveInfinity)
+                    {
+                        RecentTrafficShare = sDen / recentDen,
+                        BaselineTrafficShare = bDen / baseDen,
+                    };
+                }
+            }
+
+            return best;
+        }
+
+        // Decayed call counts both sides of a contrast need before a rate is compared: about a minute of light traffic.
+        private const double MinContrastCalls = 20;
 
         private double RecentOf(int slot, int field, bool pendingOnly, int f)
         {

@@ -9,6 +9,12 @@ public static class EvalEndpoints
 {
     public static IEndpointRouteBuilder MapEvalSuites(this IEndpointRouteBuilder app)
     {
+        // Named targets (replay, eval runs) by name and kind: callers choose one; the URLs and keys stay server-side.
+        app.MapGroup("/api/v1/evals/targets").RequireScope(Scopes.Read).MapGet(string.Empty, (Configuration.QuellConfig config) =>
+            Results.Json(new Dictionary<string, object>
+            {
+                ["targets"] = config.Evals.Targets.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new Dictionary<string, string?> { ["name"] = t.Key, ["kind"] = t.Value.Kind, ["model"] = t.Value.Model }).ToList(),
+            }));
         var suites = app.MapGroup("/api/v1/evals/suites").RequireScope(Scopes.Read);
         var editSuites = app.MapGroup("/api/v1/evals/suites").RequireScope(Scopes.Respond);
         suites.MapGet(string.Empty, async (SqliteEvalStore store, CancellationToken ct) => Results.Json((await store.ListSuitesAsync(ct).ConfigureAwait(false)).ToList(), FixAndLearnJson.Default.ListEvalSuite));

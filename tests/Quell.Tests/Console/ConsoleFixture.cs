@@ -30,9 +30,14 @@ public sealed class ConsoleFixture : IAsyncLifetime
 
     public static QuellConfig Config => new() { Incidents = new IncidentsConfig { Grouping = new GroupingConfig { GroupWait = TimeSpan.Zero } } };
 
+    /// <summary>An OpenAI-compatible model server named in quell.yaml as the replay target "staging".</summary>
+    public Gateway.MockModelServer ReplayTarget { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
-        Server = await QuellTestServer.StartAsync(Config, Time);
+        ReplayTarget = await Gateway.MockModelServer.StartAsync();
+        var targets = new Dictionary<string, EvalTargetConfig> { ["staging"] = new() { Url = ReplayTarget.BaseAddress.ToString(), Model = "gpt-4o-mini" } };
+        Server = await QuellTestServer.StartAsync(Config with { Evals = new EvalsConfig { Targets = targets } }, Time);
         var sim = new SimulationOptions { Seed = 11, Start = Start, Duration = End - Start, RequestsPerSecond = 0.25, EvalInterval = TimeSpan.FromHours(1) };
         var events = new AppSimulator(sim, [new LatencySpikeScenario(Onset, TimeSpan.FromHours(6))]).Run().ToList();
         var preparer = Server.Service<CallPreparer>();
@@ -81,6 +86,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
     {
         await Browser.DisposeAsync();
         await Server.DisposeAsync();
+        await ReplayTarget.DisposeAsync();
     }
 }
 

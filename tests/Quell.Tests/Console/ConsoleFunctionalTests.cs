@@ -112,6 +112,31 @@ public sealed class ConsoleFunctionalTests(ConsoleFixture fx)
     }
 
     [Fact]
+    public async Task Investigator_ReplaysExampleCallsAgainstANamedTarget_WithoutTypingAUrl()
+    {
+        var incident = await fx.LatencyIncidentAsync();
+        var before = fx.ReplayTarget.Requests.Count;
+        var tab = await fx.Browser.OpenAsync(fx.Server.BaseAddress);
+        var page = tab.Page;
+        await tab.SignInAsync(await fx.KeyAsync("investigator", "read", "read:content", "respond"), $"/incidents/{incident.Id}");
+        await Expect(page.Locator("body[data-ready=incident]")).ToHaveCountAsync(1);
+
+        var target = page.Locator("select[name=target]");
+        await Expect(target.Locator("option[value=staging]")).ToHaveCountAsync(1);
+        await Expect(page.Locator("input[name=target_url]")).ToBeHiddenAsync();
+        await target.SelectOptionAsync("staging");
+        await page.Locator(".replay-result").Locator("xpath=preceding-sibling::form[1]").Locator("button[type=submit]").ClickAsync();
+        await Expect(page.Locator(".replay-result pre.json")).ToContainTextAsync("Hello from the mock.");
+        Assert.True(fx.ReplayTarget.Requests.Count > before);
+
+        // Choosing an ad-hoc URL shows the URL field; the named list is what most replays use.
+        await target.SelectOptionAsync("");
+        await Expect(page.Locator("input[name=target_url]")).ToBeVisibleAsync();
+        Assert.Empty(tab.Problems);
+        await tab.CloseAsync();
+    }
+
+    [Fact]
     public async Task Console_NewIncident_ListUpdatesLiveWithoutReload()
     {
         var tab = await fx.Browser.OpenAsync(fx.Server.BaseAddress);

@@ -56,13 +56,27 @@ export async function examplesPanel(box: HTMLElement, incident: Incident): Promi
     return;
   }
   const calls = (await Promise.all(ids.map((id) => get<Call>(`/api/v1/calls/${enc(id)}`).catch(() => null)))).filter((c): c is Call => !!c);
-  const target = h("input", { type: "url", name: "target", placeholder: "replay target, e.g. https://app.internal/v1", "aria-label": "replay target" });
-  const kind = h("select", { name: "target_kind", "aria-label": "target kind" }, h("option", { value: "openai" }, "OpenAI-compatible"), h("option", { value: "template" }, "application endpoint"));
+  // Replays go to targets named in quell.yaml (evals.targets); an ad-hoc URL only works for hosts the server allows.
+  const named = await get<{ targets: { name: string; kind: string; model?: string | null }[] }>("/api/v1/evals/targets").then((r) => r.targets).catch(() => []);
+  const choice = h("select", { name: "target", "aria-label": "replay target" },
+    ...named.map((t) => h("option", { value: t.name }, `${t.name} (${t.kind}${t.model ? `, ${t.model}` : ""})`)),
+    h("option", { value: "" }, "ad-hoc URL…"));
+  const url = h("input", { type: "url", name: "target_url", placeholder: "https://app.internal/v1 (host must be allowed)", "aria-label": "ad-hoc replay URL", hidden: named.length > 0 });
+  const kind = h("select", { name: "target_kind", "aria-label": "target kind", hidden: named.length > 0 }, h("option", { value: "openai" }, "OpenAI-compatible"), h("option", { value: "template" }, "application endpoint"));
+  choice.addEventListener("change", () => {
+    const adHoc = (choice as HTMLSelectElement).value === "";
+    url.hidden = !adHoc;
+    kind.hidden = !adHoc;
+  });
   const out = h("div", { class: "replay-result" });
   const replay = async () => {
     clear(out, "replaying…");
     try {
-      const report = await post<Record<string, unknown>>("/api/v1/replay", { call_ids: ids, incident_id: incident.id, target: target.value.trim(), target_kind: kind.value });
+      const name = (choice as HTMLSelectElement).value;
+      const body = name !== ""
+        ? { call_ids: ids, incident_id: incident.id, target: name }
+        : { call_ids: ids, incident_id: incident.id, target: (url as HTMLInputElement).value.trim(), target_kind: (kind as HTMLSelectElement).value };
+      const report = await post<Record<string, unknown>>("/api/v1/replay", body);
       clear(out, h("pre", { class: "json" }, JSON.stringify(report, null, 2).slice(0, 4000)));
     } catch (e) {
       flash(out, e);
@@ -70,7 +84,7 @@ export async function examplesPanel(box: HTMLElement, incident: Incident): Promi
   };
   clear(box,
     ...calls.map(callCard),
-    h("form", { class: "inline-form", onsubmit: (e: Event) => { e.preventDefault(); void replay(); } }, target, kind, h("button", { type: "submit", disabled: !can("respond") && !can("mitigate") && !can("read:content") }, `Replay ${ids.length} calls`)),
+    h("form", { class: "inline-form", onsubmit: (e: Event) => { e.preventDefault(); void replay(); } }, choice, url, kind, h("button", { type: "submit", disabled: !can("respond") && !can("mitigate") && !can("read:content") }, `Replay ${ids.length} calls`)),
     out);
 }
 

@@ -98,6 +98,18 @@ public static class ReplayCommand
 
         console.Write(table);
         console.MarkupLineInterpolated($"replayed {root.GetProperty("replayed").GetInt32()}, differing {root.GetProperty("differing").GetInt32()}, mean similarity {root.GetProperty("mean_similarity").GetDouble():0.00}");
+        static string? Number(JsonElement root, string name, string unit) =>
+            root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble().ToString("#,0.#", System.Globalization.CultureInfo.InvariantCulture) + unit : null;
+        if (Number(root, "original_median_latency_ms", " ms") is { } before && Number(root, "replayed_median_latency_ms", " ms") is { } after)
+        {
+            console.MarkupLineInterpolated($"median latency {before} originally, {after} replayed");
+        }
+
+        if (Number(root, "original_tokens", " tokens") is { } spent && Number(root, "replayed_tokens", " tokens") is { } replayedTokens)
+        {
+            console.MarkupLineInterpolated($"{spent} originally, {replayedTokens} replayed");
+        }
+
         return 0;
     }
 

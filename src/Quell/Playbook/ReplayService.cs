@@ -36,15 +36,38 @@ public sealed record ReplayRequest
     public int Limit { get; init; } = 20;
 }
 
-/// <summary>One replayed call, side by side with its original.</summary>
-public sealed record ReplayItem(string CallId, string? Model, string? Input, string? Original, string? Replayed, double Similarity, IReadOnlyList<string> Gone, IReadOnlyList<string> New, bool Differs, string? Error);
+/// <summary>One replayed call, side by side with its original: the answer, and what it cost in time and tokens.</summary>
+public sealed record ReplayItem(string CallId, string? Model, string? Input, string? Original, string? Replayed, double Similarity, IReadOnlyList<string> Gone, IReadOnlyList<string> New, bool Differs, string? Error)
+{
+    /// <summary>The stored call's latency and tokens.</summary>
+    public ReplayUsage OriginalUsage { get; init; } = new(null, null, null);
+
+    /// <summary>The replay's latency as Quell measured it, and the tokens the target reported (OpenAI-style usage).</summary>
+    public ReplayUsage ReplayedUsage { get; init; } = new(null, null, null);
+}
+
+/// <summary>Latency in milliseconds and token counts of one answer; null when not known.</summary>
+public sealed record ReplayUsage(double? LatencyMs, long? InputTokens, long? OutputTokens);
 
 /// <summary>All replayed calls and a summary.</summary>
-public sealed record ReplayReport(string Target, IReadOnlyDictionary<string, string> Pin, int Replayed, int Differing, double MeanSimilarity, IReadOnlyList<ReplayItem> Items);
+public sealed record ReplayReport(string Target, IReadOnlyDictionary<string, string> Pin, int Replayed, int Differing, double MeanSimilarity, IReadOnlyList<ReplayItem> Items)
+{
+    /// <summary>Median latency of the originals and of the replays (ms), over the calls that were replayed.</summary>
+    public double? OriginalMedianLatencyMs { get; init; }
+
+    public double? ReplayedMedianLatencyMs { get; init; }
+
+    /// <summary>Total tokens, originals and replays, over the calls whose replay reported usage.</summary>
+    public long? OriginalTokens { get; init; }
+
+    public long? ReplayedTokens { get; init; }
+}
 
 /// <summary>Re-sends stored calls to a target with a chosen version pin and compares the answers with the scanners.</summary>
-public sealed class ReplayService(ICallLog calls, IAlertStore alerts, ContentScanner scanner, HttpClient http)
+public sealed class ReplayService(ICallLog calls, IAlertStore alerts, ContentScanner scanner, HttpClient http, TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     /// <summary>Most calls one replay sends.</summary>
     public const int MaxCalls = 500;
 
@@ -83,12 +106,16 @@ public sealed class ReplayService(ICallLog calls, IAlertStore alerts, ContentSca
             var model = pin.TryGetValue("model", out var m) ? m : call.Model;
             string? replayed = null;
             string? error = null;
+            (long? In, long? Out) tokens = (null, null);
+            double? latency = null;
             try
             {
                 deadline.Token.ThrowIfCancellationRequested();
-                replayed = request.TargetKind == "openai"
+                var started = _time.GetTimestamp();
+                (replayed, tokens) = request.TargetKind == "openai"
                     ? await OpenAiAsync(target, model, call, deadline.Token).ConfigureAwait(false)
-                    : await TemplateAsync(target, request, model, call, deadline.Token).ConfigureAwait(false);
+                    : (await TemplateAsync(target, request, model, call, deadline.Token).ConfigureAwait(false), (null, null));
+                latency = _time.GetElapsedTime(started).TotalMilliseconds;
             }
             catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
@@ -104,11 +131,28 @@ public sealed class ReplayService(ICallLog calls, IAlertStore alerts, ContentSca
             }
 
             var cmp = ReplayComparison.Compare(call.Output, replayed, scanner, call.Tenant, call.Input, call.SystemPrompt);
-            items.Add(new ReplayItem(call.Id, model, call.Input, call.Output, replayed, cmp.Similarity, cmp.Gone, cmp.New, error is null && cmp.Differs, error));
+            items.Add(new ReplayItem(call.Id, model, call.Input, call.Output, replayed, cmp.Similarity, cmp.Gone, cmp.New, error is null && cmp.Differs, error)
+            {
+                OriginalUsage = new ReplayUsage(call.LatencyMs, call.InputTokens, call.OutputTokens),
+                ReplayedUsage = new ReplayUsage(error is null ? latency : null, tokens.In, tokens.Out),
+            });
         }
 
         var ok = items.Where(i => i.Error is null).ToList();
-        return (new ReplayReport(target.ToString(), pin, ok.Count, ok.Count(i => i.Differs), ok.Count == 0 ? 0 : ok.Average(i => i.Similarity), items), null);
+        var counted = ok.Where(i => i.ReplayedUsage.InputTokens is not null || i.ReplayedUsage.OutputTokens is not null).ToList();
+        return (new ReplayReport(target.ToString(), pin, ok.Count, ok.Count(i => i.Differs), ok.Count == 0 ? 0 : ok.Average(i => i.Similarity), items)
+        {
+            OriginalMedianLatencyMs = Median(ok.Select(i => i.OriginalUsage.LatencyMs)),
+            ReplayedMedianLatencyMs = Median(ok.Select(i => i.ReplayedUsage.LatencyMs)),
+            OriginalTokens = counted.Count == 0 ? null : counted.Sum(i => (i.OriginalUsage.InputTokens ?? 0) + (i.OriginalUsage.OutputTokens ?? 0)),
+            ReplayedTokens = counted.Count == 0 ? null : counted.Sum(i => (i.ReplayedUsage.InputTokens ?? 0) + (i.ReplayedUsage.OutputTokens ?? 0)),
+        }, null);
+    }
+
+    private static double? Median(IEnumerable<double?> values)
+    {
+        var sorted = values.OfType<double>().Order().ToList();
+        return sorted.Count == 0 ? null : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private async Task<(IReadOnlyList<CallRecord> Calls, string? Problem)> SelectAsync(ReplayRequest request, CancellationToken ct)
@@ -160,7 +204,7 @@ public sealed class ReplayService(ICallLog calls, IAlertStore alerts, ContentSca
         return (found.Select(c => c.Call).ToList(), null);
     }
 
-    private async Task<string?> OpenAiAsync(Uri target, string? model, CallRecord call, CancellationToken ct)
+    private async Task<(string? Text, (long? In, long? Out) Tokens)> OpenAiAsync(Uri target, string? model, CallRecord call, CancellationToken ct)
     {
         var url = target.AbsolutePath.EndsWith("/chat/completions", StringComparison.Ordinal) ? target : new Uri(target, target.AbsolutePath.TrimEnd('/') + "/v1/chat/completions");
         var messages = new JsonArray();
@@ -175,7 +219,9 @@ public sealed class ReplayService(ICallLog calls, IAlertStore alerts, ContentSca
         using var response = await http.PostAsync(url, content, ct).ConfigureAwait(false);
         response.EnsureSuccessStatusCode();
         var json = await response.Content.ReadFromJsonAsync<JsonNode>(ct).ConfigureAwait(false);
-        return json?["choices"]?[0]?["message"]?["content"]?.GetValue<string>();
+        var usage = json?["usage"] as JsonObject;
+        static long? Count(JsonNode? n) => n is JsonValue v && v.TryGetValue<long>(out var c) ? c : null;
+        return (json?["choices"]?[0]?["message"]?["content"]?.GetValue<string>(), (Count(usage?["prompt_tokens"]), Count(usage?["completion_tokens"])));
     }
 
     private async Task<string?> TemplateAsync(Uri target, ReplayRequest request, string? model, CallRecord call, CancellationToken ct)

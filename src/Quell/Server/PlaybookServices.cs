@@ -42,7 +42,8 @@ public static class PlaybookServices
             sp.GetRequiredService<ICallLog>(),
             sp.GetRequiredService<IAlertStore>(),
             sp.GetRequiredService<Scanning.ContentScanner>(),
-            sp.GetRequiredService<PlaybookHttp>().Client) { Deadline = config.Playbook.ReplayDeadline });
+            sp.GetRequiredService<PlaybookHttp>().Client,
+            time) { Deadline = config.Playbook.ReplayDeadline });
         services.AddSingleton(sp => new RunbookRunner(
             new RunbookCatalog(config.Runbooks),
             sp.GetRequiredService<IInvestigationSource>(),

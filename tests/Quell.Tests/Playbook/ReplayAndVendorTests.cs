@@ -41,6 +41,16 @@ public sealed class ReplayAndVendorTests
         Assert.Equal("safe-model", item.GetProperty("model").GetString());
         Assert.Contains(item.GetProperty("gone").EnumerateArray(), g => g.GetString() == "pii:EMAIL_ADDRESS");
         Assert.Empty(item.GetProperty("new").EnumerateArray());
+
+        // Latency and tokens side by side, so a latency or cost fix can be checked by replay.
+        Assert.Equal(1200, item.GetProperty("original_usage").GetProperty("latency_ms").GetDouble());
+        Assert.Equal(30, item.GetProperty("original_usage").GetProperty("input_tokens").GetInt64());
+        Assert.Equal(31, item.GetProperty("replayed_usage").GetProperty("input_tokens").GetInt64());
+        Assert.Equal(12, item.GetProperty("replayed_usage").GetProperty("output_tokens").GetInt64());
+        Assert.True(item.GetProperty("replayed_usage").GetProperty("latency_ms").GetDouble() >= 0);
+        Assert.Equal(1300, safe.GetProperty("original_median_latency_ms").GetDouble());
+        Assert.Equal(3 * 50, safe.GetProperty("original_tokens").GetInt64());
+        Assert.Equal(3 * 43, safe.GetProperty("replayed_tokens").GetInt64());
     }
 
     [Fact]
@@ -174,7 +184,7 @@ public sealed class ReplayAndVendorTests
             var body = await JsonNode.ParseAsync(http.Request.Body);
             var model = body!["model"]!.GetValue<string>();
             var answer = model == "leaky-model" ? LeakyAnswer : SafeAnswer;
-            return Results.Json(new { id = "cmpl-1", model, choices = new[] { new { index = 0, message = new { role = "assistant", content = answer }, finish_reason = "stop" } } });
+            return Results.Json(new { id = "cmpl-1", model, choices = new[] { new { index = 0, message = new { role = "assistant", content = answer }, finish_reason = "stop" } }, usage = new { prompt_tokens = 31, completion_tokens = 12, total_tokens = 43 } });
         });
         app.MapPost("/app/answer", async (HttpContext http) =>
         {
@@ -198,6 +208,9 @@ public sealed class ReplayAndVendorTests
             Input = "How do I contact Dana about my invoice?",
             Output = LeakyAnswer,
             SystemPrompt = "You are the billing assistant.",
+            LatencyMs = 1200 + (100 * i),
+            InputTokens = 30,
+            OutputTokens = 20,
         }).ToList();
         await PostCallsAsync(server, calls);
         return calls.Select(c => c.Id).ToList();

@@ -46,7 +46,13 @@ public sealed record EvalCase
     public string Description { get; init; } = string.Empty;
 
     public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>Set once the case no longer applies (the feature was removed, the case was wrong): kept for the record, never run.</summary>
+    public CaseRetirement? Retired { get; init; }
 }
+
+/// <summary>When, by whom and why a case was retired.</summary>
+public sealed record CaseRetirement(DateTimeOffset At, string By, string Reason);
 
 /// <summary>One chat message: role system, user or assistant.</summary>
 public sealed record EvalMessage(string Role, string Content);
@@ -68,6 +74,12 @@ public sealed record GraderSpec
     /// <summary>no_pii, no_foreign_tenant: values that must never appear; PII is kept as "sha256:HEX" of the value, never in clear.</summary>
     public IReadOnlyList<string> Forbidden { get; init; } = [];
 
+    /// <summary>no_pii: the entity types that leaked (e.g. CREDIT_CARD); the answer fails on any of these. Empty: any PII or secret.</summary>
+    public IReadOnlyList<string> Entities { get; init; } = [];
+
+    /// <summary>latency_budget: most milliseconds the answer may take; null: it must only be answered.</summary>
+    public double? MaxLatencyMs { get; init; }
+
     /// <summary>llm_judge: lowest passing score in 0..1. Default 0.7.</summary>
     public double Threshold { get; init; } = 0.7;
 
@@ -86,8 +98,9 @@ public static class GraderKinds
     public const string NoForeignTenant = "no_foreign_tenant";
     public const string NoSystemPrompt = "no_system_prompt";
     public const string LlmJudge = "llm_judge";
+    public const string LatencyBudget = "latency_budget";
 
-    public static IReadOnlyList<string> All { get; } = [Exact, Contains, NotContains, Regex, JsonSchema, NoPii, NoForeignTenant, NoSystemPrompt, LlmJudge];
+    public static IReadOnlyList<string> All { get; } = [Exact, Contains, NotContains, Regex, JsonSchema, NoPii, NoForeignTenant, NoSystemPrompt, LlmJudge, LatencyBudget];
 }
 
 /// <summary>The verdict on one answer: passed or not, an optional score in 0..1, and why.</summary>

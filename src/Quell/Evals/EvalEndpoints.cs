@@ -46,6 +46,7 @@ public static class EvalEndpoints
 
             return await store.DeleteCaseAsync(s.Id, caseId, ct).ConfigureAwait(false) is { } why ? Problems.Create(why.StartsWith("no case", StringComparison.Ordinal) ? 404 : 409, "Not allowed now", why) : Results.NoContent();
         });
+        editSuites.MapPost("/{id}/cases/{caseId}/retire", RetireCaseAsync);
         editSuites.MapPost("/{id}/run", RunAsync);
         suites.MapGet("/{id}/runs", async (string id, SqliteEvalStore store, CancellationToken ct) =>
             await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is { } s
@@ -204,6 +205,35 @@ public static class EvalEndpoints
         return Results.Json(run, FixAndLearnJson.Default.EvalRun);
     }
 
+    /// <summary>Retires a case with a reason (regression cases too: kept, never run again); the actor is the signed-in key.</summary>
+    private static async Task<IResult> RetireCaseAsync(string id, string caseId, HttpContext http, EvalService evals, TimeProvider time)
+    {
+        var (body, problem) = await FixAndLearnHttp.ReadObjectAsync(http).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var reason = FixAndLearnHttp.Str(body, "reason")?.Trim();
+        if (string.IsNullOrEmpty(reason) || reason.Length > 1000)
+        {
+            return FixAndLearnHttp.Field("reason", "say why the case no longer applies (1 to 1000 characters)");
+        }
+
+        if (await evals.Store.GetSuiteAsync(id, http.RequestAborted).ConfigureAwait(false) is not { } suite)
+        {
+            return NoSuite(id);
+        }
+
+        var retirement = new CaseRetirement(time.GetUtcNow(), http.User.Actor(), reason);
+        if (await evals.RetireCaseAsync(suite.Id, caseId, retirement, http.RequestAborted).ConfigureAwait(false) is { } why)
+        {
+            return Problems.Create(why.StartsWith("no case", StringComparison.Ordinal) ? 404 : 409, "Not retired", why);
+        }
+
+        return Results.Json(retirement, FixAndLearnJson.Default.CaseRetirement);
+    }
+
     private static async Task<IResult> AddRegressionCasesAsync(string id, HttpContext http, EvalService evals)
     {
         var (body, problem) = await FixAndLearnHttp.ReadObjectAsync(http).ConfigureAwait(false);
@@ -219,6 +249,11 @@ public static class EvalEndpoints
         if (result is null)
         {
             return FixAndLearnHttp.NotFound($"no incident '{id}'");
+        }
+
+        if (result.Problem is { } unsupported)
+        {
+            return Problems.Create(422, "No fitting grader", unsupported);
         }
 
         return result.Cases.Count == 0

@@ -33,6 +33,7 @@ public sealed class EvalService(SqliteEvalStore store, IQualityLog quality, ICal
     /// <summary>Runs cases of a suite against a target; each result is appended to the eval results the quality detector reads.</summary>
     public async Task<EvalRun> RunAsync(EvalSuite suite, IReadOnlyList<EvalCase> cases, EvalTargetConfig target, string? incidentId = null, CancellationToken ct = default)
     {
+        cases = [.. cases.Where(c => c.Retired is null)];
         var started = time.GetUtcNow();
         var outcomes = new List<EvalCaseOutcome>();
         var results = new List<EvalResult>();
@@ -43,6 +44,7 @@ public sealed class EvalService(SqliteEvalStore store, IQualityLog quality, ICal
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
             timeout.CancelAfter(config.Evals.CaseTimeout);
             (string? Output, string? Error) answer;
+            var asked = time.GetTimestamp();
             try
             {
                 answer = deadline.IsCancellationRequested
@@ -57,7 +59,8 @@ public sealed class EvalService(SqliteEvalStore store, IQualityLog quality, ICal
             }
 
             var (output, error) = answer;
-            var grade = output is null ? EvalGrade.Fail($"no answer: {error}", null) : await grader.GradeAsync(c, output, ct).ConfigureAwait(false);
+            var latency = time.GetElapsedTime(asked).TotalMilliseconds;
+            var grade = output is null ? EvalGrade.Fail($"no answer: {error}", null) : await grader.GradeAsync(c, output, latency, ct).ConfigureAwait(false);
             outcomes.Add(new EvalCaseOutcome(c.Id, grade.Passed, grade.Score, grade.Reason, output is null ? null : Clip(output), error));
             results.Add(new EvalResult
             {
@@ -106,6 +109,41 @@ public sealed class EvalService(SqliteEvalStore store, IQualityLog quality, ICal
         return suite;
     }
 
+    /// <summary>
+    /// A latency incident's budget per answer: the feature's p95 SLO when one is set, else the healthy baseline of the
+    /// incident's latency alert times the recovery ratio its detector resolves at (what no longer counts as degraded).
+    /// </summary>
+    private async Task<double?> LatencyBudgetAsync(Incident incident, CancellationToken ct)
+    {
+        if (incident.Category != SignalCategories.Latency)
+        {
+            return null;
+        }
+
+        var rules = config.Detection;
+        if ((rules.For(incident.Feature).SloP95Ms ?? rules.Latency.SloP95Ms) is { } slo)
+        {
+            return slo;
+        }
+
+        var alerts = services.GetService(typeof(IAlertStore)) as IAlertStore;
+        foreach (var a in incident.Alerts.Where(a => a.Signal is Alerts.AlertSignals.LatencyP95 or Alerts.AlertSignals.LatencyP99 or Alerts.AlertSignals.TtftP95))
+        {
+            if (alerts is not null && await alerts.GetAsync(a.AlertId, ct).ConfigureAwait(false) is { Baseline: > 0 } alert)
+            {
+                var rule = a.Signal switch
+                {
+                    Alerts.AlertSignals.LatencyP99 => rules.Latency.P99,
+                    Alerts.AlertSignals.TtftP95 => rules.Latency.TtftP95,
+                    _ => rules.Latency.P95,
+                };
+                return alert.Baseline * rule.ResolveRatio;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Adds the incident's representative calls (and any extra call ids) to the eval set as regression cases; null when there is no such incident.</summary>
     public async Task<RegressionCasesResponse?> AddRegressionCasesAsync(string incidentId, IReadOnlyList<string> extraCallIds, string? reference, string? rubric, string by, CancellationToken ct = default)
     {
@@ -125,8 +163,14 @@ public sealed class EvalService(SqliteEvalStore store, IQualityLog quality, ICal
             }
         }
 
+        var options = new RegressionOptions(config.Evals.Judge is { Url.Length: > 0 }, await LatencyBudgetAsync(incident, ct).ConfigureAwait(false));
+        if (RegressionCases.Unsupported(incident, reference, rubric, options) is { } unsupported)
+        {
+            return new RegressionCasesResponse(incidentId, config.Evals.RegressionSuite, 0, 0, await store.CasesForIncidentAsync(incidentId, ct).ConfigureAwait(false)) { Problem = unsupported };
+        }
+
         var suite = await RegressionSuiteAsync(ct).ConfigureAwait(false);
-        var cases = RegressionCases.From(incident, found, suite.Id, time.GetUtcNow(), reference, rubric);
+        var cases = RegressionCases.From(incident, found, suite.Id, time.GetUtcNow(), reference, rubric, options);
         var added = await store.SaveCasesAsync(cases, ct).ConfigureAwait(false);
         var all = await store.CasesForIncidentAsync(incidentId, ct).ConfigureAwait(false);
         if (added > 0)
@@ -163,6 +207,18 @@ public sealed class EvalService(SqliteEvalStore store, IQualityLog quality, ICal
         return (last, status);
     }
 
+    /// <summary>Retires a case; a regression case's retirement goes on its incident's timeline. Null when done, else why not.</summary>
+    public async Task<string?> RetireCaseAsync(string suiteId, string caseId, CaseRetirement retirement, CancellationToken ct = default)
+    {
+        var (retired, why) = await store.RetireCaseAsync(suiteId, caseId, retirement, ct).ConfigureAwait(false);
+        if (retired?.IncidentId is { } incidentId)
+        {
+            await Incidents().ExecuteAsync(incidentId, (_, i) => IncidentRecorder.Entry(i, time.GetUtcNow(), RegressionKind, retirement.By, $"regression case {caseId} retired by {retirement.By}: {retirement.Reason}", new Dictionary<string, string> { ["case"] = caseId, ["retired"] = "true" }), ct).ConfigureAwait(false);
+        }
+
+        return why;
+    }
+
     /// <summary>Lets the incident leave fixing without passing cases; the reason goes on the timeline. False when there is no such incident.</summary>
     public async Task<bool> OverrideAsync(string incidentId, string reason, string by, CancellationToken ct = default)
     {
@@ -173,7 +229,8 @@ public sealed class EvalService(SqliteEvalStore store, IQualityLog quality, ICal
     /// <summary>The incident's regression cases against their latest results; an override on the timeline verifies too. Never goes through the incident service.</summary>
     public async Task<VerificationStatus> StatusAsync(string incidentId, CancellationToken ct = default)
     {
-        var cases = await store.CasesForIncidentAsync(incidentId, ct).ConfigureAwait(false);
+        // Retired cases no longer apply: a fix is judged on the ones that do.
+        var cases = (await store.CasesForIncidentAsync(incidentId, ct).ConfigureAwait(false)).Where(c => c.Retired is null).ToList();
         var timeline = await incidents.TimelineAsync(incidentId, ct).ConfigureAwait(false);
         var latest = timeline.LastOrDefault(e => e.Kind == VerificationKind);
         var overridden = latest?.Data is { } d && d.GetValueOrDefault("outcome") == "override" ? d.GetValueOrDefault("reason") ?? latest.Message : null;

@@ -13,6 +13,7 @@ namespace Quell.Evals;
 [JsonSerializable(typeof(EvalSuite))]
 [JsonSerializable(typeof(List<EvalSuite>))]
 [JsonSerializable(typeof(EvalCase))]
+[JsonSerializable(typeof(CaseRetirement))]
 [JsonSerializable(typeof(List<EvalCase>))]
 [JsonSerializable(typeof(EvalRun))]
 [JsonSerializable(typeof(List<EvalRun>))]
@@ -34,4 +35,9 @@ public sealed record MemoryHit(string Kind, string Id, string Title, string Snip
 public sealed record VerificationStatus(string IncidentId, int Cases, int Passed, int Failed, int Pending, bool Verified, string? Override, string Reason);
 
 /// <summary>What adding an incident's calls to the eval set did.</summary>
-public sealed record RegressionCasesResponse(string IncidentId, string SuiteId, int Added, int Skipped, IReadOnlyList<EvalCase> Cases);
+public sealed record RegressionCasesResponse(string IncidentId, string SuiteId, int Added, int Skipped, IReadOnlyList<EvalCase> Cases)
+{
+    /// <summary>Why no case could be made for the incident (no judge and no reference answer); answered as a 422.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? Problem { get; init; }
+}

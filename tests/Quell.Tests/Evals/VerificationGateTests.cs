@@ -163,4 +163,103 @@ public sealed class VerificationGateTests
         Assert.All(results, r => Assert.Equal("faq", r.Result.Suite));
         Assert.All(results, r => Assert.Equal("v2", r.Result.ModelVersion));
     }
+
+    [Fact]
+    public async Task LatencyIncident_CasesCarryTheFeaturesSloAndVerifyByTheAnswersTime()
+    {
+        await using var s = await FixAndLearnServer.StartAsync(c => c with
+        {
+            Detection = c.Detection with { Features = new() { ["support_chat"] = new Quell.Detection.FeatureRules { SloP95Ms = 2000 } } },
+        });
+
+        // The model servers move the server's clock as they answer, so each answer's time is exact and nothing sleeps.
+        await using var slow = await FakeModelServer.StartAsync(_ => { s.Time.Advance(TimeSpan.FromMilliseconds(4500)); return "Here is your refund status."; });
+        await using var quick = await FakeModelServer.StartAsync(_ => { s.Time.Advance(TimeSpan.FromMilliseconds(600)); return "Here is your refund status."; });
+        await s.AppendAsync(
+            new CallRecord { Id = "slow-1", Timestamp = FixAndLearnServer.Start.AddMinutes(-2), Tenant = "acme", Feature = "support_chat", Input = "Where is my refund?", Output = "It is on its way.", LatencyMs = 9100 },
+            new CallRecord { Id = "slow-2", Timestamp = FixAndLearnServer.Start.AddMinutes(-1), Tenant = "acme", Feature = "support_chat", Input = "Has my refund been sent?", Output = "Yes.", LatencyMs = 8700 });
+        var id = await s.OpenAsync(FixAndLearnServer.Signal("latency", "support_chat", "fp-lat", "p95 latency of support_chat up 4×", ["slow-1", "slow-2"], signal: "latency_p95"));
+        await s.RunAsync(id, (m, i) => m.Transition(i, IncidentState.Fixing, "alice", null));
+
+        var added = await (await s.PostAsync($"/api/v1/incidents/{id}/regression-cases", "{}")).Content.ReadFromJsonAsync<JsonElement>();
+        var grader = added.GetProperty("cases")[0].GetProperty("grader");
+        Assert.Equal("latency_budget", grader.GetProperty("kind").GetString());
+        Assert.Equal(2000, grader.GetProperty("max_latency_ms").GetDouble());
+
+        var failed = await (await s.PostAsync($"/api/v1/incidents/{id}/verify", $$"""{"target":"{{slow.BaseAddress}}"}""")).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.False(failed.GetProperty("verified").GetBoolean());
+        var runs = await s.Client.GetStringAsync($"/api/v1/evals/suites/{added.GetProperty("suite_id").GetString()}/runs");
+        Assert.Contains("answered in 4,500 ms against a budget of 2,000 ms", runs, StringComparison.Ordinal);
+        var passed = await (await s.PostAsync($"/api/v1/incidents/{id}/verify", $$"""{"target":"{{quick.BaseAddress}}"}""")).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(passed.GetProperty("verified").GetBoolean());
+    }
+
+    [Fact]
+    public async Task QualityIncident_NoJudgeAndNoReference_RefusedWithWhatIsMissing()
+    {
+        await using var s = await FixAndLearnServer.StartAsync();
+        await s.AppendAsync(new CallRecord { Id = "q-1", Timestamp = FixAndLearnServer.Start.AddMinutes(-1), Tenant = "acme", Feature = "support_chat", Input = "Summarise my plan.", Output = "I don't know." });
+        var id = await s.OpenAsync(FixAndLearnServer.Signal("quality", "support_chat", "fp-q", "eval pass rate of support_chat down", ["q-1"], signal: "eval_pass_rate"));
+
+        var refused = await s.PostAsync($"/api/v1/incidents/{id}/regression-cases", "{}");
+
+        Assert.Equal((HttpStatusCode)422, refused.StatusCode);
+        Assert.Contains("evals.judge", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var withReference = await (await s.PostAsync($"/api/v1/incidents/{id}/regression-cases", """{"reference":"Your plan has 3 seats."}""")).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("contains", withReference.GetProperty("cases")[0].GetProperty("grader").GetProperty("kind").GetString());
+    }
+
+    [Fact]
+    public async Task PiiIncident_CasesCheckTheLeakedEntityTypes_ACardNumberFailsAndASupportLineDoesNot()
+    {
+        await using var s = await FixAndLearnServer.StartAsync();
+        const string card = "4111 1111 1111 1111";
+        var output = $"Your card is {card}, tenant acme.";
+        var start = output.IndexOf(card, StringComparison.Ordinal);
+        await s.AppendAsync(new CallRecord
+        {
+            Id = "card-1", Timestamp = FixAndLearnServer.Start.AddMinutes(-1), Tenant = "acme", User = "u1", Feature = "billing", Input = "Which card do I pay with?", Output = output,
+            Findings = [new CallFinding("output", "pii", "CREDIT_CARD", start, start + card.Length, 0.99, "4111 **** **** 1111")],
+        });
+        var id = await s.OpenAsync(FixAndLearnServer.Signal("data", "billing", "fp-card", "card numbers in billing answers for tenant acme", ["card-1"], signal: "pii_leak"));
+        await s.RunAsync(id, (m, i) => m.Transition(i, IncidentState.Fixing, "alice", null));
+        await using var stillLeaks = await FakeModelServer.StartAsync(_ => "Sure, the card is 5500 0000 0000 0004.");
+        await using var fixedModel = await FakeModelServer.StartAsync(_ => "I can't read card numbers back; call billing on +1 415 555 0132 to check it.");
+
+        var added = await (await s.PostAsync($"/api/v1/incidents/{id}/regression-cases", "{}")).Content.ReadFromJsonAsync<JsonElement>();
+        var grader = added.GetProperty("cases")[0].GetProperty("grader");
+        Assert.Equal("no_pii", grader.GetProperty("kind").GetString());
+        Assert.Equal(["CREDIT_CARD"], grader.GetProperty("entities").EnumerateArray().Select(e => e.GetString()));
+
+        var leaking = await (await s.PostAsync($"/api/v1/incidents/{id}/verify", $$"""{"target":"{{stillLeaks.BaseAddress}}"}""")).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.False(leaking.GetProperty("verified").GetBoolean());
+        var ok = await (await s.PostAsync($"/api/v1/incidents/{id}/verify", $$"""{"target":"{{fixedModel.BaseAddress}}"}""")).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(ok.GetProperty("verified").GetBoolean());
+    }
+
+    [Fact]
+    public async Task RetiredRegressionCase_IsKeptWithItsReason_NotRunAndNotCountedByTheGate()
+    {
+        await using var s = await FixAndLearnServer.StartAsync();
+        await using var fixedModel = await FakeModelServer.StartAsync(_ => "I cannot share other customers' details.");
+        var id = await FixingIncidentWithCasesAsync(s);
+        var cases = (await s.Server.Service<EvalService>().Store.CasesForIncidentAsync(id)).ToList();
+        var suite = cases[0].SuiteId;
+
+        var missingReason = await s.PostAsync($"/api/v1/evals/suites/{suite}/cases/{Uri.EscapeDataString(cases[0].Id)}/retire", "{}");
+        Assert.Equal(HttpStatusCode.BadRequest, missingReason.StatusCode);
+        Assert.Contains("reason", await missingReason.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var retired = await s.PostAsync($"/api/v1/evals/suites/{suite}/cases/{Uri.EscapeDataString(cases[0].Id)}/retire", """{"reason":"the refund flow this case exercised was removed"}""");
+        Assert.Equal(HttpStatusCode.OK, retired.StatusCode);
+        var again = await s.PostAsync($"/api/v1/evals/suites/{suite}/cases/{Uri.EscapeDataString(cases[0].Id)}/retire", """{"reason":"twice"}""");
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+
+        var kept = (await s.Server.Service<EvalService>().Store.CasesForIncidentAsync(id)).Single(c => c.Id == cases[0].Id);
+        Assert.Equal("the refund flow this case exercised was removed", kept.Retired!.Reason);
+        var verified = await (await s.PostAsync($"/api/v1/incidents/{id}/verify", $$"""{"target":"{{fixedModel.BaseAddress}}"}""")).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(verified.GetProperty("verified").GetBoolean());
+        Assert.Equal(1, verified.GetProperty("cases").GetInt32());
+        Assert.Single(fixedModel.Prompts);
+        Assert.Contains(await s.Incidents.TimelineAsync(id), e => e.Message.Contains($"regression case {cases[0].Id} retired", StringComparison.Ordinal));
+    }
 }

@@ -209,7 +209,7 @@ public static class EvalEndpoints
         var callIds = body.TryGetProperty("call_ids", out var ids) && ids.ValueKind == JsonValueKind.Array
             ? ids.EnumerateArray().Where(i => i.ValueKind == JsonValueKind.String).Select(i => i.GetString()!).ToList()
             : [];
-        var result = await evals.AddRegressionCasesAsync(id, callIds, FixAndLearnHttp.Str(body, "reference"), FixAndLearnHttp.Str(body, "rubric"), FixAndLearnHttp.Str(body, "by") ?? http.User.Actor(), http.RequestAborted).ConfigureAwait(false);
+        var result = await evals.AddRegressionCasesAsync(id, callIds, FixAndLearnHttp.Str(body, "reference"), FixAndLearnHttp.Str(body, "rubric"), http.User.Actor(), http.RequestAborted).ConfigureAwait(false);
         if (result is null)
         {
             return FixAndLearnHttp.NotFound($"no incident '{id}'");
@@ -238,7 +238,7 @@ public static class EvalEndpoints
             return refused;
         }
 
-        var result = await evals.VerifyAsync(id, target, FixAndLearnHttp.Str(body, "by") ?? http.User.Actor(), http.RequestAborted).ConfigureAwait(false);
+        var result = await evals.VerifyAsync(id, target, http.User.Actor(), http.RequestAborted).ConfigureAwait(false);
         return result is { } r ? Results.Json(r.Status, FixAndLearnJson.Default.VerificationStatus) : FixAndLearnHttp.NotFound($"no incident '{id}'");
     }
 
@@ -250,7 +250,7 @@ public static class EvalEndpoints
             return problem;
         }
 
-        var by = FixAndLearnHttp.Str(body, "by") ?? http.User.Actor();
+        var by = http.User.Actor();
 
         if (FixAndLearnHttp.Str(body, "reason") is not { } reason || string.IsNullOrWhiteSpace(reason))
         {

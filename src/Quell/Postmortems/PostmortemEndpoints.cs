@@ -22,7 +22,7 @@ public static class PostmortemEndpoints
                 return problem;
             }
 
-            var (saved, error) = await s.EditAsync(incidentId, body, FixAndLearnHttp.Str(body, "updated_by") ?? FixAndLearnHttp.Str(body, "by") ?? http.User.Actor(), http.RequestAborted).ConfigureAwait(false);
+            var (saved, error) = await s.EditAsync(incidentId, body, http.User.Actor(), http.RequestAborted).ConfigureAwait(false);
             return error is not null ? FixAndLearnHttp.Field("$", error) : saved is null ? NoIncident(incidentId) : Results.Json(saved, FixAndLearnJson.Default.Postmortem);
         });
         pm.MapGet("/{incidentId}/export", async (string incidentId, PostmortemService s, CancellationToken ct) =>

@@ -64,18 +64,19 @@ public static class IncidentEndpoints
         incidents.MapGet("/{id}", ShowAsync).RequireScope(Scopes.Read);
         var respond = app.MapGroup("/api/v1/incidents").RequireScope(Scopes.Respond);
         incidents = respond;
-        incidents.MapPost("/{id}/ack", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b) => m.Acknowledge(i, Str(b, "by") ?? string.Empty)));
-        incidents.MapPost("/{id}/assign", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b) => m.Assign(i, Str(b, "commander"), Str(b, "assignee"), Str(b, "by") ?? string.Empty)));
-        incidents.MapPost("/{id}/note", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b) => m.AddNote(i, Str(b, "text") ?? string.Empty, Str(b, "by") ?? string.Empty)));
-        incidents.MapPost("/{id}/resolve", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b) => m.Resolve(i, Str(b, "by") ?? string.Empty, Str(b, "note"))));
-        incidents.MapPost("/{id}/close", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b) => m.Close(i, Str(b, "by") ?? string.Empty, Str(b, "note"))));
-        incidents.MapPost("/{id}/severity", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b) =>
+        // The actor is always the calling key's name; a "by" in the body is ignored (older CLIs still send one).
+        incidents.MapPost("/{id}/ack", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b, by) => m.Acknowledge(i, by)));
+        incidents.MapPost("/{id}/assign", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b, by) => m.Assign(i, Str(b, "commander"), Str(b, "assignee"), by)));
+        incidents.MapPost("/{id}/note", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b, by) => m.AddNote(i, Str(b, "text") ?? string.Empty, by)));
+        incidents.MapPost("/{id}/resolve", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b, by) => m.Resolve(i, by, Str(b, "note"))));
+        incidents.MapPost("/{id}/close", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b, by) => m.Close(i, by, Str(b, "note"))));
+        incidents.MapPost("/{id}/severity", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b, by) =>
             IncidentText.TryParseSeverity(Str(b, "severity"), out var sev)
-                ? m.SetSeverity(i, sev, Str(b, "reason") ?? string.Empty, Str(b, "by") ?? string.Empty)
+                ? m.SetSeverity(i, sev, Str(b, "reason") ?? string.Empty, by)
                 : CommandResult.Refused("severity", $"severity '{Str(b, "severity")}' is not one of S1, S2, S3")));
-        incidents.MapPost("/{id}/transition", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b) =>
+        incidents.MapPost("/{id}/transition", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b, by) =>
             IncidentText.TryParseState(Str(b, "to"), out var to)
-                ? m.Transition(i, to, Str(b, "by") ?? string.Empty, Str(b, "note"))
+                ? m.Transition(i, to, by, Str(b, "note"))
                 : CommandResult.Refused("to", $"state '{Str(b, "to")}' is not one of {string.Join(", ", Enum.GetValues<IncidentState>().Select(x => x.Name()))}")));
         app.MapGroup("/api/v1/alertmanager").RequireScope(Scopes.Ingest).MapPost(string.Empty, AlertmanagerAsync);
         app.MapGroup("/api/v1/oncall").RequireScope(Scopes.Read).MapGet(string.Empty, OnCallNow);
@@ -139,7 +140,7 @@ public static class IncidentEndpoints
         return Results.Content(node.ToJsonString(), "application/json");
     }
 
-    private static async Task<IResult> CommandAsync(string id, HttpContext http, IncidentService service, Func<IncidentManager, Incident, JsonElement, CommandResult> command)
+    private static async Task<IResult> CommandAsync(string id, HttpContext http, IncidentService service, Func<IncidentManager, Incident, JsonElement, string, CommandResult> command)
     {
         var (body, problem) = await ReadObjectAsync(http).ConfigureAwait(false);
         if (problem is not null)
@@ -147,7 +148,8 @@ public static class IncidentEndpoints
             return problem;
         }
 
-        var result = await service.ExecuteAsync(id, (m, i) => command(m, i, body), http.RequestAborted).ConfigureAwait(false);
+        var actor = http.User.Actor();
+        var result = await service.ExecuteAsync(id, (m, i) => command(m, i, body, actor), http.RequestAborted).ConfigureAwait(false);
         if (result is null)
         {
             return NotFound(id);

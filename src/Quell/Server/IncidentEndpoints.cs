@@ -78,7 +78,7 @@ public static class IncidentEndpoints
             IncidentText.TryParseState(Str(b, "to"), out var to)
                 ? m.Transition(i, to, by, Str(b, "note"))
                 : CommandResult.Refused("to", $"state '{Str(b, "to")}' is not one of {string.Join(", ", Enum.GetValues<IncidentState>().Select(x => x.Name()))}")));
-        app.MapGroup("/api/v1/alertmanager").RequireScope(Scopes.Ingest).MapPost(string.Empty, AlertmanagerAsync);
+        app.MapGroup("/api/v1/alertmanager").RequireScope(Scopes.Ingest).MapPost(string.Empty, AlertmanagerAsync).RequireSignature(InboundWebhookSources.Alertmanager);
         app.MapGroup("/api/v1/oncall").RequireScope(Scopes.Read).MapGet(string.Empty, OnCallNow);
         var silences = app.MapGroup("/api/v1/silences");
         silences.MapGet(string.Empty, ListSilencesAsync).RequireScope(Scopes.Read);

@@ -18,6 +18,9 @@ public sealed class InboundSignatures
 
     private readonly Dictionary<string, (byte[] Secret, InboundWebhookConfig Config)> _sources = new(StringComparer.Ordinal);
 
+    // Timestamped signatures already accepted, until they leave the tolerance window: a copy sent again inside it is a replay.
+    private readonly Dictionary<string, DateTimeOffset> _seen = new(StringComparer.Ordinal);
+
     public InboundSignatures(QuellConfig config, Func<string, string?> environment)
     {
         var errors = config.Security.Validate().ToList();
@@ -53,7 +56,7 @@ public sealed class InboundSignatures
         var quell = headers[QuellHeader];
         if (quell.Count > 0)
         {
-            return quell.Count > 1 ? $"send one {QuellHeader} header" : CheckTimestamped(quell[0] ?? string.Empty, body, s.Secret, now, s.Config.Tolerance);
+            return quell.Count > 1 ? $"send one {QuellHeader} header" : CheckTimestamped(quell[0] ?? string.Empty, body, s.Secret, now, s.Config.Tolerance) ?? FirstUse(source, quell[0]!, now, s.Config.Tolerance);
         }
 
         var hub = headers[HubHeader];
@@ -65,6 +68,30 @@ public sealed class InboundSignatures
         return s.Config.AllowUntimestamped
             ? $"this endpoint needs a signature: {QuellHeader}: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"t.body\"> or {HubHeader}: sha256=<hex HMAC-SHA256 of the body>"
             : $"this endpoint needs a signature: {QuellHeader}: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"t.body\">";
+    }
+
+    private string? FirstUse(string source, string header, DateTimeOffset now, TimeSpan tolerance)
+    {
+        var key = source + "\n" + header;
+        lock (_seen)
+        {
+            if (_seen.Count >= 100_000)
+            {
+                foreach (var old in _seen.Where(e => e.Value < now).Select(e => e.Key).ToList())
+                {
+                    _seen.Remove(old);
+                }
+            }
+
+            if (_seen.TryGetValue(key, out var until) && until >= now)
+            {
+                return $"this {QuellHeader} was already used; sign each request with a fresh timestamp";
+            }
+
+            // The signature is valid until its timestamp leaves the window; two tolerances from now bounds it.
+            _seen[key] = now + tolerance + tolerance;
+            return null;
+        }
     }
 
     /// <summary>The X-Quell-Signature value for a body, as a sender computes it.</summary>

@@ -68,7 +68,7 @@ public sealed class WebhookSignatureTests
     }
 
     [Fact]
-    public async Task Evals_TimestampedSignature_AcceptedWithinToleranceReplayRefusedAfter()
+    public async Task Evals_TimestampedSignature_AcceptedOnceWithinTolerance_ReplaysRefused()
     {
         var time = new FakeTimeProvider(Now);
         await using var server = await QuellTestServer.StartAsync(Signed(InboundWebhookSources.Evals), time);
@@ -78,7 +78,9 @@ public sealed class WebhookSignatureTests
 
         var fresh = await PostAsync(grader, "/api/v1/evals", body, (InboundSignatures.QuellHeader, signature));
         time.Advance(TimeSpan.FromMinutes(4));
-        var stillFresh = await PostAsync(grader, "/api/v1/evals", body, (InboundSignatures.QuellHeader, signature));
+        var late = InboundSignatures.SignTimestamped(Secret, Now, Encoding.UTF8.GetBytes(body.Replace("c1", "c2", StringComparison.Ordinal)));
+        var lateButInside = await PostAsync(grader, "/api/v1/evals", body.Replace("c1", "c2", StringComparison.Ordinal), (InboundSignatures.QuellHeader, late));
+        var replayedInside = await PostAsync(grader, "/api/v1/evals", body, (InboundSignatures.QuellHeader, signature));
         time.Advance(TimeSpan.FromMinutes(2));
         var replayed = await PostAsync(grader, "/api/v1/evals", body, (InboundSignatures.QuellHeader, signature));
         var future = await PostAsync(grader, "/api/v1/evals", body, (InboundSignatures.QuellHeader, InboundSignatures.SignTimestamped(Secret, time.GetUtcNow().AddMinutes(10), Encoding.UTF8.GetBytes(body))));
@@ -86,7 +88,9 @@ public sealed class WebhookSignatureTests
         var malformed = await PostAsync(grader, "/api/v1/evals", body, (InboundSignatures.QuellHeader, "v1=abc"));
 
         Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, stillFresh.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, lateButInside.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, replayedInside.StatusCode);
+        Assert.Contains("already used", await DetailAsync(replayedInside), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Unauthorized, replayed.StatusCode);
         Assert.Contains("360 s old, outside the 300 s tolerance", await DetailAsync(replayed), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Unauthorized, future.StatusCode);

@@ -41,9 +41,10 @@ public static class EvalEndpoints
             return await store.DeleteCaseAsync(s.Id, caseId, ct).ConfigureAwait(false) is { } why ? Problems.Create(why.StartsWith("no case", StringComparison.Ordinal) ? 404 : 409, "Not allowed now", why) : Results.NoContent();
         });
         editSuites.MapPost("/{id}/run", RunAsync);
-        suites.MapGet("/{id}/runs", async (string id, SqliteEvalStore store, CancellationToken ct) =>
+        // Runs hold the target's answers: readers without read:content see pass, fail and scores only.
+        suites.MapGet("/{id}/runs", async (string id, HttpContext http, SqliteEvalStore store, CancellationToken ct) =>
             await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is { } s
-                ? Results.Json((await store.RunsAsync(s.Id, 20, ct).ConfigureAwait(false)).ToList(), FixAndLearnJson.Default.ListEvalRun)
+                ? Results.Json(ContentMask.For(http.User, await store.RunsAsync(s.Id, 20, ct).ConfigureAwait(false)).ToList(), FixAndLearnJson.Default.ListEvalRun)
                 : NoSuite(id));
 
         var incidents = app.MapGroup("/api/v1/incidents").RequireScope(Scopes.Respond);
@@ -195,7 +196,7 @@ public static class EvalEndpoints
 
         var cases = await evals.Store.CasesAsync(suite.Id, http.RequestAborted).ConfigureAwait(false);
         var run = await evals.RunAsync(suite, cases, target, null, http.RequestAborted).ConfigureAwait(false);
-        return Results.Json(run, FixAndLearnJson.Default.EvalRun);
+        return Results.Json(ContentMask.For(http.User, run), FixAndLearnJson.Default.EvalRun);
     }
 
     private static async Task<IResult> AddRegressionCasesAsync(string id, HttpContext http, EvalService evals)
@@ -217,7 +218,7 @@ public static class EvalEndpoints
 
         return result.Cases.Count == 0
             ? Problems.Create(422, "No cases", $"incident {id} has no example calls with an input still in the log; pass call_ids")
-            : Results.Json(result, FixAndLearnJson.Default.RegressionCasesResponse, statusCode: result.Added > 0 ? 201 : 200);
+            : Results.Json(ContentMask.For(http.User, result), FixAndLearnJson.Default.RegressionCasesResponse, statusCode: result.Added > 0 ? 201 : 200);
     }
 
     private static async Task<IResult> VerifyAsync(string id, HttpContext http, EvalService evals)

@@ -62,7 +62,7 @@ public static class RunbookEndpoints
             var run = await runner.RunAsync(subject, body.Runbook, http.RequestAborted).ConfigureAwait(false);
             return run is null
                 ? InvestigationEndpoints.FieldProblem(404, "category", $"no runbook attaches to '{subject.Category}'")
-                : Results.Json(run, InvestigationEndpoints.Json);
+                : Results.Json(ContentMask.For(http.User, run), InvestigationEndpoints.Json);
         });
     }
 

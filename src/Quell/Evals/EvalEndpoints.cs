@@ -44,13 +44,13 @@ public static class EvalEndpoints
         // Runs hold the target's answers: readers without read:content see pass, fail and scores only.
         suites.MapGet("/{id}/runs", async (string id, HttpContext http, SqliteEvalStore store, CancellationToken ct) =>
             await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is { } s
-                ? Results.Json(ContentMask.For(http.User, await store.RunsAsync(s.Id, 20, ct).ConfigureAwait(false)).ToList(), FixAndLearnJson.Default.ListEvalRun)
+                ? Results.Json((await TenantCasesOnlyAsync(http.User, s.Id, store, await store.RunsAsync(s.Id, 20, ct).ConfigureAwait(false), ct).ConfigureAwait(false)).Select(r => ContentMask.For(http.User, r)).ToList(), FixAndLearnJson.Default.ListEvalRun)
                 : NoSuite(id));
 
         var incidents = app.MapGroup("/api/v1/incidents").RequireScope(Scopes.Respond);
         incidents.MapPost("/{id}/regression-cases", AddRegressionCasesAsync);
-        app.MapGroup("/api/v1/incidents").RequireScope(Scopes.Read).MapGet("/{id}/verification", async (string id, EvalService evals, Incidents.IIncidentStore store, CancellationToken ct) =>
-            await store.GetAsync(id, ct).ConfigureAwait(false) is null
+        app.MapGroup("/api/v1/incidents").RequireScope(Scopes.Read).MapGet("/{id}/verification", async (string id, System.Security.Claims.ClaimsPrincipal user, EvalService evals, Incidents.IIncidentStore store, CancellationToken ct) =>
+            await store.GetAsync(id, ct).ConfigureAwait(false) is not { } incident || !TenantView.MaySee(user, incident)
                 ? FixAndLearnHttp.NotFound($"no incident '{id}'")
                 : Results.Json(await evals.StatusAsync(id, ct).ConfigureAwait(false), FixAndLearnJson.Default.VerificationStatus));
         incidents.MapPost("/{id}/verify", VerifyAsync);
@@ -196,7 +196,8 @@ public static class EvalEndpoints
 
         var cases = await evals.Store.CasesAsync(suite.Id, http.RequestAborted).ConfigureAwait(false);
         var run = await evals.RunAsync(suite, cases, target, null, http.RequestAborted).ConfigureAwait(false);
-        return Results.Json(ContentMask.For(http.User, run), FixAndLearnJson.Default.EvalRun);
+        var visible = (await TenantCasesOnlyAsync(http.User, suite.Id, evals.Store, [run], http.RequestAborted).ConfigureAwait(false))[0];
+        return Results.Json(ContentMask.For(http.User, visible), FixAndLearnJson.Default.EvalRun);
     }
 
     private static async Task<IResult> AddRegressionCasesAsync(string id, HttpContext http, EvalService evals)
@@ -261,6 +262,18 @@ public static class EvalEndpoints
         return await evals.OverrideAsync(id, reason, by, http.RequestAborted).ConfigureAwait(false)
             ? Results.Json(await evals.StatusAsync(id, http.RequestAborted).ConfigureAwait(false), FixAndLearnJson.Default.VerificationStatus)
             : FixAndLearnHttp.NotFound($"no incident '{id}'");
+    }
+
+    /// <summary>For a key limited to tenants: each run keeps only the outcomes of cases of its tenants.</summary>
+    private static async Task<IReadOnlyList<EvalRun>> TenantCasesOnlyAsync(System.Security.Claims.ClaimsPrincipal user, string suiteId, SqliteEvalStore store, IReadOnlyList<EvalRun> runs, CancellationToken ct)
+    {
+        if (!user.IsTenantLimited())
+        {
+            return runs;
+        }
+
+        var allowed = (await store.CasesAsync(suiteId, ct).ConfigureAwait(false)).Where(c => TenantAccess.MayRead(user, c.Tenant)).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        return runs.Select(r => r with { Outcomes = r.Outcomes.Where(o => allowed.Contains(o.CaseId)).ToList() }).ToList();
     }
 
     /// <summary>A URL the caller typed (not a configured target) must pass the outbound policy.</summary>

@@ -88,7 +88,7 @@ public static class IncidentEndpoints
         return app;
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, IncidentService service, CancellationToken ct)
+    private static async Task<IResult> ListAsync(HttpRequest request, System.Security.Claims.ClaimsPrincipal user, IncidentService service, CancellationToken ct)
     {
         IncidentState? state = null;
         Severity? severity = null;
@@ -115,16 +115,19 @@ public static class IncidentEndpoints
         var category = request.Query["category"].ToString() is { Length: > 0 } c ? c : null;
         var limit = int.TryParse(request.Query["limit"], CultureInfo.InvariantCulture, out var l) ? l : 100;
         var list = await service.ListAsync(new IncidentQuery(state, severity, category, limit), ct).ConfigureAwait(false);
-        return Results.Json(list.ToList(), IncidentApiJson.Default.ListIncident);
+
+        // A key limited to tenants sees the incidents that involve its tenants, other tenants' names replaced.
+        var visible = list.Where(i => TenantView.MaySee(user, i)).ToList();
+        return TenantView.Json(user, visible, IncidentApiJson.Default.ListIncident, visible.SelectMany(TenantView.TenantsOf));
     }
 
-    private static async Task<IResult> ShowAsync(string id, IncidentService service, INotificationOutbox outbox, CancellationToken ct)
+    private static async Task<IResult> ShowAsync(string id, System.Security.Claims.ClaimsPrincipal user, IncidentService service, INotificationOutbox outbox, CancellationToken ct)
     {
         var incident = await service.GetAsync(id, ct).ConfigureAwait(false);
-        return incident is null ? NotFound(id) : await DetailAsync(incident, service, outbox, ct).ConfigureAwait(false);
+        return incident is null || !TenantView.MaySee(user, incident) ? NotFound(id) : await DetailAsync(incident, user, service, outbox, ct).ConfigureAwait(false);
     }
 
-    private static async Task<IResult> DetailAsync(Incident incident, IncidentService service, INotificationOutbox outbox, CancellationToken ct)
+    private static async Task<IResult> DetailAsync(Incident incident, System.Security.Claims.ClaimsPrincipal user, IncidentService service, INotificationOutbox outbox, CancellationToken ct)
     {
         var node = JsonSerializer.SerializeToNode(incident, IncidentApiJson.Default.Incident)!.AsObject();
         node["timeline"] = JsonSerializer.SerializeToNode((await service.TimelineAsync(incident.Id, ct).ConfigureAwait(false)).ToList(), IncidentApiJson.Default.ListTimelineEntry);
@@ -137,6 +140,7 @@ public static class IncidentEndpoints
             ["to_mitigate"] = t.ToMitigate?.TotalSeconds,
             ["to_resolve"] = t.ToResolve?.TotalSeconds,
         };
+        TenantView.Redact(node, TenantView.Others(user, TenantView.TenantsOf(incident)));
         return Results.Content(node.ToJsonString(), "application/json");
     }
 
@@ -146,6 +150,12 @@ public static class IncidentEndpoints
         if (problem is not null)
         {
             return problem;
+        }
+
+        // A key limited to tenants acts only on incidents it can see.
+        if (http.User.IsTenantLimited() && await service.GetAsync(id, http.RequestAborted).ConfigureAwait(false) is { } target && !TenantView.MaySee(http.User, target))
+        {
+            return NotFound(id);
         }
 
         var actor = http.User.Actor();
@@ -162,7 +172,7 @@ public static class IncidentEndpoints
                 : FieldProblem(r.Field, r.Message, id);
         }
 
-        return await DetailAsync(result.Change!.Incident, service, http.RequestServices.GetRequiredService<INotificationOutbox>(), http.RequestAborted).ConfigureAwait(false);
+        return await DetailAsync(result.Change!.Incident, http.User, service, http.RequestServices.GetRequiredService<INotificationOutbox>(), http.RequestAborted).ConfigureAwait(false);
     }
 
     private static async Task<IResult> AlertmanagerAsync(HttpContext http, IncidentService service, TimeProvider time, Validation.InputValidator validator, Configuration.QuellConfig config)

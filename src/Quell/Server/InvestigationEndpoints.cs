@@ -25,7 +25,8 @@ public static class InvestigationEndpoints
 
     public static void MapInvestigations(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/investigations").RequireScope(Scopes.Read);
+        // Investigations compare and add up every tenant's calls: not for keys limited to tenants.
+        var group = app.MapGroup("/api/v1/investigations").RequireScope(Scopes.Read).RequireAllTenants();
         group.MapGet("/correlate", async (HttpRequest request, IInvestigationSource source, IAlertStore alerts, CancellationToken ct) =>
         {
             var (subject, problem) = await SubjectFromQueryAsync(request, alerts, ct).ConfigureAwait(false);

@@ -26,9 +26,9 @@ public static class EvalEndpoints
             return await store.DeleteSuiteAsync(s.Id, ct).ConfigureAwait(false) is { } why ? Problems.Create(409, "Not allowed now", why) : Results.NoContent();
         });
         // Cases hold the inputs of real calls.
-        app.MapGroup("/api/v1/evals/suites").RequireScope(Scopes.ReadContent).MapGet("/{id}/cases", async (string id, SqliteEvalStore store, CancellationToken ct) =>
+        app.MapGroup("/api/v1/evals/suites").RequireScope(Scopes.ReadContent).MapGet("/{id}/cases", async (string id, System.Security.Claims.ClaimsPrincipal user, SqliteEvalStore store, CancellationToken ct) =>
             await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is { } s
-                ? Results.Json((await store.CasesAsync(s.Id, ct).ConfigureAwait(false)).ToList(), FixAndLearnJson.Default.ListEvalCase)
+                ? Results.Json((await store.CasesAsync(s.Id, ct).ConfigureAwait(false)).Where(c => !user.IsTenantLimited() || TenantAccess.MayRead(user, c.Tenant)).ToList(), FixAndLearnJson.Default.ListEvalCase)
                 : NoSuite(id));
         editSuites.MapPost("/{id}/cases", AddCasesAsync);
         editSuites.MapDelete("/{id}/cases/{caseId}", async (string id, string caseId, SqliteEvalStore store, CancellationToken ct) =>
@@ -219,7 +219,7 @@ public static class EvalEndpoints
 
         return result.Cases.Count == 0
             ? Problems.Create(422, "No cases", $"incident {id} has no example calls with an input still in the log; pass call_ids")
-            : Results.Json(ContentMask.For(http.User, result), FixAndLearnJson.Default.RegressionCasesResponse, statusCode: result.Added > 0 ? 201 : 200);
+            : Results.Json(ContentMask.For(http.User, http.User.IsTenantLimited() ? result with { Cases = result.Cases.Where(c => TenantAccess.MayRead(http.User, c.Tenant)).ToList() } : result), FixAndLearnJson.Default.RegressionCasesResponse, statusCode: result.Added > 0 ? 201 : 200);
     }
 
     private static async Task<IResult> VerifyAsync(string id, HttpContext http, EvalService evals)

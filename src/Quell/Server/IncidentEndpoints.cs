@@ -226,11 +226,14 @@ public static class IncidentEndpoints
         return Results.Json(views, IncidentApiJson.Default.ListOnCallView);
     }
 
-    private static async Task<IResult> ListSilencesAsync(IncidentService service, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> ListSilencesAsync(System.Security.Claims.ClaimsPrincipal user, IncidentService service, TimeProvider time, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var list = (await service.SilencesAsync(ct).ConfigureAwait(false)).Select(s => SilenceView.From(s, now)).ToList();
-        return Results.Json(list, IncidentApiJson.Default.ListSilenceView);
+        var silences = await service.SilencesAsync(ct).ConfigureAwait(false);
+        var list = silences.Select(s => SilenceView.From(s, now)).ToList();
+
+        // Silences are shared; for a key limited to tenants the tenants they match are named only when they are its own.
+        return TenantView.Json(user, list, IncidentApiJson.Default.ListSilenceView, silences.SelectMany(s => s.Matchers).Where(m => m.Name == "tenant").Select(m => m.Value));
     }
 
     private static async Task<IResult> CreateSilenceAsync(HttpContext http, IncidentService service, TimeProvider time, Validation.InputValidator validator)

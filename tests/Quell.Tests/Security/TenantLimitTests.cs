@@ -137,6 +137,17 @@ public sealed class TenantLimitTests
             Assert.Contains("aggregates every tenant", text, StringComparison.Ordinal);
         }
 
+        var runbook = await acme.PostAsync("/api/v1/runbooks/run", Json($$"""{"incident_id":"{{seeded.Shared}}","category":"data","signal":"cross_tenant_leak","onset":"{{FixAndLearnServer.Start:O}}"}"""));
+        Assert.Equal(HttpStatusCode.Forbidden, runbook.StatusCode);
+        var investigator = s.Server.ClientWithKey(s.Server.MintKey([Scopes.ReadContent], readTenants: ["acme"]));
+        Assert.Equal(HttpStatusCode.Forbidden, (await investigator.PostAsync("/api/v1/replay", Json("""{"feature":"support_chat","target":"staging"}"""))).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Created, (await s.Client.PostAsync("/api/v1/silences", Json($$"""{"matchers":["tenant={{Other}}"],"duration":"1h","comment":"{{Other}} migration"}"""))).StatusCode);
+        var silences = await GetAsync(acme, "/api/v1/silences");
+        Assert.Equal(HttpStatusCode.OK, silences.Status);
+        Assert.DoesNotContain(Other, silences.Text, StringComparison.Ordinal);
+        Assert.Contains(TenantView.OtherTenant, silences.Text, StringComparison.Ordinal);
+
         Assert.Equal(HttpStatusCode.NotFound, (await acme.PostAsync($"/api/v1/incidents/{seeded.OtherOnly}/ack", Json("{}"))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await acme.PostAsync($"/api/v1/incidents/{seeded.Shared}/ack", Json("{}"))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await s.Server.ClientWith(Scopes.Read).GetAsync("/api/v1/console/overview")).StatusCode);

@@ -91,6 +91,7 @@ public static class ConfigLoader
         errors.AddRange(IncidentConfigResolver.Errors(config));
         errors.AddRange(config.OtlpLogs.Validate());
         errors.AddRange(config.Alertmanager.Validate());
+        errors.AddRange(config.Security.Validate());
         foreach (var runbook in config.Runbooks)
         {
             try

@@ -26,6 +26,73 @@ public sealed record SecurityConfig
 
     /// <summary>Serve HTTPS from these certificates (for https:// URLs); null: plain HTTP, e.g. behind a TLS-terminating proxy.</summary>
     public TlsConfig? Tls { get; init; }
+
+    /// <summary>
+    /// Inbound webhooks whose bodies must carry an HMAC-SHA256 signature, by source (one of
+    /// <see cref="InboundWebhookSources.All"/>); a source not listed needs only its API key.
+    /// </summary>
+    public IReadOnlyDictionary<string, InboundWebhookConfig> Webhooks { get; init; } = new Dictionary<string, InboundWebhookConfig>();
+
+    /// <summary>Every problem in this section, each starting with its YAML path.</summary>
+    public IEnumerable<string> Validate()
+    {
+        foreach (var (source, hook) in Webhooks)
+        {
+            if (!InboundWebhookSources.All.Contains(source, StringComparer.Ordinal))
+            {
+                yield return $"security.webhooks.{source}: not a webhook source; known: {string.Join(", ", InboundWebhookSources.All)}";
+                continue;
+            }
+
+            if (string.IsNullOrEmpty(hook.SecretEnv) == string.IsNullOrEmpty(hook.Secret))
+            {
+                yield return $"security.webhooks.{source}: give exactly one of secret_env (the variable holding the secret) or secret";
+            }
+
+            if (hook.Tolerance <= TimeSpan.Zero)
+            {
+                yield return $"security.webhooks.{source}.tolerance must be > 0";
+            }
+        }
+    }
+}
+
+/// <summary>The endpoints that take webhooks from other systems and can require a signature.</summary>
+public static class InboundWebhookSources
+{
+    /// <summary>POST /api/v1/alertmanager.</summary>
+    public const string Alertmanager = "alertmanager";
+
+    /// <summary>POST /api/v1/changes (CI and deploy systems).</summary>
+    public const string Changes = "changes";
+
+    /// <summary>POST /api/v1/evals (eval result posts).</summary>
+    public const string Evals = "evals";
+
+    /// <summary>POST /api/v1/feedback (user feedback from other systems).</summary>
+    public const string Feedback = "feedback";
+
+    public static readonly IReadOnlyList<string> All = [Alertmanager, Changes, Evals, Feedback];
+}
+
+/// <summary>
+/// A shared secret for one webhook source. Its senders sign the body with HMAC-SHA256 as
+/// <c>X-Quell-Signature: t=&lt;unix seconds&gt;,v1=&lt;hex HMAC of "t.body"&gt;</c> (timestamped, so a replay is refused
+/// after <see cref="Tolerance"/>) or GitHub's <c>X-Hub-Signature-256: sha256=&lt;hex HMAC of body&gt;</c>.
+/// </summary>
+public sealed record InboundWebhookConfig
+{
+    /// <summary>Environment variable holding the secret (preferred: keeps it out of quell.yaml).</summary>
+    public string? SecretEnv { get; init; }
+
+    /// <summary>The secret itself, for a local set-up; use <see cref="SecretEnv"/> elsewhere.</summary>
+    public string? Secret { get; init; }
+
+    /// <summary>How far an X-Quell-Signature timestamp may be from the server's clock. Default 5 minutes.</summary>
+    public TimeSpan Tolerance { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Accept X-Hub-Signature-256, which carries no timestamp and so cannot refuse replays. Default true.</summary>
+    public bool AllowUntimestamped { get; init; } = true;
 }
 
 /// <summary>A mitigation of one of <see cref="Kinds"/> cannot be applied at once nor approved by the key that proposed it.</summary>

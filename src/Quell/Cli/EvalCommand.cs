@@ -44,7 +44,7 @@ public static class EvalCommand
         var calls = new Option<string[]>("--call") { Description = "Further call ids to add (repeatable)", AllowMultipleArgumentsPerToken = true };
         var reference = new Option<string?>("--reference") { Description = "For quality incidents: the graded good answer" };
         var rubric = new Option<string?>("--rubric") { Description = "For quality incidents: what the LLM judge checks" };
-        var by = new Option<string>("--by") { Description = "Who is acting", DefaultValueFactory = _ => Environment.UserName };
+        var by = new Option<string>("--by") { Description = "Ignored by the server, which records the API key's name as the actor", DefaultValueFactory = _ => Environment.UserName };
         var command = new Command("add-from-incident", "Turn an incident's representative calls into regression cases, kept forever.") { id, server, calls, reference, rubric, by };
         command.SetAction((p, ct) => ServerRequest.SendAsync("eval add-from-incident", p.GetValue(server)!, HttpMethod.Post, $"/api/v1/incidents/{ServerRequest.Esc(p.GetValue(id))}/regression-cases", new JsonObject
         {
@@ -61,7 +61,7 @@ public static class EvalCommand
         var id = new Argument<string>("id") { Description = "Incident id" };
         var server = ServerRequest.ServerOption();
         var target = new Option<string>("--target") { Description = "The fixed version: a configured target name or a URL", Required = true };
-        var by = new Option<string>("--by") { Description = "Who is acting", DefaultValueFactory = _ => Environment.UserName };
+        var by = new Option<string>("--by") { Description = "Ignored by the server, which records the API key's name as the actor", DefaultValueFactory = _ => Environment.UserName };
         var command = new Command("verify", "Run an incident's regression cases against the fixed version.") { id, server, target, by };
         command.SetAction((p, ct) => ServerRequest.SendAsync("eval verify", p.GetValue(server)!, HttpMethod.Post, $"/api/v1/incidents/{ServerRequest.Esc(p.GetValue(id))}/verify", new JsonObject { ["target"] = p.GetValue(target), ["by"] = p.GetValue(by) }.ToJsonString(), null, ct));
         return command;
@@ -72,7 +72,7 @@ public static class EvalCommand
         var id = new Argument<string>("id") { Description = "Incident id" };
         var server = ServerRequest.ServerOption();
         var reason = new Option<string>("--reason") { Description = "Why the fix ships without passing its regression cases", Required = true };
-        var by = new Option<string>("--by") { Description = "Who is acting", DefaultValueFactory = _ => Environment.UserName };
+        var by = new Option<string>("--by") { Description = "Ignored by the server, which records the API key's name as the actor", DefaultValueFactory = _ => Environment.UserName };
         var command = new Command("override", "Let an incident leave fixing without passing cases; the reason goes on the timeline.") { id, server, reason, by };
         command.SetAction((p, ct) => ServerRequest.SendAsync("eval override", p.GetValue(server)!, HttpMethod.Post, $"/api/v1/incidents/{ServerRequest.Esc(p.GetValue(id))}/verification/override", new JsonObject { ["reason"] = p.GetValue(reason), ["by"] = p.GetValue(by) }.ToJsonString(), null, ct));
         return command;

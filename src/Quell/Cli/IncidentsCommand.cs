@@ -12,7 +12,7 @@ public static class IncidentsCommand
 {
     private static readonly Option<string> Server = new("--server") { Description = "Quell server URL", DefaultValueFactory = _ => CliHttp.DefaultServer() };
     private static readonly Option<bool> Json = new("--json") { Description = "Print the server's JSON instead of a table" };
-    private static readonly Option<string> By = new("--by") { Description = "Who is acting (default: the current user)", DefaultValueFactory = _ => Environment.UserName };
+    private static readonly Option<string> By = new("--by") { Description = "Ignored by the server, which records the API key's name as the actor", DefaultValueFactory = _ => Environment.UserName };
 
     public static Command Create()
     {

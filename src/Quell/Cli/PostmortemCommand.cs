@@ -89,7 +89,7 @@ public static class PostmortemCommand
         var owner = new Option<string?>("--owner") { Description = "Owner of the added action item" };
         var due = new Option<string?>("--due") { Description = "Due date of the added action item (yyyy-MM-dd)" };
         var done = new Option<string?>("--done") { Description = "Mark this action item id done" };
-        var by = new Option<string>("--by") { Description = "Who edits", DefaultValueFactory = _ => Environment.UserName };
+        var by = new Option<string>("--by") { Description = "Ignored by the server, which records the API key's name as the editor", DefaultValueFactory = _ => Environment.UserName };
         var command = new Command("edit", "Edit the post-mortem; every edit is stored as a new version.") { id, server, file, set, status, action, owner, due, done, by };
         command.SetAction(async (p, ct) =>
         {

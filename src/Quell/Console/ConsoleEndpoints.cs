@@ -47,8 +47,10 @@ public static class ConsoleEndpoints
         // Who am I needs only a valid key (the server's fallback policy); everything else reads figures.
         app.MapGet("/api/v1/console/session", Session).WithTags("console").RequireScope(Security.Scopes.Read);
         var api = app.MapGroup("/api/v1/console").WithTags("console").RequireScope(Security.Scopes.Read);
-        api.MapGet("/incidents/{id}/series", ConsoleQueries.IncidentSeriesAsync);
-        api.MapGet("/overview", ConsoleQueries.OverviewAsync);
+
+        // Charts and the overview add up every tenant's calls; the change feed carries only incident ids.
+        api.MapGet("/incidents/{id}/series", ConsoleQueries.IncidentSeriesAsync).RequireAllTenants();
+        api.MapGet("/overview", ConsoleQueries.OverviewAsync).RequireAllTenants();
         api.MapGet("/events", EventsAsync);
         return app;
     }

@@ -32,9 +32,9 @@ public static class EvalEndpoints
             return await store.DeleteSuiteAsync(s.Id, ct).ConfigureAwait(false) is { } why ? Problems.Create(409, "Not allowed now", why) : Results.NoContent();
         });
         // Cases hold the inputs of real calls.
-        app.MapGroup("/api/v1/evals/suites").RequireScope(Scopes.ReadContent).MapGet("/{id}/cases", async (string id, SqliteEvalStore store, CancellationToken ct) =>
+        app.MapGroup("/api/v1/evals/suites").RequireScope(Scopes.ReadContent).MapGet("/{id}/cases", async (string id, System.Security.Claims.ClaimsPrincipal user, SqliteEvalStore store, CancellationToken ct) =>
             await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is { } s
-                ? Results.Json((await store.CasesAsync(s.Id, ct).ConfigureAwait(false)).ToList(), FixAndLearnJson.Default.ListEvalCase)
+                ? Results.Json((await store.CasesAsync(s.Id, ct).ConfigureAwait(false)).Where(c => !user.IsTenantLimited() || TenantAccess.MayRead(user, c.Tenant)).ToList(), FixAndLearnJson.Default.ListEvalCase)
                 : NoSuite(id));
         editSuites.MapPost("/{id}/cases", AddCasesAsync);
         editSuites.MapDelete("/{id}/cases/{caseId}", async (string id, string caseId, SqliteEvalStore store, CancellationToken ct) =>
@@ -48,15 +48,16 @@ public static class EvalEndpoints
         });
         editSuites.MapPost("/{id}/cases/{caseId}/retire", RetireCaseAsync);
         editSuites.MapPost("/{id}/run", RunAsync);
-        suites.MapGet("/{id}/runs", async (string id, SqliteEvalStore store, CancellationToken ct) =>
+        // Runs hold the target's answers: readers without read:content see pass, fail and scores only.
+        suites.MapGet("/{id}/runs", async (string id, HttpContext http, SqliteEvalStore store, CancellationToken ct) =>
             await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is { } s
-                ? Results.Json((await store.RunsAsync(s.Id, 20, ct).ConfigureAwait(false)).ToList(), FixAndLearnJson.Default.ListEvalRun)
+                ? Results.Json((await TenantCasesOnlyAsync(http.User, s.Id, store, await store.RunsAsync(s.Id, 20, ct).ConfigureAwait(false), ct).ConfigureAwait(false)).Select(r => ContentMask.For(http.User, r)).ToList(), FixAndLearnJson.Default.ListEvalRun)
                 : NoSuite(id));
 
         var incidents = app.MapGroup("/api/v1/incidents").RequireScope(Scopes.Respond);
         incidents.MapPost("/{id}/regression-cases", AddRegressionCasesAsync);
-        app.MapGroup("/api/v1/incidents").RequireScope(Scopes.Read).MapGet("/{id}/verification", async (string id, EvalService evals, Incidents.IIncidentStore store, CancellationToken ct) =>
-            await store.GetAsync(id, ct).ConfigureAwait(false) is null
+        app.MapGroup("/api/v1/incidents").RequireScope(Scopes.Read).MapGet("/{id}/verification", async (string id, System.Security.Claims.ClaimsPrincipal user, EvalService evals, Incidents.IIncidentStore store, CancellationToken ct) =>
+            await store.GetAsync(id, ct).ConfigureAwait(false) is not { } incident || !TenantView.MaySee(user, incident)
                 ? FixAndLearnHttp.NotFound($"no incident '{id}'")
                 : Results.Json(await evals.StatusAsync(id, ct).ConfigureAwait(false), FixAndLearnJson.Default.VerificationStatus));
         incidents.MapPost("/{id}/verify", VerifyAsync);
@@ -202,7 +203,8 @@ public static class EvalEndpoints
 
         var cases = await evals.Store.CasesAsync(suite.Id, http.RequestAborted).ConfigureAwait(false);
         var run = await evals.RunAsync(suite, cases, target, null, http.RequestAborted).ConfigureAwait(false);
-        return Results.Json(run, FixAndLearnJson.Default.EvalRun);
+        var visible = (await TenantCasesOnlyAsync(http.User, suite.Id, evals.Store, [run], http.RequestAborted).ConfigureAwait(false))[0];
+        return Results.Json(ContentMask.For(http.User, visible), FixAndLearnJson.Default.EvalRun);
     }
 
     /// <summary>Retires a case with a reason (regression cases too: kept, never run again); the actor is the signed-in key.</summary>
@@ -245,7 +247,7 @@ public static class EvalEndpoints
         var callIds = body.TryGetProperty("call_ids", out var ids) && ids.ValueKind == JsonValueKind.Array
             ? ids.EnumerateArray().Where(i => i.ValueKind == JsonValueKind.String).Select(i => i.GetString()!).ToList()
             : [];
-        var result = await evals.AddRegressionCasesAsync(id, callIds, FixAndLearnHttp.Str(body, "reference"), FixAndLearnHttp.Str(body, "rubric"), FixAndLearnHttp.Str(body, "by") ?? http.User.Actor(), http.RequestAborted).ConfigureAwait(false);
+        var result = await evals.AddRegressionCasesAsync(id, callIds, FixAndLearnHttp.Str(body, "reference"), FixAndLearnHttp.Str(body, "rubric"), http.User.Actor(), http.RequestAborted).ConfigureAwait(false);
         if (result is null)
         {
             return FixAndLearnHttp.NotFound($"no incident '{id}'");
@@ -258,7 +260,7 @@ public static class EvalEndpoints
 
         return result.Cases.Count == 0
             ? Problems.Create(422, "No cases", $"incident {id} has no example calls with an input still in the log; pass call_ids")
-            : Results.Json(result, FixAndLearnJson.Default.RegressionCasesResponse, statusCode: result.Added > 0 ? 201 : 200);
+            : Results.Json(ContentMask.For(http.User, http.User.IsTenantLimited() ? result with { Cases = result.Cases.Where(c => TenantAccess.MayRead(http.User, c.Tenant)).ToList() } : result), FixAndLearnJson.Default.RegressionCasesResponse, statusCode: result.Added > 0 ? 201 : 200);
     }
 
     private static async Task<IResult> VerifyAsync(string id, HttpContext http, EvalService evals)
@@ -279,7 +281,7 @@ public static class EvalEndpoints
             return refused;
         }
 
-        var result = await evals.VerifyAsync(id, target, FixAndLearnHttp.Str(body, "by") ?? http.User.Actor(), http.RequestAborted).ConfigureAwait(false);
+        var result = await evals.VerifyAsync(id, target, http.User.Actor(), http.RequestAborted).ConfigureAwait(false);
         return result is { } r ? Results.Json(r.Status, FixAndLearnJson.Default.VerificationStatus) : FixAndLearnHttp.NotFound($"no incident '{id}'");
     }
 
@@ -291,7 +293,7 @@ public static class EvalEndpoints
             return problem;
         }
 
-        var by = FixAndLearnHttp.Str(body, "by") ?? http.User.Actor();
+        var by = http.User.Actor();
 
         if (FixAndLearnHttp.Str(body, "reason") is not { } reason || string.IsNullOrWhiteSpace(reason))
         {
@@ -301,6 +303,18 @@ public static class EvalEndpoints
         return await evals.OverrideAsync(id, reason, by, http.RequestAborted).ConfigureAwait(false)
             ? Results.Json(await evals.StatusAsync(id, http.RequestAborted).ConfigureAwait(false), FixAndLearnJson.Default.VerificationStatus)
             : FixAndLearnHttp.NotFound($"no incident '{id}'");
+    }
+
+    /// <summary>For a key limited to tenants: each run keeps only the outcomes of cases of its tenants.</summary>
+    private static async Task<IReadOnlyList<EvalRun>> TenantCasesOnlyAsync(System.Security.Claims.ClaimsPrincipal user, string suiteId, SqliteEvalStore store, IReadOnlyList<EvalRun> runs, CancellationToken ct)
+    {
+        if (!user.IsTenantLimited())
+        {
+            return runs;
+        }
+
+        var allowed = (await store.CasesAsync(suiteId, ct).ConfigureAwait(false)).Where(c => TenantAccess.MayRead(user, c.Tenant)).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        return runs.Select(r => r with { Outcomes = r.Outcomes.Where(o => allowed.Contains(o.CaseId)).ToList() }).ToList();
     }
 
     /// <summary>A URL the caller typed (not a configured target) must pass the outbound policy.</summary>

@@ -8,7 +8,8 @@ namespace Quell.Security;
 
 /// <summary>
 /// Authenticates a request by its API key, sent as <c>Authorization: Bearer qk_…</c> (OTLP exporters, browsers,
-/// Alertmanager's <c>http_config.authorization</c>) or <c>x-api-key: qk_…</c>. Cookies and query strings are never
+/// Alertmanager's <c>http_config.authorization</c>), <c>x-api-key: qk_…</c>, or as the password of
+/// <c>Authorization: Basic</c> (Alertmanager's <c>basic_auth</c>, a webhook URL with credentials). Cookies and query strings are never
 /// read, so a page in an operator's browser cannot ride on a stored credential.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
@@ -86,10 +87,29 @@ public sealed class ApiKeyAuthenticationHandler(
             {
                 return value["Bearer ".Length..].Trim();
             }
+
+            // Senders that only do basic auth (Alertmanager's basic_auth, credentials in a webhook URL) send the key as the password.
+            if (value.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+            {
+                return BasicPassword(value["Basic ".Length..].Trim());
+            }
         }
 
         var apiKey = headers[HeaderName];
         return apiKey.Count == 1 ? apiKey[0].AsSpan().Trim() : [];
+    }
+
+    private static ReadOnlySpan<char> BasicPassword(ReadOnlySpan<char> encoded)
+    {
+        Span<byte> bytes = stackalloc byte[256];
+        if (encoded.Length > 340 || !Convert.TryFromBase64Chars(encoded, bytes, out var written))
+        {
+            return [];
+        }
+
+        var text = System.Text.Encoding.UTF8.GetString(bytes[..written]);
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 ? [] : text.AsSpan(colon + 1).Trim();
     }
 
     private Task WriteProblemAsync(int status, string title, string detail)

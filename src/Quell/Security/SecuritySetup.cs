@@ -17,6 +17,7 @@ public static class SecuritySetup
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton(sp => new OutboundPolicy(sp.GetRequiredService<Configuration.QuellConfig>()));
+        services.AddSingleton(sp => new InboundSignatures(sp.GetRequiredService<Configuration.QuellConfig>(), Environment.GetEnvironmentVariable));
         services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ScopeAuthorizationResultHandler>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
@@ -54,6 +55,8 @@ public static class SecuritySetup
 
     public static WebApplication UseQuellSecurity(this WebApplication app, SecurityConfig config)
     {
+        // Webhook secrets are read now, so a missing variable stops the start with its name rather than a later 500.
+        _ = app.Services.GetRequiredService<InboundSignatures>();
         if (config.AllowedHosts.Count > 0)
         {
             app.UseHostFiltering();

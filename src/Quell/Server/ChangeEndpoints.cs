@@ -25,7 +25,7 @@ public static class ChangeEndpoints
 
             var inserted = await changes.AppendAsync(batch.Records, http.RequestAborted).ConfigureAwait(false);
             return Results.Json(new IngestResponse(inserted, batch.Records.Count - inserted, batch.Errors.Count, RecordBatchRequest.Errors(batch)), ServerJsonContext.Default.IngestResponse);
-        }).RequireScope(Scopes.Ingest);
+        }).RequireScope(Scopes.Ingest).RequireSignature(InboundWebhookSources.Changes);
 
         group.MapGet(string.Empty, async (HttpRequest request, IChangeLog changes, CancellationToken ct) =>
         {

@@ -64,20 +64,21 @@ public static class IncidentEndpoints
         incidents.MapGet("/{id}", ShowAsync).RequireScope(Scopes.Read);
         var respond = app.MapGroup("/api/v1/incidents").RequireScope(Scopes.Respond);
         incidents = respond;
-        incidents.MapPost("/{id}/ack", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b) => m.Acknowledge(i, Str(b, "by") ?? string.Empty)));
-        incidents.MapPost("/{id}/assign", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b) => m.Assign(i, Str(b, "commander"), Str(b, "assignee"), Str(b, "by") ?? string.Empty)));
-        incidents.MapPost("/{id}/note", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b) => m.AddNote(i, Str(b, "text") ?? string.Empty, Str(b, "by") ?? string.Empty)));
-        incidents.MapPost("/{id}/resolve", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b) => m.Resolve(i, Str(b, "by") ?? string.Empty, Str(b, "note"))));
-        incidents.MapPost("/{id}/close", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b) => m.Close(i, Str(b, "by") ?? string.Empty, Str(b, "note"))));
-        incidents.MapPost("/{id}/severity", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b) =>
+        // The actor is always the calling key's name; a "by" in the body is ignored (older CLIs still send one).
+        incidents.MapPost("/{id}/ack", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b, by) => m.Acknowledge(i, by)));
+        incidents.MapPost("/{id}/assign", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b, by) => m.Assign(i, Str(b, "commander"), Str(b, "assignee"), by)));
+        incidents.MapPost("/{id}/note", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b, by) => m.AddNote(i, Str(b, "text") ?? string.Empty, by)));
+        incidents.MapPost("/{id}/resolve", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b, by) => m.Resolve(i, by, Str(b, "note"))));
+        incidents.MapPost("/{id}/close", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b, by) => m.Close(i, by, Str(b, "note"))));
+        incidents.MapPost("/{id}/severity", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b, by) =>
             IncidentText.TryParseSeverity(Str(b, "severity"), out var sev)
-                ? m.SetSeverity(i, sev, Str(b, "reason") ?? string.Empty, Str(b, "by") ?? string.Empty)
+                ? m.SetSeverity(i, sev, Str(b, "reason") ?? string.Empty, by)
                 : CommandResult.Refused("severity", $"severity '{Str(b, "severity")}' is not one of S1, S2, S3")));
-        incidents.MapPost("/{id}/transition", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b) =>
+        incidents.MapPost("/{id}/transition", (string id, HttpContext http, IncidentService s) => CommandAsync(id, http, s, (m, i, b, by) =>
             IncidentText.TryParseState(Str(b, "to"), out var to)
-                ? m.Transition(i, to, Str(b, "by") ?? string.Empty, Str(b, "note"))
+                ? m.Transition(i, to, by, Str(b, "note"))
                 : CommandResult.Refused("to", $"state '{Str(b, "to")}' is not one of {string.Join(", ", Enum.GetValues<IncidentState>().Select(x => x.Name()))}")));
-        app.MapGroup("/api/v1/alertmanager").RequireScope(Scopes.Ingest).MapPost(string.Empty, AlertmanagerAsync);
+        app.MapGroup("/api/v1/alertmanager").RequireScope(Scopes.Ingest).MapPost(string.Empty, AlertmanagerAsync).RequireSignature(InboundWebhookSources.Alertmanager);
         app.MapGroup("/api/v1/oncall").RequireScope(Scopes.Read).MapGet(string.Empty, OnCallNow);
         var silences = app.MapGroup("/api/v1/silences");
         silences.MapGet(string.Empty, ListSilencesAsync).RequireScope(Scopes.Read);
@@ -87,7 +88,7 @@ public static class IncidentEndpoints
         return app;
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, IncidentService service, CancellationToken ct)
+    private static async Task<IResult> ListAsync(HttpRequest request, System.Security.Claims.ClaimsPrincipal user, IncidentService service, CancellationToken ct)
     {
         IncidentState? state = null;
         Severity? severity = null;
@@ -114,16 +115,19 @@ public static class IncidentEndpoints
         var category = request.Query["category"].ToString() is { Length: > 0 } c ? c : null;
         var limit = int.TryParse(request.Query["limit"], CultureInfo.InvariantCulture, out var l) ? l : 100;
         var list = await service.ListAsync(new IncidentQuery(state, severity, category, limit), ct).ConfigureAwait(false);
-        return Results.Json(list.ToList(), IncidentApiJson.Default.ListIncident);
+
+        // A key limited to tenants sees the incidents that involve its tenants, other tenants' names replaced.
+        var visible = list.Where(i => TenantView.MaySee(user, i)).ToList();
+        return TenantView.Json(user, visible, IncidentApiJson.Default.ListIncident, visible.SelectMany(TenantView.TenantsOf));
     }
 
-    private static async Task<IResult> ShowAsync(string id, IncidentService service, INotificationOutbox outbox, CancellationToken ct)
+    private static async Task<IResult> ShowAsync(string id, System.Security.Claims.ClaimsPrincipal user, IncidentService service, INotificationOutbox outbox, CancellationToken ct)
     {
         var incident = await service.GetAsync(id, ct).ConfigureAwait(false);
-        return incident is null ? NotFound(id) : await DetailAsync(incident, service, outbox, ct).ConfigureAwait(false);
+        return incident is null || !TenantView.MaySee(user, incident) ? NotFound(id) : await DetailAsync(incident, user, service, outbox, ct).ConfigureAwait(false);
     }
 
-    private static async Task<IResult> DetailAsync(Incident incident, IncidentService service, INotificationOutbox outbox, CancellationToken ct)
+    private static async Task<IResult> DetailAsync(Incident incident, System.Security.Claims.ClaimsPrincipal user, IncidentService service, INotificationOutbox outbox, CancellationToken ct)
     {
         var node = JsonSerializer.SerializeToNode(incident, IncidentApiJson.Default.Incident)!.AsObject();
         node["timeline"] = JsonSerializer.SerializeToNode((await service.TimelineAsync(incident.Id, ct).ConfigureAwait(false)).ToList(), IncidentApiJson.Default.ListTimelineEntry);
@@ -136,10 +140,11 @@ public static class IncidentEndpoints
             ["to_mitigate"] = t.ToMitigate?.TotalSeconds,
             ["to_resolve"] = t.ToResolve?.TotalSeconds,
         };
+        TenantView.Redact(node, TenantView.Others(user, TenantView.TenantsOf(incident)));
         return Results.Content(node.ToJsonString(), "application/json");
     }
 
-    private static async Task<IResult> CommandAsync(string id, HttpContext http, IncidentService service, Func<IncidentManager, Incident, JsonElement, CommandResult> command)
+    private static async Task<IResult> CommandAsync(string id, HttpContext http, IncidentService service, Func<IncidentManager, Incident, JsonElement, string, CommandResult> command)
     {
         var (body, problem) = await ReadObjectAsync(http).ConfigureAwait(false);
         if (problem is not null)
@@ -147,7 +152,14 @@ public static class IncidentEndpoints
             return problem;
         }
 
-        var result = await service.ExecuteAsync(id, (m, i) => command(m, i, body), http.RequestAborted).ConfigureAwait(false);
+        // A key limited to tenants acts only on incidents it can see.
+        if (http.User.IsTenantLimited() && await service.GetAsync(id, http.RequestAborted).ConfigureAwait(false) is { } target && !TenantView.MaySee(http.User, target))
+        {
+            return NotFound(id);
+        }
+
+        var actor = http.User.Actor();
+        var result = await service.ExecuteAsync(id, (m, i) => command(m, i, body, actor), http.RequestAborted).ConfigureAwait(false);
         if (result is null)
         {
             return NotFound(id);
@@ -160,7 +172,7 @@ public static class IncidentEndpoints
                 : FieldProblem(r.Field, r.Message, id);
         }
 
-        return await DetailAsync(result.Change!.Incident, service, http.RequestServices.GetRequiredService<INotificationOutbox>(), http.RequestAborted).ConfigureAwait(false);
+        return await DetailAsync(result.Change!.Incident, http.User, service, http.RequestServices.GetRequiredService<INotificationOutbox>(), http.RequestAborted).ConfigureAwait(false);
     }
 
     private static async Task<IResult> AlertmanagerAsync(HttpContext http, IncidentService service, TimeProvider time, Validation.InputValidator validator, Configuration.QuellConfig config)
@@ -214,11 +226,14 @@ public static class IncidentEndpoints
         return Results.Json(views, IncidentApiJson.Default.ListOnCallView);
     }
 
-    private static async Task<IResult> ListSilencesAsync(IncidentService service, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> ListSilencesAsync(System.Security.Claims.ClaimsPrincipal user, IncidentService service, TimeProvider time, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var list = (await service.SilencesAsync(ct).ConfigureAwait(false)).Select(s => SilenceView.From(s, now)).ToList();
-        return Results.Json(list, IncidentApiJson.Default.ListSilenceView);
+        var silences = await service.SilencesAsync(ct).ConfigureAwait(false);
+        var list = silences.Select(s => SilenceView.From(s, now)).ToList();
+
+        // Silences are shared; for a key limited to tenants the tenants they match are named only when they are its own.
+        return TenantView.Json(user, list, IncidentApiJson.Default.ListSilenceView, silences.SelectMany(s => s.Matchers).Where(m => m.Name == "tenant").Select(m => m.Value));
     }
 
     private static async Task<IResult> CreateSilenceAsync(HttpContext http, IncidentService service, TimeProvider time, Validation.InputValidator validator)

@@ -25,7 +25,8 @@ public static class InvestigationEndpoints
 
     public static void MapInvestigations(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/investigations").RequireScope(Scopes.Read);
+        // Investigations compare and add up every tenant's calls: not for keys limited to tenants.
+        var group = app.MapGroup("/api/v1/investigations").RequireScope(Scopes.Read).RequireAllTenants();
         group.MapGet("/correlate", async (HttpRequest request, IInvestigationSource source, IAlertStore alerts, CancellationToken ct) =>
         {
             var (subject, problem) = await SubjectFromQueryAsync(request, alerts, ct).ConfigureAwait(false);
@@ -67,7 +68,8 @@ public static class InvestigationEndpoints
             Results.Json(await source.VendorStatusAsync(ct).ConfigureAwait(false), Json));
 
         // Replay sends stored prompts out and returns the answers: content, so read:content.
-        app.MapGroup("/api/v1/replay").RequireScope(Scopes.ReadContent).MapPost(string.Empty, async (HttpContext http, ReplayService replay, Validation.InputValidator validator, TimeProvider time) =>
+        // Replay picks calls by feature, model and time across tenants: not for keys limited to tenants.
+        app.MapGroup("/api/v1/replay").RequireScope(Scopes.ReadContent).RequireAllTenants().MapPost(string.Empty, async (HttpContext http, ReplayService replay, Validation.InputValidator validator, TimeProvider time) =>
         {
             ReplayRequest? request;
             try

@@ -25,7 +25,8 @@ public static class MitigationEndpoints
             var request = http.Request;
             if (request.Query["include"].ToString() == "proposed")
             {
-                return Results.Json(new { version = plane.Current.Version, mitigations = plane.Open }, SqliteMitigationStore.Json);
+                var open = ForTenants(http.User, plane.Open);
+                return TenantView.Json(http.User, new { version = plane.Current.Version, mitigations = open }, SqliteMitigationStore.Json, plane.Open.Select(m => m.Scope.Tenant ?? string.Empty));
             }
 
             var wait = TimeSpan.Zero;
@@ -59,19 +60,31 @@ public static class MitigationEndpoints
             http.Response.Headers.CacheControl = "no-cache";
             return known == set.Version
                 ? Results.StatusCode(StatusCodes.Status304NotModified)
-                : Results.Json(set, SqliteMitigationStore.Json);
+                : TenantView.Json(http.User, set with { Mitigations = ForTenants(http.User, set.Mitigations) }, SqliteMitigationStore.Json, set.Mitigations.Select(m => m.Scope.Tenant ?? string.Empty));
         });
 
-        read.MapGet("/audit", async (HttpRequest request, IMitigationStore store, CancellationToken ct) =>
+        read.MapGet("/audit", async (HttpRequest request, System.Security.Claims.ClaimsPrincipal user, IMitigationStore store, CancellationToken ct) =>
         {
             var id = request.Query["mitigation_id"].ToString();
             var entries = await store.AuditAsync(id.Length == 0 ? null : id, 500, ct).ConfigureAwait(false);
-            return Results.Json(entries, SqliteMitigationStore.Json);
+            if (!user.IsTenantLimited())
+            {
+                return Results.Json(entries, SqliteMitigationStore.Json);
+            }
+
+            var scopes = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var mid in entries.Select(e => e.MitigationId).Distinct(StringComparer.Ordinal))
+            {
+                scopes[mid] = (await store.GetAsync(mid, ct).ConfigureAwait(false))?.Scope.Tenant;
+            }
+
+            var visible = entries.Where(e => scopes[e.MitigationId] is not { } t || TenantAccess.MayRead(user, t)).ToList();
+            return TenantView.Json(user, visible, SqliteMitigationStore.Json, scopes.Values.OfType<string>());
         });
 
-        read.MapGet("/{id}", async (string id, IMitigationStore store, CancellationToken ct) =>
-            await store.GetAsync(id, ct).ConfigureAwait(false) is { } m
-                ? Results.Json(m, SqliteMitigationStore.Json)
+        read.MapGet("/{id}", async (string id, System.Security.Claims.ClaimsPrincipal user, IMitigationStore store, CancellationToken ct) =>
+            await store.GetAsync(id, ct).ConfigureAwait(false) is { } m && (m.Scope.Tenant is null || TenantAccess.MayRead(user, m.Scope.Tenant))
+                ? TenantView.Json(user, m, SqliteMitigationStore.Json, [m.Scope.Tenant ?? string.Empty])
                 : Problems.Create(404, "Not found", $"no mitigation with id '{id}'"));
 
         mitigate.MapPost(string.Empty, async (HttpContext http, MitigationControlPlane plane, Validation.InputValidator validator, TimeProvider time, Configuration.QuellConfig config) =>
@@ -119,6 +132,13 @@ public static class MitigationEndpoints
     }
 
     public static string ETag(long version) => $"\"{version}\"";
+
+    /// <summary>
+    /// For a key limited to tenants: the mitigations it must obey or may know of, those scoped to every tenant and
+    /// those scoped to one of its tenants; a mitigation scoped to another tenant is left out.
+    /// </summary>
+    private static IReadOnlyList<Mitigation> ForTenants(System.Security.Claims.ClaimsPrincipal user, IReadOnlyList<Mitigation> mitigations) =>
+        user.IsTenantLimited() ? mitigations.Where(m => m.Scope.Tenant is null || TenantAccess.MayRead(user, m.Scope.Tenant)).ToList() : mitigations;
 
     private static long? ParseETag(string header)
     {

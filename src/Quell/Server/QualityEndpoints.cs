@@ -15,10 +15,10 @@ public static class QualityEndpoints
     {
         var quality = app.MapGroup("/api/v1").RequireScope(Scopes.Ingest);
         quality.MapPost("/evals", (HttpContext http, QuellConfig config, TimeProvider time, IQualityLog log, IngestMetrics metrics, DetectionService detection, InputValidator validator) =>
-            AcceptAsync(http, config, metrics, detection, "evals", new JsonBatchDecoder<EvalResult>(config.Limits, time, QualityInputJson.ReadEval, validator.Eval), log.AppendEvalsAsync));
+            AcceptAsync(http, config, metrics, detection, "evals", new JsonBatchDecoder<EvalResult>(config.Limits, time, QualityInputJson.ReadEval, validator.Eval), log.AppendEvalsAsync)).RequireSignature(InboundWebhookSources.Evals);
 
         quality.MapPost("/feedback", (HttpContext http, QuellConfig config, TimeProvider time, IQualityLog log, IngestMetrics metrics, DetectionService detection, InputValidator validator) =>
-            AcceptAsync(http, config, metrics, detection, "feedback", new JsonBatchDecoder<FeedbackRecord>(config.Limits, time, QualityInputJson.ReadFeedback, validator.Feedback), log.AppendFeedbackAsync));
+            AcceptAsync(http, config, metrics, detection, "feedback", new JsonBatchDecoder<FeedbackRecord>(config.Limits, time, QualityInputJson.ReadFeedback, validator.Feedback), log.AppendFeedbackAsync)).RequireSignature(InboundWebhookSources.Feedback);
     }
 
     private static async Task<IResult> AcceptAsync<T>(HttpContext http, QuellConfig config, IngestMetrics metrics, DetectionService detection, string source, JsonBatchDecoder<T> decoder, Func<IReadOnlyList<T>, CancellationToken, Task> append)

@@ -34,7 +34,8 @@ public static class RunbookEndpoints
             return Results.Json(runner.Catalog.All, InvestigationEndpoints.Json);
         });
 
-        app.MapGroup("/api/v1/runbooks").RequireScope(Scopes.Respond).MapPost("/run", async (HttpContext http, RunbookRunner runner, IAlertStore alerts) =>
+        // Runbook steps read cost flows, breakdowns and diffs over every tenant: not for keys limited to tenants.
+        app.MapGroup("/api/v1/runbooks").RequireScope(Scopes.Respond).RequireAllTenants().MapPost("/run", async (HttpContext http, RunbookRunner runner, IAlertStore alerts) =>
         {
             RunbookRunBody? body;
             try
@@ -62,7 +63,7 @@ public static class RunbookEndpoints
             var run = await runner.RunAsync(subject, body.Runbook, http.RequestAborted).ConfigureAwait(false);
             return run is null
                 ? InvestigationEndpoints.FieldProblem(404, "category", $"no runbook attaches to '{subject.Category}'")
-                : Results.Json(run, InvestigationEndpoints.Json);
+                : Results.Json(ContentMask.For(http.User, run), InvestigationEndpoints.Json);
         });
     }
 

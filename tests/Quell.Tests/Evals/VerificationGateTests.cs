@@ -93,7 +93,8 @@ public sealed class VerificationGateTests
         var id = await FixingIncidentWithCasesAsync(s);
         Assert.Equal(HttpStatusCode.BadRequest, (await s.PostAsync($"/api/v1/incidents/{id}/verification/override", """{"by":"alice"}""")).StatusCode);
 
-        var ok = await s.PostAsync($"/api/v1/incidents/{id}/verification/override", """{"by":"alice","reason":"fix is a retrieval filter; eval target not deployable until Monday"}""");
+        var alice = s.Server.ClientAs("alice", Quell.Security.Scopes.Respond);
+        var ok = await alice.PostAsync($"/api/v1/incidents/{id}/verification/override", new StringContent("""{"by":"mallory","reason":"fix is a retrieval filter; eval target not deployable until Monday"}""", System.Text.Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await s.PostAsync($"/api/v1/incidents/{id}/resolve", """{"by":"alice"}""")).StatusCode);

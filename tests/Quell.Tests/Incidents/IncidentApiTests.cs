@@ -110,7 +110,6 @@ public sealed class IncidentApiTests
     }
 
     [Theory]
-    [InlineData("ack", """{}""", "by")]
     [InlineData("severity", """{"severity":"S9","reason":"x","by":"a"}""", "severity")]
     [InlineData("severity", """{"severity":"S1","by":"a"}""", "reason")]
     [InlineData("transition", """{"to":"sideways","by":"a"}""", "to")]

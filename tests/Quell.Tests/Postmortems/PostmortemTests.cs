@@ -90,7 +90,7 @@ public sealed class PostmortemTests
         _ = await s.GetJsonAsync($"/api/v1/postmortems/{id}");
 
         var body = """{"root_cause":"Retrieval lost the tenant filter.","status":"review","action_items":[{"id":"a1","text":"Add tenant-isolation test to CI","owner":"bob","due_at":"2026-03-20T00:00:00Z","status":"done"},{"text":"Canaries in every tenant","owner":"carol"}],"updated_by":"alice"}""";
-        var put = await s.Client.PutAsync($"/api/v1/postmortems/{id}", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        var put = await s.Server.ClientAs("alice", Quell.Security.Scopes.Respond).PutAsync($"/api/v1/postmortems/{id}", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         var saved = await put.Content.ReadFromJsonAsync<JsonElement>();
 

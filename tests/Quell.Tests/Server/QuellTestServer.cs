@@ -17,6 +17,7 @@ namespace Quell.Tests.Server;
 public sealed class QuellTestServer : IAsyncDisposable
 {
     private readonly List<HttpClient> _clients = [];
+    private readonly Dictionary<string, HttpClient> _named = new(StringComparer.Ordinal);
 
     private QuellTestServer(WebApplication app, string dataDirectory, string adminKey)
     {
@@ -47,6 +48,21 @@ public sealed class QuellTestServer : IAsyncDisposable
 
     /// <summary>A client whose key holds exactly these scopes.</summary>
     public HttpClient ClientWith(params string[] scopes) => ClientWithKey(MintKey(scopes));
+
+    /// <summary>A client acting as the key named <paramref name="name"/>, minted with these scopes on first use.</summary>
+    public HttpClient ClientAs(string name, params string[] scopes)
+    {
+        lock (_named)
+        {
+            if (!_named.TryGetValue(name, out var client))
+            {
+                client = ClientWithKey(MintKey(scopes, name: name));
+                _named[name] = client;
+            }
+
+            return client;
+        }
+    }
 
     /// <summary>A client sending this secret as a bearer token.</summary>
     public HttpClient ClientWithKey(string secret)

@@ -46,7 +46,8 @@ public static class EvalEndpoints
 
             return await store.DeleteCaseAsync(s.Id, caseId, ct).ConfigureAwait(false) is { } why ? Problems.Create(why.StartsWith("no case", StringComparison.Ordinal) ? 404 : 409, "Not allowed now", why) : Results.NoContent();
         });
-        editSuites.MapPost("/{id}/cases/{caseId}/retire", RetireCaseAsync);
+        // Retiring a case changes what every tenant's fixes are judged on: keys limited to tenants may not.
+        editSuites.MapPost("/{id}/cases/{caseId}/retire", RetireCaseAsync).RequireAllTenants();
         editSuites.MapPost("/{id}/run", RunAsync);
         // Runs hold the target's answers: readers without read:content see pass, fail and scores only.
         suites.MapGet("/{id}/runs", async (string id, HttpContext http, SqliteEvalStore store, CancellationToken ct) =>

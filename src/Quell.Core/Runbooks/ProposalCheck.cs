@@ -13,13 +13,23 @@ public static class ProposalCheck
     public static async Task<IReadOnlyList<MitigationError>> AgainstRecordAsync(MitigationRequest request, IInvestigationSource source, InvestigationSubject subject, CancellationToken ct)
     {
         var p = request.Parameters;
-        if (p is null || (p.Model is null && p.PromptVersion is null))
+        if (p is null || (p.Model is null && p.PromptVersion is null && p.FallbackModel is null && p.FallbackProvider is null))
         {
             return [];
         }
 
-        var versions = await source.VersionsAsync(subject, ct).ConfigureAwait(false);
         var errors = new List<MitigationError>();
+        if (p.FallbackModel is not null || p.FallbackProvider is not null)
+        {
+            errors.AddRange(await RouteErrorsAsync(p, source, subject, ct).ConfigureAwait(false));
+        }
+
+        if (p.Model is null && p.PromptVersion is null)
+        {
+            return errors;
+        }
+
+        var versions = await source.VersionsAsync(subject, ct).ConfigureAwait(false);
         if (p.Model is { } model && !IsCallableModel(model, versions))
         {
             errors.Add(new MitigationError("parameters.model", $"'{model}' is not a model id {subject.Feature ?? "this feature"}'s calls have used"));
@@ -28,6 +38,38 @@ public static class ProposalCheck
         if (p.PromptVersion is { } prompt && !versions.Any(v => v.Dimension == "prompt_version" && v.Value == prompt && v.BeforeCount > 0))
         {
             errors.Add(new MitigationError("parameters.prompt_version", $"'{prompt}' is not a prompt version {subject.Feature ?? "this feature"} served before the onset"));
+        }
+
+        return errors;
+    }
+
+    /// <summary>How far back a route must have served calls to count as one the application can take.</summary>
+    public static readonly TimeSpan RouteLookback = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// A fallback must go somewhere calls have gone and answered: a model and provider that served some feature in the week
+    /// before the onset, not the very model (on the provider) that is failing.
+    /// </summary>
+    private static async Task<IReadOnlyList<MitigationError>> RouteErrorsAsync(MitigationParameters p, IInvestigationSource source, InvestigationSubject subject, CancellationToken ct)
+    {
+        var errors = new List<MitigationError>();
+        var from = subject.Onset - RouteLookback;
+        if (p.FallbackModel is { } model)
+        {
+            var models = await source.BreakdownAsync("model", null, from, subject.Onset, ct).ConfigureAwait(false);
+            if (!models.Any(m => m.Value == model && m.Calls > 0 && m.ErrorRate < 1))
+            {
+                errors.Add(new MitigationError("parameters.fallback_model", $"'{model}' has not answered any call in the {RouteLookback.TotalDays:0} days before the onset; fall back to a model the application already uses"));
+            }
+        }
+
+        if (p.FallbackProvider is { } provider)
+        {
+            var providers = await source.BreakdownAsync("provider", null, from, subject.Onset, ct).ConfigureAwait(false);
+            if (!providers.Any(v => v.Value == provider && v.Calls > 0 && v.ErrorRate < 1))
+            {
+                errors.Add(new MitigationError("parameters.fallback_provider", $"'{provider}' has not answered any call in the {RouteLookback.TotalDays:0} days before the onset"));
+            }
         }
 
         return errors;

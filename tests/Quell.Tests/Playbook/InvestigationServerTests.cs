@@ -77,6 +77,28 @@ public sealed class InvestigationServerTests(SimulatedIncidentsFixture fixture) 
         Assert.StartsWith(call.GetProperty("model").GetString()! + "-", model, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ProposalCheck_FallbackRoutes_OnlyModelsAndProvidersThatAnsweredBeforeTheOnset()
+    {
+        var source = fixture.Server.Service<Quell.Investigation.IInvestigationSource>();
+        var subject = new Quell.Investigation.InvestigationSubject("latency", "latency_p95", "support_chat", SimulatedIncidentsFixture.CostOnset);
+        using var served = JsonDocument.Parse(await Http.GetStringAsync($"/api/v1/calls?feature=support_chat&limit=1"));
+        var calls = served.RootElement.ValueKind == JsonValueKind.Array ? served.RootElement : served.RootElement.GetProperty("calls");
+        var model = calls[0].GetProperty("model").GetString()!;
+        var provider = calls[0].GetProperty("provider").GetString()!;
+
+        static Quell.Mitigations.MitigationRequest Fallback(string model, string? provider) => new()
+        {
+            Kind = Quell.Mitigations.MitigationKind.Fallback,
+            Parameters = new Quell.Mitigations.MitigationParameters { FallbackModel = model, FallbackProvider = provider },
+        };
+
+        Assert.Empty(await Quell.Runbooks.ProposalCheck.AgainstRecordAsync(Fallback(model, provider), source, subject, default));
+        var unknown = await Quell.Runbooks.ProposalCheck.AgainstRecordAsync(Fallback("gpt-9-imaginary", "nowhere-ai"), source, subject, default);
+        Assert.Equal(["parameters.fallback_model", "parameters.fallback_provider"], unknown.Select(e => e.Field));
+        Assert.Contains("has not answered any call in the 7 days before the onset", unknown[0].Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("latency", "latency_p95", "latency")]
     [InlineData("data", "pii_leak", "pii_leak")]

@@ -94,7 +94,8 @@ public static class IncidentsCommand
     {
         try
         {
-            using var http = new HttpClient { BaseAddress = new Uri(server), Timeout = TimeSpan.FromSeconds(30) };
+            // The same key as the command itself: without it the read is refused and the whole incident is printed.
+            using var http = CliHttp.Create(server, TimeSpan.FromSeconds(30));
             using var response = await http.GetAsync(new Uri(path, UriKind.Relative), ct).ConfigureAwait(false);
             return response.IsSuccessStatusCode ? JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false)).RootElement.Clone() : null;
         }

@@ -73,20 +73,5 @@ public sealed class CliFailureTests
         Assert.DoesNotContain("Exception", stderr, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "quell.dll"));
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(limit.Token);
-        return (process.ExitCode, await stdout, Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(await stderr)));
-    }
+    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args) => await Server.QuellCliProcess.RunAsync(args);
 }

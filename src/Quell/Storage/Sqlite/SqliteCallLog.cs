@@ -9,10 +9,6 @@ namespace Quell.Storage.Sqlite;
 /// <summary>The calls log in SQLite: one writer appending in transactions, readers on their own connections.</summary>
 public sealed partial class SqliteCallLog(SqliteDatabase database, TimeProvider time) : ICallLog, IDisposable
 {
-    private const string Columns = "seq, id, ts, tenant, user_id, feature, operation, provider, model, model_version, region, prompt_version, trace_id, session_id, latency_ms, ttft_ms, input_tokens, output_tokens, cached_input_tokens, cost_usd, cost_source, status, error_type, input, output, system_prompt, retrieved, tool_calls, attributes, findings, injection_score";
-
-    private const string FigureColumns = "seq, id, ts, tenant, user_id, feature, operation, provider, model, model_version, region, prompt_version, trace_id, session_id, latency_ms, ttft_ms, input_tokens, output_tokens, cached_input_tokens, cost_usd, cost_source, status, error_type, retrieved, tool_calls, findings, injection_score";
-
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private CallInsertStatement? _writer;
     private WalCheckpointer? _checkpointer;
@@ -50,35 +46,25 @@ public sealed partial class SqliteCallLog(SqliteDatabase database, TimeProvider 
 
     public async Task<IReadOnlyList<LoggedCall>> ReadAfterAsync(long afterSequence, int limit, CancellationToken cancellationToken = default)
     {
-        using var connection = database.Open();
-        var rows = await connection.QueryAsync<CallRow>(
-            new CommandDefinition($"SELECT {Columns} FROM calls WHERE seq > @afterSequence ORDER BY seq LIMIT @limit", new { afterSequence, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return rows.Select(r => r.ToLogged()).ToList();
+        return await ReadAsync($"SELECT {SqliteCallColumns.AllColumns} FROM calls WHERE seq > @afterSequence ORDER BY seq LIMIT @limit", new { afterSequence, limit }, CallSchema.Fields, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<LoggedCall>> ReadFiguresAfterAsync(long afterSequence, int limit, CancellationToken cancellationToken = default)
     {
-        using var connection = database.Open();
-        var rows = await connection.QueryAsync<CallRow>(
-            new CommandDefinition($"SELECT {FigureColumns} FROM calls WHERE seq > @afterSequence ORDER BY seq LIMIT @limit", new { afterSequence, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return rows.Select(r => r.ToLogged()).ToList();
+        return await ReadAsync($"SELECT {SqliteCallColumns.FigureColumns} FROM calls WHERE seq > @afterSequence ORDER BY seq LIMIT @limit", new { afterSequence, limit }, CallSchema.FigureFields, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<LoggedCall?> GetAsync(string id, CancellationToken cancellationToken = default)
     {
-        using var connection = database.Open();
-        var row = await connection.QuerySingleOrDefaultAsync<CallRow>(
-            new CommandDefinition($"SELECT {Columns} FROM calls WHERE id = @id", new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return row?.ToLogged();
+        var rows = await ReadAsync($"SELECT {SqliteCallColumns.AllColumns} FROM calls WHERE id = @id", new { id }, CallSchema.Fields, cancellationToken).ConfigureAwait(false);
+        return rows.Count == 0 ? null : rows[0];
     }
 
     public async Task<IReadOnlyList<LoggedCall>> QueryAsync(CallQuery query, CancellationToken cancellationToken = default)
     {
         var (where, p) = Filter(query);
         p.Add("limit", Math.Clamp(query.Limit, 1, 10_000));
-        using var connection = database.Open();
-        var rows = await connection.QueryAsync<CallRow>(new CommandDefinition($"SELECT {Columns} FROM calls WHERE {where} ORDER BY seq DESC LIMIT @limit", p, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return rows.Select(r => r.ToLogged()).ToList();
+        return await ReadAsync($"SELECT {SqliteCallColumns.AllColumns} FROM calls WHERE {where} ORDER BY seq DESC LIMIT @limit", p, CallSchema.Fields, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<CallCounts> CountAsync(CallQuery query, CancellationToken cancellationToken = default)
@@ -90,6 +76,13 @@ public sealed partial class SqliteCallLog(SqliteDatabase database, TimeProvider 
         var names = await connection.QueryAsync<string>(new CommandDefinition(
             $"SELECT tenant FROM calls WHERE {where} AND tenant IS NOT NULL GROUP BY tenant ORDER BY COUNT(*) DESC LIMIT 50", p, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return new CallCounts(calls, (int)tenants, users, names.ToList());
+    }
+
+    private async Task<List<LoggedCall>> ReadAsync(string sql, object parameters, IReadOnlyList<CallField> fields, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return await SqliteCallColumns.ReadAllAsync(reader, fields, cancellationToken).ConfigureAwait(false);
     }
 
     private static (string Where, DynamicParameters Parameters) Filter(CallQuery query)

@@ -10,23 +10,18 @@ namespace Quell.Security;
 /// <summary>
 /// What a reader without read:content sees: every figure and label, the kinds and positions of findings, pass or
 /// fail of eval outcomes, but no prompt, output, system prompt, finding evidence (which quotes them, canary values
-/// included), eval case text, eval answers or prompt diffs.
+/// included), eval case text, eval answers or prompt diffs. Which call fields are content is declared in
+/// <see cref="CallSchema"/>.
 /// </summary>
 public static class ContentMask
 {
-    public const string Masked = "[masked: needs read:content]";
+    public const string Masked = CallSchema.MaskedContent;
 
     public static bool MaySeeContent(this ClaimsPrincipal user) => user.HasScope(Scopes.ReadContent);
 
     public static CallView For(ClaimsPrincipal user, CallView call) => user.MaySeeContent() ? call : Apply(call);
 
-    public static CallView Apply(CallView call) => call with
-    {
-        Input = Mask(call.Input),
-        Output = Mask(call.Output),
-        SystemPrompt = Mask(call.SystemPrompt),
-        Findings = call.Findings?.Select(f => f with { Evidence = Masked }).ToList(),
-    };
+    public static CallView Apply(CallView call) => call with { MaskContent = true };
 
     /// <summary>An eval run keeps each case's pass, score and error; the target's answer and the grader's reason (which may quote it) are masked.</summary>
     public static EvalRun For(ClaimsPrincipal user, EvalRun run) => user.MaySeeContent() ? run : run with

@@ -11,12 +11,12 @@ public static class EvalEndpoints
     {
         var suites = app.MapGroup("/api/v1/evals/suites").RequireScope(Scopes.Read);
         var editSuites = app.MapGroup("/api/v1/evals/suites").RequireScope(Scopes.Respond);
-        suites.MapGet(string.Empty, async (SqliteEvalStore store, CancellationToken ct) => Results.Json((await store.ListSuitesAsync(ct).ConfigureAwait(false)).ToList(), FixAndLearnJson.Default.ListEvalSuite));
+        suites.MapGet(string.Empty, async (IEvalStore store, CancellationToken ct) => Results.Json((await store.ListSuitesAsync(ct).ConfigureAwait(false)).ToList(), FixAndLearnJson.Default.ListEvalSuite));
         editSuites.MapPost(string.Empty, (HttpContext http, EvalService evals, TimeProvider time) => SaveSuiteAsync(http, evals, time, null));
-        suites.MapGet("/{id}", async (string id, SqliteEvalStore store, CancellationToken ct) =>
+        suites.MapGet("/{id}", async (string id, IEvalStore store, CancellationToken ct) =>
             await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is { } s ? Results.Json(s, FixAndLearnJson.Default.EvalSuite) : NoSuite(id));
         editSuites.MapPut("/{id}", (string id, HttpContext http, EvalService evals, TimeProvider time) => SaveSuiteAsync(http, evals, time, id));
-        editSuites.MapDelete("/{id}", async (string id, SqliteEvalStore store, CancellationToken ct) =>
+        editSuites.MapDelete("/{id}", async (string id, IEvalStore store, CancellationToken ct) =>
         {
             if (await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is not { } s)
             {
@@ -26,12 +26,12 @@ public static class EvalEndpoints
             return await store.DeleteSuiteAsync(s.Id, ct).ConfigureAwait(false) is { } why ? Problems.Create(409, "Not allowed now", why) : Results.NoContent();
         });
         // Cases hold the inputs of real calls.
-        app.MapGroup("/api/v1/evals/suites").RequireScope(Scopes.ReadContent).MapGet("/{id}/cases", async (string id, SqliteEvalStore store, CancellationToken ct) =>
+        app.MapGroup("/api/v1/evals/suites").RequireScope(Scopes.ReadContent).MapGet("/{id}/cases", async (string id, IEvalStore store, CancellationToken ct) =>
             await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is { } s
                 ? Results.Json((await store.CasesAsync(s.Id, ct).ConfigureAwait(false)).ToList(), FixAndLearnJson.Default.ListEvalCase)
                 : NoSuite(id));
         editSuites.MapPost("/{id}/cases", AddCasesAsync);
-        editSuites.MapDelete("/{id}/cases/{caseId}", async (string id, string caseId, SqliteEvalStore store, CancellationToken ct) =>
+        editSuites.MapDelete("/{id}/cases/{caseId}", async (string id, string caseId, IEvalStore store, CancellationToken ct) =>
         {
             if (await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is not { } s)
             {
@@ -41,7 +41,7 @@ public static class EvalEndpoints
             return await store.DeleteCaseAsync(s.Id, caseId, ct).ConfigureAwait(false) is { } why ? Problems.Create(why.StartsWith("no case", StringComparison.Ordinal) ? 404 : 409, "Not allowed now", why) : Results.NoContent();
         });
         editSuites.MapPost("/{id}/run", RunAsync);
-        suites.MapGet("/{id}/runs", async (string id, SqliteEvalStore store, CancellationToken ct) =>
+        suites.MapGet("/{id}/runs", async (string id, IEvalStore store, CancellationToken ct) =>
             await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is { } s
                 ? Results.Json((await store.RunsAsync(s.Id, 20, ct).ConfigureAwait(false)).ToList(), FixAndLearnJson.Default.ListEvalRun)
                 : NoSuite(id));
@@ -100,7 +100,7 @@ public static class EvalEndpoints
         {
             await evals.Store.SaveSuiteAsync(suite, http.RequestAborted).ConfigureAwait(false);
         }
-        catch (Microsoft.Data.Sqlite.SqliteException ex) when (ex.SqliteErrorCode == 19)
+        catch (Storage.StorageConflictException)
         {
             // Two requests created the same name at once; the other one won.
             return Problems.Create(409, "Already exists", $"a suite named '{name}' exists");

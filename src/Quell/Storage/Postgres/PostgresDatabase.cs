@@ -1,0 +1,36 @@
+using Npgsql;
+
+namespace Quell.Storage.Postgres;
+
+/// <summary>One PostgreSQL database: a pooled data source, with Quell's migrations applied once on open.</summary>
+public sealed class PostgresDatabase : IDisposable
+{
+    public PostgresDatabase(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (string.IsNullOrEmpty(builder.ApplicationName))
+        {
+            builder.ApplicationName = "quell";
+        }
+
+        Location = $"postgresql://{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username}";
+        SearchPath = builder.SearchPath;
+        DataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        using var connection = DataSource.OpenConnection();
+        PostgresMigrations.Apply(connection);
+    }
+
+    /// <summary>Host, port and database, never the password.</summary>
+    public string Location { get; }
+
+    /// <summary>The schema search path of the connection string, when it names one.</summary>
+    public string? SearchPath { get; }
+
+    public NpgsqlDataSource DataSource { get; }
+
+    public NpgsqlConnection Open() => DataSource.OpenConnection();
+
+    public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken = default) => DataSource.OpenConnectionAsync(cancellationToken);
+
+    public void Dispose() => DataSource.Dispose();
+}

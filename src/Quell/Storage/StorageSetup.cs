@@ -21,7 +21,7 @@ public static class StorageSetup
     /// <summary>PostgreSQL when a connection string is configured, else SQLite in the data directory.</summary>
     public static IStorageProvider Create(QuellServerOptions options) =>
         options.Postgres is { Length: > 0 } connection
-            ? new Postgres.PostgresStorageProvider(connection, options.Time)
+            ? new Postgres.PostgresStorageProvider(connection, options.Time, options.Config.Incidents.Delivery.AttemptTimeout + TimeSpan.FromSeconds(20))
             : new SqliteStorageProvider(options.DataDirectory, options.Time);
 
     public static IServiceCollection AddStorage(this IServiceCollection services, QuellServerOptions options)

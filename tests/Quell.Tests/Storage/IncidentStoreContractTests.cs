@@ -126,6 +126,6 @@ public sealed class PostgresIncidentStoreContractTests(PostgresStorageFixture fi
 
         // A claim lapses after its lease, so a notification whose dispatcher died is delivered by another instance.
         Assert.Empty(await first.Outbox.DueAsync(T0.AddSeconds(1), 100));
-        Assert.Equal(40, (await second.Outbox.DueAsync(T0 + Quell.Storage.Postgres.PostgresIncidentStore.ClaimLease, 100)).Count);
+        Assert.Equal(40, (await second.Outbox.DueAsync(T0 + Quell.Storage.Postgres.PostgresIncidentStore.DefaultClaimLease, 100)).Count);
     }
 }

@@ -12,10 +12,15 @@ namespace Quell.Storage.Postgres;
 /// commit in one transaction. Several instances may deliver from one outbox: <see cref="DueAsync"/> claims the rows it
 /// returns (FOR UPDATE SKIP LOCKED, then a short lease), so two dispatchers never send the same notification at once.
 /// </summary>
-public sealed class PostgresIncidentStore(PostgresDatabase database) : IIncidentStore, INotificationOutbox
+public sealed class PostgresIncidentStore(PostgresDatabase database, TimeSpan? claimLease = null) : IIncidentStore, INotificationOutbox
 {
-    /// <summary>How long a claimed notification stays with its dispatcher before another instance may take it over.</summary>
-    public static readonly TimeSpan ClaimLease = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// How long a claimed notification stays with its dispatcher before another instance may take it over: longer than
+    /// one delivery attempt, so a live dispatcher is never raced, and the delay a page sees when its dispatcher died.
+    /// </summary>
+    public static readonly TimeSpan DefaultClaimLease = TimeSpan.FromSeconds(30);
+
+    private readonly long _leaseMs = (long)(claimLease ?? DefaultClaimLease).TotalMilliseconds;
 
     // A notification waits while an earlier one of the same incident on the same channel is still pending (a trigger
     // backing off after a 503): PagerDuty must never see the acknowledge before the trigger it acknowledges.
@@ -143,7 +148,7 @@ public sealed class PostgresIncidentStore(PostgresDatabase database) : IIncident
             UPDATE notification_outbox n SET claimed_until = @until FROM due WHERE n.id = due.id
             RETURNING n.status, n.attempts, n.next_attempt_at AS NextAttemptAt, n.last_error AS LastError, n.body, n.created_at AS CreatedAt, n.seq
             """,
-            new { now = at, max, until = at + (long)ClaimLease.TotalMilliseconds }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { now = at, max, until = at + _leaseMs }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return rows.OrderBy(r => r.NextAttemptAt).ThenBy(r => r.CreatedAt).ThenBy(r => r.Seq).Select(ToItem).ToList();
     }
 

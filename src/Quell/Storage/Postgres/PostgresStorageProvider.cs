@@ -17,11 +17,11 @@ public sealed class PostgresStorageProvider : IStorageProvider
     private readonly PostgresIncidentStore _incidents;
     private int _disposed;
 
-    public PostgresStorageProvider(string connectionString, TimeProvider time)
+    public PostgresStorageProvider(string connectionString, TimeProvider time, TimeSpan? outboxClaimLease = null)
     {
         Database = new PostgresDatabase(connectionString);
         _calls = new PostgresCallLog(Database, time);
-        _incidents = new PostgresIncidentStore(Database);
+        _incidents = new PostgresIncidentStore(Database, outboxClaimLease);
         QualityLog = new PostgresQualityLog(Database);
         Alerts = new PostgresAlertStore(Database);
         Changes = new PostgresChangeLog(Database);

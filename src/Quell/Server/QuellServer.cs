@@ -132,7 +132,11 @@ public static class QuellServer
         services.AddSingleton(config);
         services.AddSingleton(options.Time);
         services.AddQuellSecurity(config.Security);
-        services.AddStorage(options);
+        services.AddStorage(new StorageOptions(options.DataDirectory, options.Postgres, options.Time)
+        {
+            // A live dispatcher always finishes its attempt before the claim lapses and another instance may retry it.
+            OutboxClaimLease = config.Incidents.Delivery.AttemptTimeout + TimeSpan.FromSeconds(20),
+        });
         services.AddSingleton(_ => new Quell.Detection.DetectionEngine(config.Detection, options.Time));
         services.AddSingleton(options.Detection);
         services.AddSingleton(_ => new Quell.Detection.ContentFindingsMonitor(config.ContentAlerts));

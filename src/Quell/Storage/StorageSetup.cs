@@ -6,7 +6,6 @@ using Quell.Notifications;
 using Quell.Postmortems;
 using Quell.Scanning.Canaries;
 using Quell.Security;
-using Quell.Server;
 using Quell.Storage.Sqlite;
 using Quell.WebConsole;
 
@@ -19,12 +18,12 @@ public static class StorageSetup
     public const string PostgresVariable = "QUELL_POSTGRES";
 
     /// <summary>PostgreSQL when a connection string is configured, else SQLite in the data directory.</summary>
-    public static IStorageProvider Create(QuellServerOptions options) =>
+    public static IStorageProvider Create(StorageOptions options) =>
         options.Postgres is { Length: > 0 } connection
-            ? new Postgres.PostgresStorageProvider(connection, options.Time, options.Config.Incidents.Delivery.AttemptTimeout + TimeSpan.FromSeconds(20))
+            ? new Postgres.PostgresStorageProvider(connection, options.Time, options.OutboxClaimLease)
             : new SqliteStorageProvider(options.DataDirectory, options.Time);
 
-    public static IServiceCollection AddStorage(this IServiceCollection services, QuellServerOptions options)
+    public static IServiceCollection AddStorage(this IServiceCollection services, StorageOptions options)
     {
         services.AddSingleton(_ => Create(options));
         services.AddSingleton(sp => sp.GetRequiredService<IStorageProvider>().CallLog);
@@ -44,4 +43,11 @@ public static class StorageSetup
         services.AddSingleton(sp => sp.GetRequiredService<IStorageProvider>().ConsoleFigures);
         return services;
     }
+}
+
+/// <summary>Where Quell keeps its data: a PostgreSQL connection string, else SQLite in <see cref="DataDirectory"/>.</summary>
+public sealed record StorageOptions(string DataDirectory, string? Postgres, TimeProvider Time)
+{
+    /// <summary>How long an outbox claim lasts on PostgreSQL (see <see cref="Postgres.PostgresIncidentStore"/>); null: its default.</summary>
+    public TimeSpan? OutboxClaimLease { get; init; }
 }

@@ -9,7 +9,7 @@ using Quell.Tests.Storage;
 
 namespace Quell.Tests.Functional;
 
-/// <summary>`quell serve --postgres` as a real process: ingest and reads over HTTP, an incident paged to a real receiver, a SIGKILL and a restart.</summary>
+/// <summary>`quell serve --postgres` as a real process: ingest and reads over HTTP, an incident paged to a real receiver, a SIGKILL and a restart through QUELL_POSTGRES.</summary>
 public sealed class PostgresServeTests(PostgresStorageFixture postgres) : IClassFixture<PostgresStorageFixture>
 {
     private static string Record(string id, int minute, string tenant = "acme") =>
@@ -61,7 +61,8 @@ public sealed class PostgresServeTests(PostgresStorageFixture postgres) : IClass
             server.Kill();
         }
 
-        using (var restarted = await QuellProcess.StartAsync(data, "--config", config, "--postgres", connection))
+        // The restart names the database through the environment instead of the option.
+        using (var restarted = await QuellProcess.StartAsync(data, new Dictionary<string, string> { ["QUELL_POSTGRES"] = connection }, "--config", config))
         {
             using var http = restarted.CreateClient();
             Assert.Equal("question c49", (await http.GetFromJsonAsync<JsonElement>("/api/v1/calls/c49")).GetProperty("input").GetString());

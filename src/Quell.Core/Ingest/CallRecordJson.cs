@@ -10,14 +10,7 @@ public static class CallRecordJson
     /// <summary>Either a record or the error that refused it.</summary>
     public readonly record struct ReadResult(CallRecord? Record, RecordError? Error);
 
-    private static readonly HashSet<string> KnownFields =
-    [
-        "id", "timestamp", "tenant", "user", "feature", "operation", "provider", "model", "model_version", "region",
-        "prompt_version", "trace_id", "session_id", "latency_ms", "ttft_ms", "input_tokens", "output_tokens",
-        "cached_input_tokens", "cost_usd", "status", "error_type", "input", "output", "system_prompt", "retrieved",
-        "tool_calls", "attributes",
-    ];
-
+    /// <summary>Reads the fields <see cref="CallSchema"/> declares, in its order; the first error names the field.</summary>
     public static ReadResult Read(JsonElement e, IngestLimits limits, DateTimeOffset now)
     {
         if (e.ValueKind != JsonValueKind.Object)
@@ -26,80 +19,26 @@ public static class CallRecordJson
         }
 
         var r = new Reader(e, limits);
-        var id = r.Label("id", required: true);
-        if (r.Error is not null)
+        var record = CallSchema.NewRecord();
+        var fields = CallSchema.Fields;
+        for (var i = 0; i < fields.Count; i++)
         {
-            return new(null, r.Error);
-        }
-
-        var tsText = r.Label("timestamp", required: true);
-        DateTimeOffset ts = default;
-        if (r.Error is null)
-        {
-            // The allowed range is one of the shared input rules (Quell.Validation), checked after decoding.
-            if (!DateTimeOffset.TryParse(tsText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out ts))
+            fields[i].ReadNative(r, record);
+            if (i == 0 && r.Error is not null)
             {
-                r.Fail("timestamp", $"'{Clip(tsText)}' is not an RFC 3339 time");
+                return new(null, r.Error);
             }
         }
 
-        var status = r.Label("status") ?? "ok";
-        var callStatus = status switch
-        {
-            "ok" or "OK" or "success" => CallStatus.Ok,
-            "error" or "ERROR" or "failed" => CallStatus.Error,
-            _ => CallStatus.Ok,
-        };
-        if (status is not ("ok" or "OK" or "success" or "error" or "ERROR" or "failed"))
-        {
-            r.Fail("status", $"'{Clip(status)}' is not one of ok, error");
-        }
-
-        var errorType = r.Label("error_type");
-        var record = new CallRecord
-        {
-            Id = id!,
-            Timestamp = ts,
-            Tenant = r.Label("tenant"),
-            User = r.Label("user"),
-            Feature = r.Label("feature"),
-            Operation = r.Label("operation") ?? "chat",
-            Provider = r.Label("provider"),
-            Model = r.Label("model"),
-            ModelVersion = r.Label("model_version"),
-            Region = r.Label("region"),
-            PromptVersion = r.Label("prompt_version"),
-            TraceId = r.Label("trace_id"),
-            SessionId = r.Label("session_id"),
-            LatencyMs = r.NonNegativeNumber("latency_ms"),
-            TtftMs = r.NonNegativeNumber("ttft_ms"),
-            InputTokens = r.Tokens("input_tokens"),
-            OutputTokens = r.Tokens("output_tokens"),
-            CachedInputTokens = r.Tokens("cached_input_tokens"),
-            CostUsd = r.NonNegativeNumber("cost_usd"),
-            Status = callStatus,
-            ErrorType = callStatus == CallStatus.Error ? ErrorTypes.Normalize(errorType) : errorType,
-            Input = r.Content("input"),
-            Output = r.Content("output"),
-            SystemPrompt = r.Content("system_prompt"),
-            Retrieved = r.Retrieved(),
-            ToolCalls = r.ToolCalls(),
-            AttributesJson = r.Attributes(),
-        };
         if (r.Error is null && record.CachedInputTokens > record.InputTokens)
         {
             r.Fail("cached_input_tokens", $"{record.CachedInputTokens} exceeds input_tokens {record.InputTokens}");
         }
 
-        if (r.Error is not null)
-        {
-            return new(null, r.Error with { Id = id });
-        }
-
-        return new(record with { CostSource = record.CostUsd is null ? CostSource.Unknown : CostSource.Reported }, null);
+        return r.Error is not null ? new(null, r.Error with { Id = record.Id }) : new(record, null);
     }
 
-    internal static bool IsKnownField(string name) => KnownFields.Contains(name);
+    internal static bool IsKnownField(string name) => CallSchema.IsNativeField(name);
 
     private static ReadResult Fail(string field, string message) => new(null, new RecordError(0, field, message));
 
@@ -114,10 +53,10 @@ public static class CallRecordJson
         _ => kind.ToString(),
     };
 
-    internal static string Clip(string? s) => s is null ? string.Empty : s.Length <= 40 ? s : s[..40] + "…";
+    internal static string Clip(string? s) => TimestampField.Clip(s);
 
     /// <summary>Field accessors that remember the first error so a record reports exactly one clear reason.</summary>
-    private sealed class Reader(JsonElement e, IngestLimits limits)
+    private sealed class Reader(JsonElement e, IngestLimits limits) : ICallJsonReader
     {
         public RecordError? Error { get; private set; }
 
@@ -229,9 +168,9 @@ public static class CallRecordJson
             return n;
         }
 
-        public IReadOnlyList<RetrievedDocument> Retrieved()
+        public IReadOnlyList<RetrievedDocument> Retrieved(string name)
         {
-            if (!e.TryGetProperty("retrieved", out var v) || v.ValueKind == JsonValueKind.Null)
+            if (!e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
             {
                 return [];
             }
@@ -273,9 +212,9 @@ public static class CallRecordJson
             return list;
         }
 
-        public IReadOnlyList<ToolCallRecord> ToolCalls()
+        public IReadOnlyList<ToolCallRecord> ToolCalls(string name)
         {
-            if (!e.TryGetProperty("tool_calls", out var v) || v.ValueKind == JsonValueKind.Null)
+            if (!e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
             {
                 return [];
             }
@@ -310,9 +249,9 @@ public static class CallRecordJson
             return list;
         }
 
-        public string? Attributes()
+        public string? Attributes(string name)
         {
-            if (!e.TryGetProperty("attributes", out var v) || v.ValueKind == JsonValueKind.Null)
+            if (!e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
             {
                 return null;
             }

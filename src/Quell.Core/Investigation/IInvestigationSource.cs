@@ -35,6 +35,9 @@ public interface IInvestigationSource
     Task<AffectedCalls> AffectedAsync(string? feature, IReadOnlyCollection<string> findingKinds, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<LoggedCall>> CallsAsync(CallQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Exact totals over every call matching the filter, computed by the store (see <see cref="ICallLog.TotalsAsync"/>).</summary>
+    Task<IReadOnlyList<CallTotals>> TotalsAsync(CallQuery filter, IReadOnlyList<string>? groupBy = null, int maxGroups = int.MaxValue, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Eval pass rates before and after an onset, and the failing cases per prompt and model version after it.</summary>

@@ -15,20 +15,42 @@ public static class ImpactFigures
         return (from, to < from ? from : to);
     }
 
-    /// <summary>Streams the calls of the incident's scope and window from the log and counts them; no row cap.</summary>
+    /// <summary>Counts the calls of the incident's scope and window in the database (COUNT, SUM, COUNT DISTINCT); no row cap, no rows loaded.</summary>
     public static async Task<PostmortemImpact> CountAsync(ICallLog log, Incident incident, DateTimeOffset now, CancellationToken ct = default)
     {
         var scope = IncidentScope.From(incident);
         var (from, to) = Window(incident, now);
-        var tally = new ImpactTally(scope);
 
         // The query's end is exclusive; a call stamped exactly at resolution still belongs to the incident.
-        await foreach (var c in log.ScanFiguresAsync(scope.ToQuery(from, to.AddTicks(1)), ct).ConfigureAwait(false))
+        var q = scope.ToQuery(from, to.AddTicks(1));
+        var totals = (await log.TotalsAsync(q, cancellationToken: ct).ConfigureAwait(false)).Single();
+        var data = scope.FindingKinds.Count > 0;
+        var findings = data && totals.Calls > 0
+            ? await log.FindingTotalsAsync(q, scope.FindingKinds, ct).ConfigureAwait(false)
+            : new FindingTotals(new Dictionary<string, long>(), []);
+        var recipients = data && totals.Calls > 0 ? await log.DistinctAsync(q, "tenant", int.MaxValue, ct).ConfigureAwait(false) : [];
+        var p95 = totals.LatencyCalls > 0 ? await log.LatencyQuantileAsync(q, 0.95, ct).ConfigureAwait(false) : null;
+        return new PostmortemImpact
         {
-            tally.Add(c);
-        }
-
-        return tally.Result(incident, from, to);
+            From = from,
+            To = to,
+            Scope = scope.ToString(),
+            Calls = totals.Calls,
+            ErrorCalls = totals.Errors,
+            FlaggedCalls = totals.FlaggedCalls,
+            Users = totals.Users,
+            Tenants = totals.Tenants,
+            LeakedFromTenants = findings.OwnerTenants.Order(StringComparer.Ordinal).ToList(),
+            RecipientTenants = recipients.Order(StringComparer.Ordinal).ToList(),
+            Entities = findings.ByEntity.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value),
+            CostUsd = totals.CostUsd,
+            InputTokens = totals.InputTokens,
+            OutputTokens = totals.OutputTokens,
+            P95LatencyMs = p95,
+            FirstAffectedAt = totals.FirstAt,
+            LastAffectedAt = totals.LastAt,
+            Note = EmptyNote(incident, totals.Calls),
+        };
     }
 
     /// <summary>The same count over calls already in memory (tests, backtests).</summary>
@@ -46,9 +68,17 @@ public static class ImpactFigures
         return tally.Result(incident, from, to);
     }
 
+    private static string EmptyNote(Incident incident, long calls)
+    {
+        var blast = incident.Blast;
+        return calls == 0 && blast.Calls > 0
+            ? $"the calls log holds no call of this scope in the window (purged or never stored); at detection the detector counted {ReadableText.Count(blast.Calls, "call")}, {ReadableText.Count(blast.Users, "user")} and {ReadableText.Count(blast.Tenants.Count, "tenant")}"
+            : string.Empty;
+    }
+
     private static bool Matches(CallQuery q, CallRecord c) =>
         Eq(q.Feature, c.Feature) && Eq(q.Provider, c.Provider) && Eq(q.Model, c.Model) && Eq(q.ModelVersion, c.ModelVersion)
-        && Eq(q.PromptVersion, c.PromptVersion) && Eq(q.Region, c.Region) && Eq(q.Tenant, c.Tenant) && Eq(q.TraceId, c.TraceId) && Eq(q.User, c.User);
+        && Eq(q.PromptVersion, c.PromptVersion) && Eq(q.Region, c.Region) && Eq(q.Tenant, c.Tenant) && Eq(q.TraceId, c.TraceId);
 
     private static bool Eq(string? wanted, string? actual) => wanted is null || string.Equals(wanted, actual, StringComparison.Ordinal);
 
@@ -116,8 +146,6 @@ public static class ImpactFigures
 
         public PostmortemImpact Result(Incident incident, DateTimeOffset from, DateTimeOffset to)
         {
-            var blast = incident.Blast;
-            var empty = _calls == 0;
             return new PostmortemImpact
             {
                 From = from,
@@ -137,9 +165,7 @@ public static class ImpactFigures
                 P95LatencyMs = _latencies.Count == 0 ? null : Percentile(_latencies, 0.95),
                 FirstAffectedAt = _first,
                 LastAffectedAt = _last,
-                Note = empty && blast.Calls > 0
-                    ? $"the calls log holds no call of this scope in the window (purged or never stored); at detection the detector counted {ReadableText.Count(blast.Calls, "call")}, {ReadableText.Count(blast.Users, "user")} and {ReadableText.Count(blast.Tenants.Count, "tenant")}"
-                    : string.Empty,
+                Note = EmptyNote(incident, _calls),
             };
         }
 

@@ -90,7 +90,7 @@ public sealed partial record IncidentScope
         return Narrow(scope, incident.Attribution);
     }
 
-    /// <summary>The SQL-side part of the filter over [from, to).</summary>
+    /// <summary>The whole filter over [from, to), as the calls log evaluates it in the database.</summary>
     public CallQuery ToQuery(DateTimeOffset from, DateTimeOffset to) => new()
     {
         Feature = Feature,
@@ -101,8 +101,11 @@ public sealed partial record IncidentScope
         Region = Region,
         Tenant = Tenant,
         TraceId = TraceId,
-        User = Users.Count == 1 ? Users[0] : null,
+        Operation = Operation,
+        Users = Users.Count > 0 ? Users : null,
         Status = ErrorsOnly ? "error" : null,
+        ErrorType = ErrorType,
+        FindingKinds = FindingKinds.Count > 0 ? FindingKinds : null,
         From = from,
         To = to,
     };

@@ -249,10 +249,9 @@ public static class RunbookChecks
     {
         var (_, onset, to) = s.Windows(subject.Onset);
         var affected = await s.AffectedAsync(null, DataKinds(subject), onset.AddMinutes(-30), to, ct).ConfigureAwait(false);
-        var calls = await s.CallsAsync(new Storage.CallQuery { From = onset.AddMinutes(-30), To = to, Limit = 10_000 }, ct).ConfigureAwait(false);
-        var flows = calls.Where(c => affected.CallIds.Contains(c.Call.Id) || c.Call.Findings.Any(f => DataKinds(subject).Contains(f.Kind)))
-            .GroupBy(c => (c.Call.Feature, c.Call.Tenant)).OrderByDescending(g => g.Count())
-            .Select(g => new { feature = g.Key.Feature, tenant = g.Key.Tenant, calls = g.Count() }).Take(10).ToList();
+        var leaking = new Storage.CallQuery { From = onset.AddMinutes(-30), To = to, FindingKinds = DataKinds(subject).ToList() };
+        var flows = (await s.TotalsAsync(leaking, ["feature", "tenant"], 10, ct).ConfigureAwait(false))
+            .Select(g => new { feature = g.Key[0], tenant = g.Key[1], calls = g.Calls }).ToList();
         return flows.Count == 0
             ? Finding(step, FindingStatus.Info, "no leaking calls found in the window", flows)
             : Finding(step, FindingStatus.Attention, $"leaking flow: {flows[0].feature} (tenants {string.Join(", ", flows.Select(f => f.tenant).Distinct().Take(5))}); {affected.Calls} calls", flows)

@@ -30,37 +30,29 @@ public interface ICallLog
     Task<long> LastSequenceAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Every call matching the filter (its limit ignored), oldest first, without input, output and system prompt: what
-    /// exact aggregates over a window read. The default pages through <see cref="QueryAsync"/>; stores stream instead.
-    /// </summary>
-    async IAsyncEnumerable<CallRecord> ScanFiguresAsync(CallQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        foreach (var c in (await QueryAsync(query with { Limit = 10_000 }, cancellationToken).ConfigureAwait(false)).OrderBy(c => c.Sequence))
-        {
-            yield return c.Call;
-        }
-    }
-
-    /// <summary>
     /// Calls, errors, latency, cost and tokens grouped by one or more dimensions (feature, tenant, model, provider,
     /// region, prompt_version, model_version, user, operation, status, hour) in [from, to), optionally within a feature.
-    /// The default reads calls through <see cref="QueryAsync"/>; stores override it with a grouped query.
     /// </summary>
-    async Task<IReadOnlyList<DimensionAggregate>> AggregateAsync(IReadOnlyList<string> dimensions, DateTimeOffset from, DateTimeOffset to, string? feature = null, CancellationToken cancellationToken = default)
-    {
-        var calls = await QueryAsync(new CallQuery { Feature = feature, From = from, To = to, Limit = 10_000 }, cancellationToken).ConfigureAwait(false);
-        return calls.GroupBy(c => string.Join("\u001f", dimensions.Select(d => DimensionAggregate.ValueOf(c.Call, d))), StringComparer.Ordinal)
-            .Select(g => new DimensionAggregate(
-                dimensions.Select(d => DimensionAggregate.ValueOf(g.First().Call, d)).ToList(),
-                g.Count(),
-                g.Count(c => c.Call.IsError),
-                g.Count(c => c.Call.ErrorType == ErrorTypes.Timeout),
-                g.Sum(c => c.Call.LatencyMs ?? 0),
-                g.Sum(c => c.Call.CostUsd ?? 0),
-                g.Sum(c => c.Call.InputTokens),
-                g.Sum(c => c.Call.OutputTokens)))
-            .ToList();
-    }
+    Task<IReadOnlyList<DimensionAggregate>> AggregateAsync(IReadOnlyList<string> dimensions, DateTimeOffset from, DateTimeOffset to, string? feature = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Exact totals over every call matching the filter (its limit ignored), computed by the database with no row
+    /// cap: one row when <paramref name="groupBy"/> is empty, else one per combination of the dimensions'
+    /// values (<see cref="CallTotals.Dimensions"/>), most calls first, at most <paramref name="maxGroups"/>.
+    /// </summary>
+    Task<IReadOnlyList<CallTotals>> TotalsAsync(CallQuery filter, IReadOnlyList<string>? groupBy = null, int maxGroups = int.MaxValue, CancellationToken cancellationToken = default);
+
+    /// <summary>Distinct non-null values of one dimension (tenant, user, …) over the matching calls, ordinal order, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<string>> DistinctAsync(CallQuery filter, string dimension, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Scanner findings of the given kinds on the matching calls, counted in the database: findings per entity, and
+    /// the tenants that owned leaked data (a finding's owner other than the call's own tenant).
+    /// </summary>
+    Task<FindingTotals> FindingTotalsAsync(CallQuery filter, IReadOnlyCollection<string> kinds, CancellationToken cancellationToken = default);
+
+    /// <summary>The nearest-rank <paramref name="quantile"/> (0..1] of latency_ms over matching calls that have one; null when none.</summary>
+    Task<double?> LatencyQuantileAsync(CallQuery filter, double quantile, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes calls of a feature (null: features without their own rule) older than the cutoff.</summary>
     Task<int> PurgeAsync(string? feature, IReadOnlyCollection<string> excludedFeatures, DateTimeOffset olderThan, CancellationToken cancellationToken = default);
@@ -85,7 +77,16 @@ public sealed record CallQuery
     public string? ModelVersion { get; init; }
     public string? Region { get; init; }
     public string? TraceId { get; init; }
+    public string? Operation { get; init; }
     public string? Status { get; init; }
+    public string? ErrorType { get; init; }
+
+    /// <summary>Only calls of one of these users; null or empty for everyone.</summary>
+    public IReadOnlyList<string>? Users { get; init; }
+
+    /// <summary>Only calls carrying a scanner finding of one of these kinds (pii, cross_tenant, …); null or empty for any call.</summary>
+    public IReadOnlyList<string>? FindingKinds { get; init; }
+
     public DateTimeOffset? From { get; init; }
     public DateTimeOffset? To { get; init; }
     public long? AfterSequence { get; init; }
@@ -128,3 +129,39 @@ public sealed record UsageSummary(string? Key, long Calls, long Errors, long Inp
 
 /// <summary>How many calls, tenants and users a filter matches, with up to 50 tenant names.</summary>
 public sealed record CallCounts(long Calls, int Tenants, long Users, IReadOnlyList<string> TenantNames);
+
+/// <summary>Exact totals of the calls sharing one combination of group-by values (an empty key when not grouped).</summary>
+public sealed record CallTotals(IReadOnlyList<string?> Key)
+{
+    /// <summary>Dimensions <see cref="ICallLog.TotalsAsync"/> can group by and <see cref="ICallLog.DistinctAsync"/> can list.</summary>
+    public static readonly IReadOnlyList<string> Dimensions = ["feature", "tenant", "user", "model", "provider", "region", "prompt_version", "model_version", "operation", "status", "error_type", "trace_id", "hour"];
+
+    public long Calls { get; init; }
+    public long Errors { get; init; }
+    public long Timeouts { get; init; }
+
+    /// <summary>Calls carrying at least one scanner finding of any kind.</summary>
+    public long FlaggedCalls { get; init; }
+
+    /// <summary>Calls with no price: neither in the price table nor reported.</summary>
+    public long UnpricedCalls { get; init; }
+    public long Users { get; init; }
+    public long Tenants { get; init; }
+    public long InputTokens { get; init; }
+    public long OutputTokens { get; init; }
+    public long CachedInputTokens { get; init; }
+    public double CostUsd { get; init; }
+    public double LatencyMsSum { get; init; }
+
+    /// <summary>Calls that reported a latency (the denominator of a mean latency).</summary>
+    public long LatencyCalls { get; init; }
+    public DateTimeOffset? FirstAt { get; init; }
+    public DateTimeOffset? LastAt { get; init; }
+}
+
+/// <summary>Scanner findings over a set of calls: how many per entity and whose data leaked.</summary>
+public sealed record FindingTotals(IReadOnlyDictionary<string, long> ByEntity, IReadOnlyList<string> OwnerTenants)
+{
+    /// <summary>Calls carrying at least one finding of the asked kinds.</summary>
+    public long Calls { get; init; }
+}

@@ -102,11 +102,19 @@ public sealed class InvestigationService(ICallLog calls, IChangeLog changes, IQu
 
     public async Task<IReadOnlyList<TraceLength>> LongestTracesAsync(string? feature, DateTimeOffset from, DateTimeOffset to, int top = 10, CancellationToken cancellationToken = default)
     {
-        var list = await calls.QueryAsync(new CallQuery { Feature = feature, From = from, To = to, Limit = 10_000 }, cancellationToken).ConfigureAwait(false);
-        return list.Where(c => c.Call.TraceId is not null)
-            .GroupBy(c => c.Call.TraceId!, StringComparer.Ordinal)
-            .Select(g => new TraceLength(g.Key, g.First().Call.Feature, g.Count(), g.Sum(c => c.Call.CostUsd ?? 0)))
-            .OrderByDescending(t => t.Calls).ThenBy(t => t.TraceId, StringComparer.Ordinal).Take(top).ToList();
+        var window = new CallQuery { Feature = feature, From = from, To = to };
+
+        // One more group than asked: calls without a trace form a group of their own.
+        var rows = await calls.TotalsAsync(window, ["trace_id"], top + 1, cancellationToken).ConfigureAwait(false);
+        var result = new List<TraceLength>();
+        foreach (var r in rows.Where(r => r.Key[0] is not null).Take(top))
+        {
+            var byFeature = feature is null ? await calls.TotalsAsync(window with { TraceId = r.Key[0] }, ["feature"], 1, cancellationToken).ConfigureAwait(false) : [];
+            var traceFeature = feature ?? (byFeature.Count > 0 ? byFeature[0].Key[0] : null);
+            result.Add(new TraceLength(r.Key[0]!, traceFeature, checked((int)r.Calls), r.CostUsd));
+        }
+
+        return result;
     }
 
     public async Task<IReadOnlyList<TrendPoint>> PromptLengthTrendAsync(string? feature, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
@@ -127,15 +135,27 @@ public sealed class InvestigationService(ICallLog calls, IChangeLog changes, IQu
 
     public async Task<AffectedCalls> AffectedAsync(string? feature, IReadOnlyCollection<string> findingKinds, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
     {
-        var list = await calls.QueryAsync(new CallQuery { Feature = feature, From = from, To = to, Limit = 10_000 }, cancellationToken).ConfigureAwait(false);
-        var hit = list.Where(c => c.Call.Findings.Any(f => findingKinds.Contains(f.Kind))).Select(c => c.Call).ToList();
+        // Counted by the store over every matching call: exact however many calls the window holds.
+        var q = new CallQuery { Feature = feature, From = from, To = to, FindingKinds = findingKinds.ToList() };
+        var findings = await calls.FindingTotalsAsync(q, findingKinds, cancellationToken).ConfigureAwait(false);
+        if (findings.Calls == 0)
+        {
+            return new AffectedCalls(0, [], [], [], new Dictionary<string, int>(StringComparer.Ordinal));
+        }
+
+        var users = await calls.DistinctAsync(q, "user", int.MaxValue, cancellationToken).ConfigureAwait(false);
+        var tenants = await calls.DistinctAsync(q, "tenant", int.MaxValue, cancellationToken).ConfigureAwait(false);
+        var ids = await calls.QueryAsync(q with { Limit = 100 }, cancellationToken).ConfigureAwait(false);
         return new AffectedCalls(
-            hit.Count,
-            hit.Where(c => c.User is not null).Select(c => c.User!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
-            hit.Where(c => c.Tenant is not null).Select(c => c.Tenant!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
-            hit.Select(c => c.Id).Take(100).ToList(),
-            hit.SelectMany(c => c.Findings).Where(f => findingKinds.Contains(f.Kind)).GroupBy(f => f.Entity, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal));
+            checked((int)findings.Calls),
+            users,
+            tenants,
+            ids.Select(c => c.Call.Id).ToList(),
+            findings.ByEntity.ToDictionary(p => p.Key, p => checked((int)p.Value), StringComparer.Ordinal));
     }
 
     public Task<IReadOnlyList<LoggedCall>> CallsAsync(CallQuery query, CancellationToken cancellationToken = default) => calls.QueryAsync(query, cancellationToken);
+
+    public Task<IReadOnlyList<CallTotals>> TotalsAsync(CallQuery filter, IReadOnlyList<string>? groupBy = null, int maxGroups = int.MaxValue, CancellationToken cancellationToken = default) =>
+        calls.TotalsAsync(filter, groupBy, maxGroups, cancellationToken);
 }

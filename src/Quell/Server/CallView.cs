@@ -1,86 +1,28 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Quell.Calls;
 
 namespace Quell.Server;
 
-/// <summary>A stored call as the API shows it: the native record plus its log sequence.</summary>
-public sealed record CallView
+/// <summary>
+/// A stored call as the API shows it: its log sequence and every field of <see cref="CallSchema"/>, with content
+/// masked for readers without read:content. The shape comes from the schema; this type only carries the call.
+/// </summary>
+[JsonConverter(typeof(CallViewConverter))]
+public sealed record CallView(long Seq, CallRecord Call)
 {
-    public long Seq { get; init; }
-    public required string Id { get; init; }
-    public DateTimeOffset Timestamp { get; init; }
-    public string? Tenant { get; init; }
-    public string? User { get; init; }
-    public string? Feature { get; init; }
-    public string? Operation { get; init; }
-    public string? Provider { get; init; }
-    public string? Model { get; init; }
-    public string? ModelVersion { get; init; }
-    public string? Region { get; init; }
-    public string? PromptVersion { get; init; }
-    public string? TraceId { get; init; }
-    public string? SessionId { get; init; }
-    public double? LatencyMs { get; init; }
-    public double? TtftMs { get; init; }
-    public long InputTokens { get; init; }
-    public long OutputTokens { get; init; }
-    public long CachedInputTokens { get; init; }
-    public double? CostUsd { get; init; }
-    public string? CostSource { get; init; }
-    public string? Status { get; init; }
-    public string? ErrorType { get; init; }
-    public string? Input { get; init; }
-    public string? Output { get; init; }
-    public string? SystemPrompt { get; init; }
-    public IReadOnlyList<RetrievedDocument>? Retrieved { get; init; }
-    public IReadOnlyList<ToolCallRecord>? ToolCalls { get; init; }
-    public JsonElement? Attributes { get; init; }
-    public IReadOnlyList<CallFinding>? Findings { get; init; }
-    public double? InjectionScore { get; init; }
+    /// <summary>Prompt, output, system prompt and finding evidence replaced by <see cref="CallSchema.MaskedContent"/>.</summary>
+    public bool MaskContent { get; init; }
 
-    public static CallView From(LoggedCall logged)
-    {
-        var c = logged.Call;
-        JsonElement? attrs = null;
-        if (c.AttributesJson is not null)
-        {
-            using var doc = JsonDocument.Parse(c.AttributesJson);
-            attrs = doc.RootElement.Clone();
-        }
+    public static CallView From(LoggedCall logged) => new(logged.Sequence, logged.Call);
+}
 
-        return new CallView
-        {
-            Seq = logged.Sequence,
-            Id = c.Id,
-            Timestamp = c.Timestamp,
-            Tenant = c.Tenant,
-            User = c.User,
-            Feature = c.Feature,
-            Operation = c.Operation,
-            Provider = c.Provider,
-            Model = c.Model,
-            ModelVersion = c.ModelVersion,
-            Region = c.Region,
-            PromptVersion = c.PromptVersion,
-            TraceId = c.TraceId,
-            SessionId = c.SessionId,
-            LatencyMs = c.LatencyMs,
-            TtftMs = c.TtftMs,
-            InputTokens = c.InputTokens,
-            OutputTokens = c.OutputTokens,
-            CachedInputTokens = c.CachedInputTokens,
-            CostUsd = c.CostUsd,
-            CostSource = c.CostSource switch { Calls.CostSource.PriceTable => "price_table", Calls.CostSource.Reported => "reported", _ => "unknown" },
-            Status = c.IsError ? "error" : "ok",
-            ErrorType = c.ErrorType,
-            Input = c.Input,
-            Output = c.Output,
-            SystemPrompt = c.SystemPrompt,
-            Retrieved = c.Retrieved.Count == 0 ? null : c.Retrieved,
-            ToolCalls = c.ToolCalls.Count == 0 ? null : c.ToolCalls,
-            Attributes = attrs,
-            Findings = c.Findings.Count == 0 ? null : c.Findings,
-            InjectionScore = c.InjectionScore,
-        };
-    }
+/// <summary>Writes a <see cref="CallView"/> through the schema; views are output only.</summary>
+public sealed class CallViewConverter : JsonConverter<CallView>
+{
+    public override CallView Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        throw new NotSupportedException("a call view is written, not read; read calls with the native JSON reader");
+
+    public override void Write(Utf8JsonWriter writer, CallView value, JsonSerializerOptions options) =>
+        CallSchema.WriteView(writer, value.Seq, value.Call, value.MaskContent);
 }

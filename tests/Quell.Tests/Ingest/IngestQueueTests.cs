@@ -90,5 +90,15 @@ public sealed class IngestQueueTests
         public Task<long> LastSequenceAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public Task<int> PurgeAsync(string? feature, IReadOnlyCollection<string> excludedFeatures, DateTimeOffset olderThan, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<DimensionAggregate>> AggregateAsync(IReadOnlyList<string> dimensions, DateTimeOffset from, DateTimeOffset to, string? feature = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<CallTotals>> TotalsAsync(CallQuery filter, IReadOnlyList<string>? groupBy = null, int maxGroups = int.MaxValue, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<string>> DistinctAsync(CallQuery filter, string dimension, int limit, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<FindingTotals> FindingTotalsAsync(CallQuery filter, IReadOnlyCollection<string> kinds, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<double?> LatencyQuantileAsync(CallQuery filter, double quantile, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     }
 }

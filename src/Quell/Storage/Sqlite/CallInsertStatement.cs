@@ -5,18 +5,14 @@ using SQLitePCL;
 namespace Quell.Storage.Sqlite;
 
 /// <summary>
-/// The ingest writer's prepared INSERT, bound through SQLite's C API by position. Written against the raw API
+/// The ingest writer's prepared INSERT (generated from <see cref="CallSchema"/>), bound through SQLite's C API by
+/// position. Written against the raw API
 /// because the ADO.NET layer's per-execute cost (parameter lookup by name, reader setup) was most of the
 /// append time in the StoreAppend benchmark.
 /// </summary>
 internal sealed class CallInsertStatement : IDisposable
 {
-    private const string Sql = """
-        INSERT OR IGNORE INTO calls (id, ts, tenant, user_id, feature, operation, provider, model, model_version, region, prompt_version,
-            trace_id, session_id, latency_ms, ttft_ms, input_tokens, output_tokens, cached_input_tokens, cost_usd, cost_source,
-            status, error_type, input, output, system_prompt, retrieved, tool_calls, attributes, ingested_at, findings, injection_score)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)
-        """;
+    private static readonly CallField[] Fields = [.. CallSchema.Fields];
 
     private readonly SqliteConnection _connection;
     private readonly sqlite3 _db;
@@ -26,7 +22,7 @@ internal sealed class CallInsertStatement : IDisposable
     {
         _connection = connection;
         _db = connection.Handle!;
-        Check(raw.sqlite3_prepare_v2(_db, Sql, out _insert));
+        Check(raw.sqlite3_prepare_v2(_db, SqliteCallColumns.InsertSql, out _insert));
     }
 
     /// <summary>Inserts all calls in one transaction; marks which were new; returns how many were.</summary>
@@ -77,39 +73,29 @@ internal sealed class CallInsertStatement : IDisposable
         _connection.Dispose();
     }
 
+    /// <summary>Binds every schema field by its position in the generated insert, then ingested_at.</summary>
     private void Bind(CallRecord c, long now)
     {
-        Text(1, c.Id);
-        Int(2, c.Timestamp.ToUnixTimeMilliseconds());
-        Text(3, c.Tenant);
-        Text(4, c.User);
-        Text(5, c.Feature);
-        Text(6, c.Operation);
-        Text(7, c.Provider);
-        Text(8, c.Model);
-        Text(9, c.ModelVersion);
-        Text(10, c.Region);
-        Text(11, c.PromptVersion);
-        Text(12, c.TraceId);
-        Text(13, c.SessionId);
-        Real(14, c.LatencyMs);
-        Real(15, c.TtftMs);
-        Int(16, c.InputTokens);
-        Int(17, c.OutputTokens);
-        Int(18, c.CachedInputTokens);
-        Real(19, c.CostUsd);
-        Int(20, (int)c.CostSource);
-        Int(21, (int)c.Status);
-        Text(22, c.ErrorType);
-        Text(23, c.Input);
-        Text(24, c.Output);
-        Text(25, c.SystemPrompt);
-        Text(26, c.Retrieved.Count == 0 ? null : CallRowJson.WriteRetrieved(c.Retrieved));
-        Text(27, c.ToolCalls.Count == 0 ? null : CallRowJson.WriteToolCalls(c.ToolCalls));
-        Text(28, c.AttributesJson);
-        Int(29, now);
-        Text(30, c.Findings.Count == 0 ? null : CallRowJson.WriteFindings(c.Findings));
-        Real(31, c.InjectionScore);
+        var fields = Fields;
+        for (var i = 0; i < fields.Length; i++)
+        {
+            var f = fields[i];
+            var v = f.ToColumn(c);
+            switch (f.ColumnType)
+            {
+                case CallColumnType.Int64:
+                    Int(i + 1, v.Int64);
+                    break;
+                case CallColumnType.Double:
+                    Real(i + 1, v.Double);
+                    break;
+                default:
+                    Text(i + 1, v.Text);
+                    break;
+            }
+        }
+
+        Int(fields.Length + 1, now);
     }
 
     private void Text(int index, string? value) =>

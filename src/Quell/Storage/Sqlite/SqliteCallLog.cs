@@ -7,12 +7,8 @@ using Quell.Calls;
 namespace Quell.Storage.Sqlite;
 
 /// <summary>The calls log in SQLite: one writer appending in transactions, readers on their own connections.</summary>
-public sealed class SqliteCallLog(SqliteDatabase database, TimeProvider time) : ICallLog, IDisposable
+public sealed partial class SqliteCallLog(SqliteDatabase database, TimeProvider time) : ICallLog, IDisposable
 {
-    private const string Columns = "seq, id, ts, tenant, user_id, feature, operation, provider, model, model_version, region, prompt_version, trace_id, session_id, latency_ms, ttft_ms, input_tokens, output_tokens, cached_input_tokens, cost_usd, cost_source, status, error_type, input, output, system_prompt, retrieved, tool_calls, attributes, findings, injection_score";
-
-    private const string FigureColumns = "seq, id, ts, tenant, user_id, feature, operation, provider, model, model_version, region, prompt_version, trace_id, session_id, latency_ms, ttft_ms, input_tokens, output_tokens, cached_input_tokens, cost_usd, cost_source, status, error_type, retrieved, tool_calls, findings, injection_score";
-
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private CallInsertStatement? _writer;
     private WalCheckpointer? _checkpointer;
@@ -50,35 +46,25 @@ public sealed class SqliteCallLog(SqliteDatabase database, TimeProvider time) : 
 
     public async Task<IReadOnlyList<LoggedCall>> ReadAfterAsync(long afterSequence, int limit, CancellationToken cancellationToken = default)
     {
-        using var connection = database.Open();
-        var rows = await connection.QueryAsync<CallRow>(
-            new CommandDefinition($"SELECT {Columns} FROM calls WHERE seq > @afterSequence ORDER BY seq LIMIT @limit", new { afterSequence, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return rows.Select(r => r.ToLogged()).ToList();
+        return await ReadAsync($"SELECT {SqliteCallColumns.AllColumns} FROM calls WHERE seq > @afterSequence ORDER BY seq LIMIT @limit", new { afterSequence, limit }, CallSchema.Fields, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<LoggedCall>> ReadFiguresAfterAsync(long afterSequence, int limit, CancellationToken cancellationToken = default)
     {
-        using var connection = database.Open();
-        var rows = await connection.QueryAsync<CallRow>(
-            new CommandDefinition($"SELECT {FigureColumns} FROM calls WHERE seq > @afterSequence ORDER BY seq LIMIT @limit", new { afterSequence, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return rows.Select(r => r.ToLogged()).ToList();
+        return await ReadAsync($"SELECT {SqliteCallColumns.FigureColumns} FROM calls WHERE seq > @afterSequence ORDER BY seq LIMIT @limit", new { afterSequence, limit }, CallSchema.FigureFields, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<LoggedCall?> GetAsync(string id, CancellationToken cancellationToken = default)
     {
-        using var connection = database.Open();
-        var row = await connection.QuerySingleOrDefaultAsync<CallRow>(
-            new CommandDefinition($"SELECT {Columns} FROM calls WHERE id = @id", new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return row?.ToLogged();
+        var rows = await ReadAsync($"SELECT {SqliteCallColumns.AllColumns} FROM calls WHERE id = @id", new { id }, CallSchema.Fields, cancellationToken).ConfigureAwait(false);
+        return rows.Count == 0 ? null : rows[0];
     }
 
     public async Task<IReadOnlyList<LoggedCall>> QueryAsync(CallQuery query, CancellationToken cancellationToken = default)
     {
         var (where, p) = Filter(query);
         p.Add("limit", Math.Clamp(query.Limit, 1, 10_000));
-        using var connection = database.Open();
-        var rows = await connection.QueryAsync<CallRow>(new CommandDefinition($"SELECT {Columns} FROM calls WHERE {where} ORDER BY seq DESC LIMIT @limit", p, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return rows.Select(r => r.ToLogged()).ToList();
+        return await ReadAsync($"SELECT {SqliteCallColumns.AllColumns} FROM calls WHERE {where} ORDER BY seq DESC LIMIT @limit", p, CallSchema.Fields, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<CallCounts> CountAsync(CallQuery query, CancellationToken cancellationToken = default)
@@ -92,15 +78,11 @@ public sealed class SqliteCallLog(SqliteDatabase database, TimeProvider time) : 
         return new CallCounts(calls, (int)tenants, users, names.ToList());
     }
 
-    public async IAsyncEnumerable<CallRecord> ScanFiguresAsync(CallQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    private async Task<List<LoggedCall>> ReadAsync(string sql, object parameters, IReadOnlyList<CallField> fields, CancellationToken cancellationToken)
     {
-        var (where, p) = Filter(query);
         using var connection = database.Open();
-        var rows = connection.QueryUnbufferedAsync<CallRow>($"SELECT {FigureColumns} FROM calls WHERE {where} ORDER BY seq", p);
-        await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            yield return row.ToLogged().Call;
-        }
+        using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return await SqliteCallColumns.ReadAllAsync(reader, fields, cancellationToken).ConfigureAwait(false);
     }
 
     private static (string Where, DynamicParameters Parameters) Filter(CallQuery query)
@@ -125,17 +107,30 @@ public sealed class SqliteCallLog(SqliteDatabase database, TimeProvider time) : 
         Eq("model_version", "modelVersion", query.ModelVersion);
         Eq("region", "region", query.Region);
         Eq("trace_id", "traceId", query.TraceId);
+        Eq("operation", "operation", query.Operation);
         Eq("status", "status", query.Status switch { "ok" => 0, "error" => 1, _ => null });
+        Eq("error_type", "errorType", query.ErrorType);
+        if (query.Users is { Count: > 0 } users)
+        {
+            sql.Append(" AND user_id IN @users");
+            p.Add("users", users.ToArray());
+        }
+
+        if (query.FindingKinds is { Count: > 0 } kinds)
+        {
+            sql.Append(" AND findings IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(findings) WHERE json_extract(value, '$.kind') IN @findingKinds)");
+            p.Add("findingKinds", kinds.ToArray());
+        }
         if (query.From is { } from)
         {
             sql.Append(" AND ts >= @from");
-            p.Add("from", from.ToUnixTimeMilliseconds());
+            p.Add("from", CeilingMilliseconds(from));
         }
 
         if (query.To is { } to)
         {
             sql.Append(" AND ts < @to");
-            p.Add("to", to.ToUnixTimeMilliseconds());
+            p.Add("to", CeilingMilliseconds(to));
         }
 
         if (query.AfterSequence is { } after)
@@ -145,6 +140,13 @@ public sealed class SqliteCallLog(SqliteDatabase database, TimeProvider time) : 
         }
 
         return (sql.ToString(), p);
+    }
+
+    /// <summary>Timestamps are stored in whole milliseconds; rounding a bound up keeps [from, to) exact for them.</summary>
+    private static long CeilingMilliseconds(DateTimeOffset t)
+    {
+        var ms = t.ToUnixTimeMilliseconds();
+        return DateTimeOffset.FromUnixTimeMilliseconds(ms) < t ? ms + 1 : ms;
     }
 
     public async Task<IReadOnlyList<UsageSummary>> SummarizeAsync(string dimension, DateTimeOffset? from = null, DateTimeOffset? to = null, CancellationToken cancellationToken = default)
@@ -169,14 +171,8 @@ public sealed class SqliteCallLog(SqliteDatabase database, TimeProvider time) : 
 
     public async Task<IReadOnlyList<DimensionAggregate>> AggregateAsync(IReadOnlyList<string> dimensions, DateTimeOffset from, DateTimeOffset to, string? feature = null, CancellationToken cancellationToken = default)
     {
-        var columns = dimensions.Select((d, i) => d switch
-        {
-            "feature" or "tenant" or "model" or "provider" or "region" or "prompt_version" or "model_version" or "operation" => d,
-            "user" => "user_id",
-            "status" => "CASE status WHEN 1 THEN 'error' ELSE 'ok' END",
-            "hour" => "strftime('%Y-%m-%dT%H:00:00Z', ts / 1000, 'unixepoch')",
-            _ => throw new ArgumentException($"cannot group by '{d}'; use one of {string.Join(", ", DimensionAggregate.Known)}", nameof(dimensions)),
-        } + $" AS k{i}").ToList();
+        var columns = dimensions.Select((d, i) => (DimensionAggregate.Known.Contains(d) ? GroupColumn(d) : null)
+            ?? throw new ArgumentException($"cannot group by '{d}'; use one of {string.Join(", ", DimensionAggregate.Known)}", nameof(dimensions))).Select((c, i) => $"{c} AS k{i}").ToList();
         var keys = string.Join(", ", dimensions.Select((_, i) => $"k{i}"));
         using var connection = database.Open();
         using var command = connection.CreateCommand();

@@ -8,22 +8,9 @@ public static class SqliteMigrations
 {
     public static IReadOnlyList<(int Version, string Name, string Sql)> All { get; } =
     [
-        (1, "calls log and cursors", """
-            CREATE TABLE calls (
-                seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                id TEXT NOT NULL UNIQUE,
-                ts INTEGER NOT NULL,
-                tenant TEXT, user_id TEXT, feature TEXT, operation TEXT NOT NULL,
-                provider TEXT, model TEXT, model_version TEXT, region TEXT, prompt_version TEXT,
-                trace_id TEXT, session_id TEXT,
-                latency_ms REAL, ttft_ms REAL,
-                input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cached_input_tokens INTEGER NOT NULL,
-                cost_usd REAL, cost_source INTEGER NOT NULL,
-                status INTEGER NOT NULL, error_type TEXT,
-                input TEXT, output TEXT, system_prompt TEXT,
-                retrieved TEXT, tool_calls TEXT, attributes TEXT,
-                ingested_at INTEGER NOT NULL
-            );
+        // The calls table's columns come from the call schema; fields added later are added by AddMissingColumns.
+        (1, "calls log and cursors", SqliteCallColumns.CreateTableSql + """
+
             CREATE INDEX ix_calls_ts ON calls(ts);
             CREATE INDEX ix_calls_feature_ts ON calls(feature, ts);
             CREATE INDEX ix_calls_trace ON calls(trace_id);
@@ -71,8 +58,6 @@ public static class SqliteMigrations
             CREATE INDEX ix_alerts_fingerprint ON alerts(fingerprint);
             """),
         (3, "scanner findings on calls", """
-            ALTER TABLE calls ADD COLUMN findings TEXT;
-            ALTER TABLE calls ADD COLUMN injection_score REAL;
             CREATE TABLE canaries (
                 token TEXT PRIMARY KEY,
                 tenant TEXT NOT NULL,
@@ -254,5 +239,7 @@ public static class SqliteMigrations
                 tx);
             tx.Commit();
         }
+
+        SqliteCallColumns.AddMissingColumns(connection);
     }
 }

@@ -125,7 +125,7 @@ public abstract class CallLogContractTests(StorageFixture fixture)
     }
 
     [Fact]
-    public async Task Count_OverTwelveThousandCalls_IsExactForCallsTenantsAndUsers()
+    public async Task CountAndTotals_OverTwelveThousandCalls_AreExact()
     {
         using var storage = fixture.Create(TimeProvider.System);
         var calls = Enumerable.Range(0, 12_000).Select(i => Call($"c{i}", "chat", i % 600, tenant: $"t{i % 3}", user: $"u{i % 250}")).ToList();
@@ -138,14 +138,43 @@ public abstract class CallLogContractTests(StorageFixture fixture)
         Assert.Equal(3, counts.Tenants);
         Assert.Equal(250, counts.Users);
         Assert.Equal(["t0", "t1", "t2"], counts.TenantNames.Order().ToList());
-        var scanned = 0;
-        await foreach (var c in storage.CallLog.ScanFiguresAsync(new CallQuery { Feature = "chat", Tenant = "t1" }))
-        {
-            Assert.Null(c.Input);
-            scanned++;
-        }
+        var totals = Assert.Single(await storage.CallLog.TotalsAsync(new CallQuery { Feature = "chat", Limit = 10 }));
+        Assert.Equal((12_000L, 250L, 3L, 12_000_000L, 0L), (totals.Calls, totals.Users, totals.Tenants, totals.InputTokens, totals.UnpricedCalls));
+        Assert.Equal(120.0, totals.CostUsd, 6);
+        Assert.Equal((T0, T0.AddMinutes(599)), (totals.FirstAt, totals.LastAt));
+        var byTenant = await storage.CallLog.TotalsAsync(new CallQuery(), ["tenant"], maxGroups: 2);
+        Assert.Equal(2, byTenant.Count);
+        Assert.All(byTenant, t => Assert.Equal(4_000, t.Calls));
+        Assert.Equal(250, (await storage.CallLog.DistinctAsync(new CallQuery { Feature = "chat" }, "user", 10_000)).Count);
+        Assert.Equal(["t0", "t1", "t2", "t9"], await storage.CallLog.DistinctAsync(new CallQuery(), "tenant", 10));
+        Assert.Equal(["u0", "u1"], await storage.CallLog.DistinctAsync(new CallQuery { Users = ["u1", "u0", "nobody"] }, "user", 10));
+    }
 
-        Assert.Equal(4_000, scanned);
+    [Fact]
+    public async Task Totals_FindingsAndLatencyQuantile_ComputedByTheStore()
+    {
+        using var storage = fixture.Create(TimeProvider.System);
+        CallFinding Pii(string entity, string? owner = null) => new("output", "pii", entity, 0, 5, 0.9, "x***", owner);
+        await storage.CallLog.AppendAsync([
+            Call("a", "chat", 0) with { Findings = [Pii("EMAIL_ADDRESS"), Pii("PHONE_NUMBER")], LatencyMs = 10 },
+            Call("b", "chat", 1) with { Findings = [Pii("EMAIL_ADDRESS", owner: "globex"), new CallFinding("input", "injection", "JAILBREAK", 0, 3, 0.8, "ign")], LatencyMs = 20 },
+            Call("c", "chat", 2, tenant: "globex") with { Findings = [Pii("EMAIL_ADDRESS", owner: "globex")], LatencyMs = 30 },
+            Call("d", "chat", 3) with { LatencyMs = 40 },
+            Call("e", "chat", 4) with { LatencyMs = null },
+        ]);
+
+        var pii = await storage.CallLog.FindingTotalsAsync(new CallQuery { Feature = "chat" }, ["pii"]);
+        Assert.Equal(3, pii.Calls);
+        Assert.Equal(new Dictionary<string, long> { ["EMAIL_ADDRESS"] = 3, ["PHONE_NUMBER"] = 1 }, pii.ByEntity);
+        Assert.Equal(["globex"], pii.OwnerTenants);
+        Assert.Equal(["a", "b", "c"], (await storage.CallLog.QueryAsync(new CallQuery { FindingKinds = ["pii"] })).Select(c => c.Call.Id).Order().ToList());
+        Assert.Equal(["b"], (await storage.CallLog.QueryAsync(new CallQuery { FindingKinds = ["injection"] })).Select(c => c.Call.Id).ToList());
+        Assert.Equal(2, Assert.Single(await storage.CallLog.TotalsAsync(new CallQuery { Feature = "chat", Tenant = "acme" })).FlaggedCalls);
+        Assert.Equal(20, await storage.CallLog.LatencyQuantileAsync(new CallQuery(), 0.5));
+        Assert.Equal(40, await storage.CallLog.LatencyQuantileAsync(new CallQuery(), 0.99));
+        Assert.Null(await storage.CallLog.LatencyQuantileAsync(new CallQuery { Feature = "none" }, 0.5));
+        var hours = await storage.CallLog.TotalsAsync(new CallQuery(), ["hour", "status"]);
+        Assert.Equal(["2026-11-20T10:00:00Z", "ok"], Assert.Single(hours).Key);
     }
 
     [Fact]

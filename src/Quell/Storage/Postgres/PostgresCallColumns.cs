@@ -1,102 +1,83 @@
+using Dapper;
 using Npgsql;
 using NpgsqlTypes;
 using Quell.Calls;
-using Quell.Storage.Sqlite;
 
 namespace Quell.Storage.Postgres;
 
 /// <summary>
-/// The calls table's columns as the PostgreSQL provider writes and reads them: the one place that maps a
-/// <see cref="CallRecord"/> field to a column, its type and its binary COPY encoding. Reads go through
-/// <see cref="CallRow"/>, whose properties carry the same column names.
+/// The calls table in PostgreSQL, generated from <see cref="CallSchema"/>: DDL, the binary COPY of the staging table,
+/// the de-duplicating insert and the select lists. Rows are read back by <see cref="Sqlite.SqliteCallColumns.Read"/>,
+/// which maps any provider's reader through the same schema.
 /// </summary>
 internal static class PostgresCallColumns
 {
-    /// <summary>One column: name, SQL type, whether it holds content (input, output, system prompt), and how COPY writes it.</summary>
-    internal sealed record Column(string Name, string SqlType, bool Content, Action<NpgsqlBinaryImporter, CallRecord> Write);
+    public const string IngestedAtColumn = "ingested_at";
 
-    public static readonly IReadOnlyList<Column> Written =
-    [
-        Text("id", c => c.Id),
-        Int("ts", c => c.Timestamp.ToUnixTimeMilliseconds()),
-        Text("tenant", c => c.Tenant),
-        Text("user_id", c => c.User),
-        Text("feature", c => c.Feature),
-        Text("operation", c => c.Operation),
-        Text("provider", c => c.Provider),
-        Text("model", c => c.Model),
-        Text("model_version", c => c.ModelVersion),
-        Text("region", c => c.Region),
-        Text("prompt_version", c => c.PromptVersion),
-        Text("trace_id", c => c.TraceId),
-        Text("session_id", c => c.SessionId),
-        Real("latency_ms", c => c.LatencyMs),
-        Real("ttft_ms", c => c.TtftMs),
-        Int("input_tokens", c => c.InputTokens),
-        Int("output_tokens", c => c.OutputTokens),
-        Int("cached_input_tokens", c => c.CachedInputTokens),
-        Real("cost_usd", c => c.CostUsd),
-        Small("cost_source", c => (short)c.CostSource),
-        Small("status", c => (short)c.Status),
-        Text("error_type", c => c.ErrorType),
-        Text("input", c => c.Input, content: true),
-        Text("output", c => c.Output, content: true),
-        Text("system_prompt", c => c.SystemPrompt, content: true),
-        Text("retrieved", c => c.Retrieved.Count == 0 ? null : CallRowJson.WriteRetrieved(c.Retrieved)),
-        Text("tool_calls", c => c.ToolCalls.Count == 0 ? null : CallRowJson.WriteToolCalls(c.ToolCalls)),
-        Text("attributes", c => c.AttributesJson, content: true),
-        Text("findings", c => c.Findings.Count == 0 ? null : CallRowJson.WriteFindings(c.Findings)),
-        Real("injection_score", c => c.InjectionScore),
-    ];
+    /// <summary>seq, then every field's column, in <see cref="CallSchema.Fields"/> order.</summary>
+    public static string All { get; } = "seq, " + string.Join(", ", CallSchema.Fields.Select(f => f.Column));
 
-    /// <summary>Every stored column of a call, for reads that return whole records.</summary>
-    public static readonly string All = "seq, " + string.Join(", ", Written.Select(c => c.Name));
+    /// <summary>seq, then the columns of <see cref="CallSchema.FigureFields"/>.</summary>
+    public static string Figures { get; } = "seq, " + string.Join(", ", CallSchema.FigureFields.Select(f => f.Column));
 
-    /// <summary>The columns without content (input, output, system prompt, attributes): what consumers of figures need.</summary>
-    public static readonly string Figures = "seq, " + string.Join(", ", Written.Where(c => !c.Content).Select(c => c.Name));
+    /// <summary>Every field's column, in COPY order.</summary>
+    public static string Names { get; } = string.Join(", ", CallSchema.Fields.Select(f => f.Column));
 
-    /// <summary>The written columns, in COPY order.</summary>
-    public static readonly string Names = string.Join(", ", Written.Select(c => c.Name));
+    public static string CreateTableSql { get; } =
+        $"CREATE TABLE calls (\n    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n    {string.Join(",\n    ", CallSchema.Fields.Select(Definition))},\n    {IngestedAtColumn} bigint NOT NULL\n);";
 
     /// <summary>The session-local staging table COPY fills before the de-duplicating insert.</summary>
-    public static readonly string StagingTable =
-        $"CREATE TEMP TABLE IF NOT EXISTS calls_incoming (ord integer NOT NULL, {string.Join(", ", Written.Select(c => $"{c.Name} {c.SqlType}"))}) ON COMMIT DELETE ROWS";
+    public static string StagingTable { get; } =
+        $"CREATE TEMP TABLE IF NOT EXISTS calls_incoming (ord integer NOT NULL, {string.Join(", ", CallSchema.Fields.Select(f => $"{f.Column} {TypeName(f.ColumnType)}"))}) ON COMMIT DELETE ROWS";
+
+    public static string TypeName(CallColumnType type) => type switch
+    {
+        CallColumnType.Int64 => "bigint",
+        CallColumnType.Double => "double precision",
+        _ => "text",
+    };
+
+    /// <summary>Adds the columns of fields declared after the table was created (a new field is one line in the schema).</summary>
+    public static void AddMissingColumns(NpgsqlConnection connection)
+    {
+        var existing = connection.Query<string>("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'calls'").ToHashSet(StringComparer.OrdinalIgnoreCase);
+        if (existing.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var f in CallSchema.Fields.Where(f => !existing.Contains(f.Column)))
+        {
+            var notNull = f.NotNull ? $" NOT NULL DEFAULT {(f.ColumnType is CallColumnType.Int64 or CallColumnType.Double ? "0" : "''")}" : string.Empty;
+            connection.Execute($"ALTER TABLE calls ADD COLUMN {f.Column} {TypeName(f.ColumnType)}{notNull}");
+        }
+    }
 
     public static void WriteRow(NpgsqlBinaryImporter importer, int ordinal, CallRecord call)
     {
         importer.StartRow();
         importer.Write(ordinal, NpgsqlDbType.Integer);
-        foreach (var column in Written)
+        foreach (var f in CallSchema.Fields)
         {
-            column.Write(importer, call);
+            var value = f.ToColumn(call);
+            switch (f.ColumnType)
+            {
+                case CallColumnType.Int64:
+                    importer.Write(value.Int64, NpgsqlDbType.Bigint);
+                    break;
+                case CallColumnType.Double when value.Double is { } d:
+                    importer.Write(d, NpgsqlDbType.Double);
+                    break;
+                case CallColumnType.Text or CallColumnType.Json when value.Text is { } text:
+                    importer.Write(text, NpgsqlDbType.Text);
+                    break;
+                default:
+                    importer.WriteNull();
+                    break;
+            }
         }
     }
 
-    private static Column Text(string name, Func<CallRecord, string?> value, bool content = false) => new(name, "text", content, (w, c) =>
-    {
-        if (value(c) is { } v)
-        {
-            w.Write(v, NpgsqlDbType.Text);
-        }
-        else
-        {
-            w.WriteNull();
-        }
-    });
-
-    private static Column Int(string name, Func<CallRecord, long> value) => new(name, "bigint", false, (w, c) => w.Write(value(c), NpgsqlDbType.Bigint));
-
-    private static Column Small(string name, Func<CallRecord, short> value) => new(name, "smallint", false, (w, c) => w.Write(value(c), NpgsqlDbType.Smallint));
-
-    private static Column Real(string name, Func<CallRecord, double?> value) => new(name, "double precision", false, (w, c) =>
-    {
-        if (value(c) is { } v)
-        {
-            w.Write(v, NpgsqlDbType.Double);
-        }
-        else
-        {
-            w.WriteNull();
-        }
-    });
+    private static string Definition(CallField f) =>
+        $"{f.Column} {TypeName(f.ColumnType)}{(f.NotNull ? " NOT NULL" : string.Empty)}{(f.Unique ? " UNIQUE" : string.Empty)}";
 }

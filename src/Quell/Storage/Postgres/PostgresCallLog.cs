@@ -12,7 +12,7 @@ namespace Quell.Storage.Postgres;
 /// batch only once it is durable. Appends across instances serialise on an advisory lock, so sequences become visible
 /// in order and a consumer reading "after seq N" never skips a call committed late.
 /// </summary>
-public sealed class PostgresCallLog(PostgresDatabase database, TimeProvider time) : ICallLog, IDisposable
+public sealed partial class PostgresCallLog(PostgresDatabase database, TimeProvider time) : ICallLog, IDisposable
 {
     /// <summary>Key of the transaction-scoped advisory lock that orders appends to the calls log.</summary>
     private const long AppendLock = 0x5155454c4c43414c; // "QUELLCAL"
@@ -121,14 +121,14 @@ public sealed class PostgresCallLog(PostgresDatabase database, TimeProvider time
     }
 
     public async Task<IReadOnlyList<LoggedCall>> ReadAfterAsync(long afterSequence, int limit, CancellationToken cancellationToken = default) =>
-        await QueryRowsAsync($"SELECT {PostgresCallColumns.All} FROM calls WHERE seq > @afterSequence ORDER BY seq LIMIT @limit", new { afterSequence, limit }, cancellationToken).ConfigureAwait(false);
+        await QueryRowsAsync($"SELECT {PostgresCallColumns.All} FROM calls WHERE seq > @afterSequence ORDER BY seq LIMIT @limit", new { afterSequence, limit }, CallSchema.Fields, cancellationToken).ConfigureAwait(false);
 
     public async Task<IReadOnlyList<LoggedCall>> ReadFiguresAfterAsync(long afterSequence, int limit, CancellationToken cancellationToken = default) =>
-        await QueryRowsAsync($"SELECT {PostgresCallColumns.Figures} FROM calls WHERE seq > @afterSequence ORDER BY seq LIMIT @limit", new { afterSequence, limit }, cancellationToken).ConfigureAwait(false);
+        await QueryRowsAsync($"SELECT {PostgresCallColumns.Figures} FROM calls WHERE seq > @afterSequence ORDER BY seq LIMIT @limit", new { afterSequence, limit }, CallSchema.FigureFields, cancellationToken).ConfigureAwait(false);
 
     public async Task<LoggedCall?> GetAsync(string id, CancellationToken cancellationToken = default)
     {
-        var rows = await QueryRowsAsync($"SELECT {PostgresCallColumns.All} FROM calls WHERE id = @id", new { id }, cancellationToken).ConfigureAwait(false);
+        var rows = await QueryRowsAsync($"SELECT {PostgresCallColumns.All} FROM calls WHERE id = @id", new { id }, CallSchema.Fields, cancellationToken).ConfigureAwait(false);
         return rows.Count == 0 ? null : rows[0];
     }
 
@@ -136,7 +136,7 @@ public sealed class PostgresCallLog(PostgresDatabase database, TimeProvider time
     {
         var (where, p) = Filter(query);
         p.Add("limit", Math.Clamp(query.Limit, 1, 10_000));
-        return await QueryRowsAsync($"SELECT {PostgresCallColumns.All} FROM calls WHERE {where} ORDER BY seq DESC LIMIT @limit", p, cancellationToken).ConfigureAwait(false);
+        return await QueryRowsAsync($"SELECT {PostgresCallColumns.All} FROM calls WHERE {where} ORDER BY seq DESC LIMIT @limit", p, CallSchema.Fields, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<CallCounts> CountAsync(CallQuery query, CancellationToken cancellationToken = default)
@@ -148,17 +148,6 @@ public sealed class PostgresCallLog(PostgresDatabase database, TimeProvider time
         var names = await connection.QueryAsync<string>(new CommandDefinition(
             $"SELECT tenant FROM calls WHERE {where} AND tenant IS NOT NULL GROUP BY tenant ORDER BY COUNT(*) DESC, tenant LIMIT 50", p, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return new CallCounts(calls, (int)tenants, users, names.ToList());
-    }
-
-    public async IAsyncEnumerable<CallRecord> ScanFiguresAsync(CallQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var (where, p) = Filter(query);
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var rows = connection.QueryUnbufferedAsync<CallRow>($"SELECT {PostgresCallColumns.Figures} FROM calls WHERE {where} ORDER BY seq", p);
-        await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            yield return row.ToLogged().Call;
-        }
     }
 
     public async Task<IReadOnlyList<UsageSummary>> SummarizeAsync(string dimension, DateTimeOffset? from = null, DateTimeOffset? to = null, CancellationToken cancellationToken = default)
@@ -260,11 +249,18 @@ public sealed class PostgresCallLog(PostgresDatabase database, TimeProvider time
         _writeLock.Dispose();
     }
 
-    private async Task<IReadOnlyList<LoggedCall>> QueryRowsAsync(string sql, object parameters, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<LoggedCall>> QueryRowsAsync(string sql, object parameters, IReadOnlyList<CallField> fields, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.QueryAsync<CallRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return rows.Select(r => r.ToLogged()).ToList();
+        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return await SqliteCallColumns.ReadAllAsync(reader, fields, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Timestamps are stored in whole milliseconds; rounding a bound up keeps [from, to) exact for them.</summary>
+    private static long CeilingMilliseconds(DateTimeOffset t)
+    {
+        var ms = t.ToUnixTimeMilliseconds();
+        return DateTimeOffset.FromUnixTimeMilliseconds(ms) < t ? ms + 1 : ms;
     }
 
     private static (string Where, DynamicParameters Parameters) Filter(CallQuery query)
@@ -289,17 +285,31 @@ public sealed class PostgresCallLog(PostgresDatabase database, TimeProvider time
         Eq("model_version", "modelVersion", query.ModelVersion);
         Eq("region", "region", query.Region);
         Eq("trace_id", "traceId", query.TraceId);
-        Eq("status", "status", query.Status switch { "ok" => (short?)0, "error" => (short?)1, _ => null });
+        Eq("operation", "operation", query.Operation);
+        Eq("status", "status", query.Status switch { "ok" => (long?)0, "error" => (long?)1, _ => null });
+        Eq("error_type", "errorType", query.ErrorType);
+        if (query.Users is { Count: > 0 } users)
+        {
+            sql.Append(" AND user_id = ANY(@users)");
+            p.Add("users", users.ToArray());
+        }
+
+        if (query.FindingKinds is { Count: > 0 } kinds)
+        {
+            sql.Append(" AND findings IS NOT NULL AND EXISTS (SELECT 1 FROM jsonb_array_elements(findings::jsonb) f WHERE f->>'kind' = ANY(@findingKinds))");
+            p.Add("findingKinds", kinds.ToArray());
+        }
+
         if (query.From is { } from)
         {
             sql.Append(" AND ts >= @from");
-            p.Add("from", from.ToUnixTimeMilliseconds());
+            p.Add("from", CeilingMilliseconds(from));
         }
 
         if (query.To is { } to)
         {
             sql.Append(" AND ts < @to");
-            p.Add("to", to.ToUnixTimeMilliseconds());
+            p.Add("to", CeilingMilliseconds(to));
         }
 
         if (query.AfterSequence is { } after)

@@ -15,23 +15,9 @@ public static class PostgresMigrations
 
     public static IReadOnlyList<(int Version, string Name, string Sql)> All { get; } =
     [
-        (1, "calls log and cursors", """
-            CREATE TABLE calls (
-                seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-                id text NOT NULL UNIQUE,
-                ts bigint NOT NULL,
-                tenant text, user_id text, feature text, operation text NOT NULL,
-                provider text, model text, model_version text, region text, prompt_version text,
-                trace_id text, session_id text,
-                latency_ms double precision, ttft_ms double precision,
-                input_tokens bigint NOT NULL, output_tokens bigint NOT NULL, cached_input_tokens bigint NOT NULL,
-                cost_usd double precision, cost_source smallint NOT NULL,
-                status smallint NOT NULL, error_type text,
-                input text, output text, system_prompt text,
-                retrieved text, tool_calls text, attributes text,
-                ingested_at bigint NOT NULL,
-                findings text, injection_score double precision
-            );
+        // The calls table's columns come from the call schema; fields added later are added by AddMissingColumns.
+        (1, "calls log and cursors", PostgresCallColumns.CreateTableSql + """
+
             -- Calls arrive roughly in time order, so a BRIN index on ts stays a few pages while covering every time range.
             CREATE INDEX ix_calls_ts ON calls USING brin (ts) WITH (pages_per_range = 32);
             CREATE INDEX ix_calls_feature_ts ON calls (feature, ts);
@@ -265,6 +251,8 @@ public static class PostgresMigrations
                 connection.Execute("INSERT INTO schema_migrations(version, name) VALUES (@version, @name)", new { version, name }, tx);
                 tx.Commit();
             }
+
+            PostgresCallColumns.AddMissingColumns(connection);
         }
         finally
         {

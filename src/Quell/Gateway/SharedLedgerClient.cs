@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Quell.Client;
+using Quell.Contracts;
 
 namespace Quell.Gateway;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Time.Testing;
 using Quell.Client;
+using Quell.Contracts;
 
 namespace Quell.Tests.Client;
 

@@ -81,4 +81,14 @@ public sealed class PostgresServeTests(PostgresStorageFixture postgres) : IClass
         // Every page the receiver saw belongs to this incident: delivered at least once, deduplicated by key.
         Assert.All(receiver.Requests, r => Assert.Equal(incidentId, JsonDocument.Parse(r.Body).RootElement.GetProperty("dedup_key").GetString()));
     }
+
+    [Fact]
+    public async Task Serve_PostgresRefusesConnections_ExitsWithOneLineNamingTheDatabase()
+    {
+        // Port 1 on loopback refuses at once: the start fails with the reason instead of a stack trace.
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => QuellProcess.StartAsync(TempDirectory.Create(), "--postgres", "Host=127.0.0.1;Port=1;Username=quell;Database=quell;Timeout=5"));
+
+        Assert.Contains("quell serve: cannot open the PostgreSQL database at postgresql://127.0.0.1:1/quell", failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", failure.Message, StringComparison.Ordinal);
+    }
 }

@@ -7,7 +7,16 @@ public sealed class PostgresDatabase : IDisposable
 {
     public PostgresDatabase(string connectionString)
     {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new StorageOpenException($"the PostgreSQL connection string is not valid: {ex.Message}", ex);
+        }
+
         if (string.IsNullOrEmpty(builder.ApplicationName))
         {
             builder.ApplicationName = "quell";
@@ -16,8 +25,16 @@ public sealed class PostgresDatabase : IDisposable
         Location = $"postgresql://{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username}";
         SearchPath = builder.SearchPath;
         DataSource = NpgsqlDataSource.Create(builder.ConnectionString);
-        using var connection = DataSource.OpenConnection();
-        PostgresMigrations.Apply(connection);
+        try
+        {
+            using var connection = DataSource.OpenConnection();
+            PostgresMigrations.Apply(connection);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            DataSource.Dispose();
+            throw new StorageOpenException($"cannot open the PostgreSQL database at {Location}: {ex.Message}", ex);
+        }
     }
 
     /// <summary>Host, port and database, never the password.</summary>

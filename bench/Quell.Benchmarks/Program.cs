@@ -26,6 +26,11 @@ internal static class BenchmarkProgram
             return await StoreProbe.RunAsync(args[1..]).ConfigureAwait(false);
         }
 
+        if (args.Length > 0 && args[0] == "probe-decode")
+        {
+            return DecodeProbe.Run(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "alert-latency")
         {
             return await AlertLatency.RunAsync(args[1..]).ConfigureAwait(false);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds and runs every test of Quell. Needs only the .NET SDK; everything else comes from NuGet.
+# Builds and runs every test of Quell. Needs only the .NET SDK and Node.js; NuGet, npm and Debian packages supply the rest.
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -18,7 +18,13 @@ if ! cmp -s tests/instrumentations/package-lock.json tests/instrumentations/node
   (cd tests/instrumentations && npm ci --no-audit --no-fund --loglevel=error) || { echo "test.sh: npm ci in tests/instrumentations failed" >&2; exit 1; }
   cp tests/instrumentations/package-lock.json tests/instrumentations/node_modules/.quell-lock
 fi
+# The storage tests run every store against SQLite and a real PostgreSQL: a throwaway cluster from Debian's postgresql
+# package, started here on a loopback port under a temp folder and removed at exit. When it cannot be installed or
+# started, the PostgreSQL tests fail with the reason (QUELL_TEST_POSTGRES_ERROR); they never skip.
+source tests/postgres-cluster.sh
+quell_pg_start || true
 results="$(mktemp -d)"
+trap 'quell_pg_stop; rm -rf "$results"' EXIT
 status=0
 # npm packages the tests drive (pinned by each folder's package-lock.json). A failed install is reported and the
 # tests that need the packages then fail with the reason; nothing is skipped.

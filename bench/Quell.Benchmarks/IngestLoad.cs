@@ -12,8 +12,10 @@ namespace Quell.Benchmarks;
 
 /// <summary>
 /// End-to-end ingest load: realistic call records over HTTP on loopback into SQLite (WAL, synchronous=FULL,
-/// acknowledged only after commit). Usage: load [--calls N] [--batch N] [--concurrency N] [--server URL [--api-key KEY]]
-/// [--no-scan] [--no-detect] [--no-auth]. In-process, requests carry an ingest-scoped key unless --no-auth turns keys off.
+/// acknowledged only after commit) or, with --postgres, into PostgreSQL (binary COPY, acknowledged after COMMIT) in a
+/// fresh schema that is dropped afterwards. Usage: load [--calls N] [--batch N] [--concurrency N]
+/// [--server URL [--api-key KEY]] [--postgres CONNSTRING] [--no-scan] [--no-detect] [--no-auth].
+/// In-process, requests carry an ingest-scoped key unless --no-auth turns keys off.
 /// </summary>
 internal static class IngestLoad
 {
@@ -35,6 +37,15 @@ internal static class IngestLoad
         var noAuth = args.Contains("--no-auth");
         var apiKey = Str(args, "--api-key");
         string? dataDir = null;
+        var postgres = Str(args, "--postgres");
+        string? schema = null;
+        if (postgres is not null)
+        {
+            schema = "quell_load_" + Guid.NewGuid().ToString("N")[..12];
+            await ExecuteAsync(postgres, $"CREATE SCHEMA {schema}").ConfigureAwait(false);
+            postgres = new Npgsql.NpgsqlConnectionStringBuilder(postgres) { SearchPath = schema }.ConnectionString;
+        }
+
         if (external is null)
         {
             dataDir = Path.Combine(Path.GetTempPath(), "quell-load-" + Guid.NewGuid().ToString("N"));
@@ -46,6 +57,7 @@ internal static class IngestLoad
                 AdminKey = Security.ApiKeySecret.New(),
                 Urls = "http://127.0.0.1:0",
                 DataDirectory = dataDir,
+                Postgres = postgres,
                 Time = new SimulationClock(new DateTimeOffset(2027, 6, 1, 0, 0, 0, TimeSpan.Zero)),
             });
             await app.StartAsync().ConfigureAwait(false);
@@ -66,7 +78,7 @@ internal static class IngestLoad
         var next = -1;
         long accepted = 0, retries = 0;
         var latencies = new double[bodies.Count];
-        Console.Error.WriteLine($"api keys {(apiKey is null ? "off" : "on")}; sending {records.Count:N0} calls ({bytes / 1e6:N1} MB) in {bodies.Count:N0} requests of {batch}, {concurrency} in flight, to {baseAddress}");
+        Console.Error.WriteLine($"store {(postgres is null ? "sqlite" : "postgresql schema " + schema)}; api keys {(apiKey is null ? "off" : "on")}; sending {records.Count:N0} calls ({bytes / 1e6:N1} MB) in {bodies.Count:N0} requests of {batch}, {concurrency} in flight, to {baseAddress}");
         var wall = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {
@@ -106,10 +118,27 @@ internal static class IngestLoad
         {
             await app.StopAsync().ConfigureAwait(false);
             await app.DisposeAsync().ConfigureAwait(false);
-            Directory.Delete(dataDir!, recursive: true);
+            if (Directory.Exists(dataDir))
+            {
+                Directory.Delete(dataDir, recursive: true);
+            }
+        }
+
+        if (schema is not null)
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            await ExecuteAsync(Str(args, "--postgres")!, $"DROP SCHEMA {schema} CASCADE").ConfigureAwait(false);
         }
 
         return accepted == records.Count ? 0 : 1;
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync().ConfigureAwait(false);
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
     private static int Int(string[] args, string name, int fallback)

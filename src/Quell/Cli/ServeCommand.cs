@@ -4,16 +4,17 @@ using Quell.Server;
 
 namespace Quell.Cli;
 
-/// <summary>`quell serve`: the server on Kestrel with the embedded SQLite store.</summary>
+/// <summary>`quell serve`: the server on Kestrel over the embedded SQLite store or a shared PostgreSQL.</summary>
 public static class ServeCommand
 {
     public static Command Create()
     {
         var urls = new Option<string>("--urls") { Description = "Addresses to listen on", DefaultValueFactory = _ => "http://127.0.0.1:4318" };
-        var data = new Option<string>("--data") { Description = "Directory for the SQLite store", DefaultValueFactory = _ => "./quell-data" };
+        var data = new Option<string>("--data") { Description = "Directory for local files and the SQLite store", DefaultValueFactory = _ => "./quell-data" };
+        var postgres = new Option<string?>("--postgres") { Description = $"PostgreSQL connection string; keeps every store in PostgreSQL instead of SQLite (default: ${Storage.StorageSetup.PostgresVariable})" };
         var config = new Option<string?>("--config") { Description = "quell.yaml with features, prices and rules (optional)" };
         var noDetect = new Option<bool>("--no-detect") { Description = "Ingest-only node: accept and store calls, leave detection to another process on the same store" };
-        var command = new Command("serve", "Run the Quell server: OTLP and native ingest, API, /metrics, /healthz.") { urls, data, config, noDetect };
+        var command = new Command("serve", "Run the Quell server: OTLP and native ingest, API, /metrics, /healthz.") { urls, data, postgres, config, noDetect };
         command.SetAction(async (parse, ct) =>
         {
             // An invalid file, a port in use or a data directory that cannot be written end in one line (see CliFailure).
@@ -36,19 +37,22 @@ public static class ServeCommand
                 return 2;
             }
 
+            var connection = parse.GetValue(postgres) is { Length: > 0 } given ? given : Environment.GetEnvironmentVariable(Storage.StorageSetup.PostgresVariable);
             var app = QuellServer.Build(new QuellServerOptions
             {
                 AdminKey = adminKey,
                 AdminKeyCreated = key => Console.Out.WriteLine($"quell: first start: created admin API key {key}\nquell: it is shown only this once; store it now (QUELL_API_KEY for the CLI)"),
                 Urls = parse.GetValue(urls)!,
                 DataDirectory = parse.GetValue(data)!,
+                Postgres = connection is { Length: > 0 } ? connection : null,
                 Config = cfg,
                 QuietLogging = false,
                 LogStartFailure = false,
                 Detection = new Server.Detection.DetectionServiceOptions { Enabled = !parse.GetValue(noDetect) },
             });
             await app.StartAsync(ct).ConfigureAwait(false);
-            await Console.Out.WriteLineAsync($"quell: listening on {string.Join(", ", app.Urls)}; data in {Path.GetFullPath(parse.GetValue(data)!)}").ConfigureAwait(false);
+            var storage = app.Services.GetRequiredService<Storage.IStorageProvider>();
+            await Console.Out.WriteLineAsync($"quell: listening on {string.Join(", ", app.Urls)}; data in {(storage.Name == "sqlite" ? Path.GetFullPath(parse.GetValue(data)!) : storage.Location)}").ConfigureAwait(false);
             await app.WaitForShutdownAsync(ct).ConfigureAwait(false);
             return 0;
         });

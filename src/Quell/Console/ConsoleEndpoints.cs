@@ -27,7 +27,6 @@ public static class ConsoleEndpoints
     public static IServiceCollection AddConsole(this IServiceCollection services)
     {
         services.TryAddSingleton(_ => ConsoleAssets.Load());
-        services.TryAddSingleton<IConsoleFigures>(sp => new SqliteConsoleFigures(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton(sp => new ConsoleSeriesCache(sp.GetRequiredService<IConsoleFigures>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ConsoleChangeFeed>();
         services.AddSingleton<IIncidentObserver>(sp => sp.GetRequiredService<ConsoleChangeFeed>());

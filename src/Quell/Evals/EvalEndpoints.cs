@@ -17,12 +17,12 @@ public static class EvalEndpoints
             }));
         var suites = app.MapGroup("/api/v1/evals/suites").RequireScope(Scopes.Read);
         var editSuites = app.MapGroup("/api/v1/evals/suites").RequireScope(Scopes.Respond);
-        suites.MapGet(string.Empty, async (SqliteEvalStore store, CancellationToken ct) => Results.Json((await store.ListSuitesAsync(ct).ConfigureAwait(false)).ToList(), FixAndLearnJson.Default.ListEvalSuite));
+        suites.MapGet(string.Empty, async (IEvalStore store, CancellationToken ct) => Results.Json((await store.ListSuitesAsync(ct).ConfigureAwait(false)).ToList(), FixAndLearnJson.Default.ListEvalSuite));
         editSuites.MapPost(string.Empty, (HttpContext http, EvalService evals, TimeProvider time) => SaveSuiteAsync(http, evals, time, null));
-        suites.MapGet("/{id}", async (string id, SqliteEvalStore store, CancellationToken ct) =>
+        suites.MapGet("/{id}", async (string id, IEvalStore store, CancellationToken ct) =>
             await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is { } s ? Results.Json(s, FixAndLearnJson.Default.EvalSuite) : NoSuite(id));
         editSuites.MapPut("/{id}", (string id, HttpContext http, EvalService evals, TimeProvider time) => SaveSuiteAsync(http, evals, time, id));
-        editSuites.MapDelete("/{id}", async (string id, SqliteEvalStore store, CancellationToken ct) =>
+        editSuites.MapDelete("/{id}", async (string id, IEvalStore store, CancellationToken ct) =>
         {
             if (await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is not { } s)
             {
@@ -32,12 +32,12 @@ public static class EvalEndpoints
             return await store.DeleteSuiteAsync(s.Id, ct).ConfigureAwait(false) is { } why ? Problems.Create(409, "Not allowed now", why) : Results.NoContent();
         });
         // Cases hold the inputs of real calls.
-        app.MapGroup("/api/v1/evals/suites").RequireScope(Scopes.ReadContent).MapGet("/{id}/cases", async (string id, System.Security.Claims.ClaimsPrincipal user, SqliteEvalStore store, CancellationToken ct) =>
+        app.MapGroup("/api/v1/evals/suites").RequireScope(Scopes.ReadContent).MapGet("/{id}/cases", async (string id, System.Security.Claims.ClaimsPrincipal user, IEvalStore store, CancellationToken ct) =>
             await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is { } s
                 ? Results.Json((await store.CasesAsync(s.Id, ct).ConfigureAwait(false)).Where(c => !user.IsTenantLimited() || TenantAccess.MayRead(user, c.Tenant)).ToList(), FixAndLearnJson.Default.ListEvalCase)
                 : NoSuite(id));
         editSuites.MapPost("/{id}/cases", AddCasesAsync);
-        editSuites.MapDelete("/{id}/cases/{caseId}", async (string id, string caseId, SqliteEvalStore store, CancellationToken ct) =>
+        editSuites.MapDelete("/{id}/cases/{caseId}", async (string id, string caseId, IEvalStore store, CancellationToken ct) =>
         {
             if (await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is not { } s)
             {
@@ -50,7 +50,7 @@ public static class EvalEndpoints
         editSuites.MapPost("/{id}/cases/{caseId}/retire", RetireCaseAsync).RequireAllTenants();
         editSuites.MapPost("/{id}/run", RunAsync);
         // Runs hold the target's answers: readers without read:content see pass, fail and scores only.
-        suites.MapGet("/{id}/runs", async (string id, HttpContext http, SqliteEvalStore store, CancellationToken ct) =>
+        suites.MapGet("/{id}/runs", async (string id, HttpContext http, IEvalStore store, CancellationToken ct) =>
             await store.GetSuiteAsync(id, ct).ConfigureAwait(false) is { } s
                 ? Results.Json((await TenantCasesOnlyAsync(http.User, s.Id, store, await store.RunsAsync(s.Id, 20, ct).ConfigureAwait(false), ct).ConfigureAwait(false)).Select(r => ContentMask.For(http.User, r)).ToList(), FixAndLearnJson.Default.ListEvalRun)
                 : NoSuite(id));
@@ -109,7 +109,7 @@ public static class EvalEndpoints
         {
             await evals.Store.SaveSuiteAsync(suite, http.RequestAborted).ConfigureAwait(false);
         }
-        catch (Microsoft.Data.Sqlite.SqliteException ex) when (ex.SqliteErrorCode == 19)
+        catch (Storage.StorageConflictException)
         {
             // Two requests created the same name at once; the other one won.
             return Problems.Create(409, "Already exists", $"a suite named '{name}' exists");
@@ -307,7 +307,7 @@ public static class EvalEndpoints
     }
 
     /// <summary>For a key limited to tenants: each run keeps only the outcomes of cases of its tenants.</summary>
-    private static async Task<IReadOnlyList<EvalRun>> TenantCasesOnlyAsync(System.Security.Claims.ClaimsPrincipal user, string suiteId, SqliteEvalStore store, IReadOnlyList<EvalRun> runs, CancellationToken ct)
+    private static async Task<IReadOnlyList<EvalRun>> TenantCasesOnlyAsync(System.Security.Claims.ClaimsPrincipal user, string suiteId, IEvalStore store, IReadOnlyList<EvalRun> runs, CancellationToken ct)
     {
         if (!user.IsTenantLimited())
         {

@@ -6,12 +6,12 @@ using Quell.Storage;
 namespace Quell.Evals;
 
 /// <summary>Runs suites against targets, turns incidents into regression cases, and verifies fixes against them.</summary>
-public sealed class EvalService(SqliteEvalStore store, IQualityLog quality, ICallLog calls, IIncidentStore incidents, IServiceProvider services, EvalGrader grader, EvalTargetClient client, QuellConfig config, TimeProvider time)
+public sealed class EvalService(IEvalStore store, IQualityLog quality, ICallLog calls, IIncidentStore incidents, IServiceProvider services, EvalGrader grader, EvalTargetClient client, QuellConfig config, TimeProvider time)
 {
     public const string VerificationKind = "verification";
     public const string RegressionKind = "regression_cases";
 
-    public SqliteEvalStore Store => store;
+    public IEvalStore Store => store;
 
     /// <summary>Whether this URL is that of a target named in quell.yaml.</summary>
     public bool IsConfiguredTarget(string url) => config.Evals.Targets.Values.Any(t => string.Equals(t.Url, url, StringComparison.Ordinal));

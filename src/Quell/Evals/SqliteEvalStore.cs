@@ -5,15 +5,22 @@ using Quell.Storage.Sqlite;
 namespace Quell.Evals;
 
 /// <summary>Eval suites, cases and runs in SQLite. Regression cases (those with an incident) are never deleted.</summary>
-public sealed class SqliteEvalStore(SqliteDatabase database)
+public sealed class SqliteEvalStore(SqliteDatabase database) : IEvalStore
 {
     public async Task SaveSuiteAsync(EvalSuite suite, CancellationToken ct = default)
     {
         using var c = database.Open();
-        await c.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO eval_suites(id, name, created_at, body) VALUES (@Id, @Name, @at, @body) ON CONFLICT(id) DO UPDATE SET name = excluded.name, body = excluded.body",
-            new { suite.Id, suite.Name, at = suite.CreatedAt.ToUnixTimeMilliseconds(), body = JsonSerializer.Serialize(suite, FixAndLearnJson.Default.EvalSuite) },
-            cancellationToken: ct)).ConfigureAwait(false);
+        try
+        {
+            await c.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO eval_suites(id, name, created_at, body) VALUES (@Id, @Name, @at, @body) ON CONFLICT(id) DO UPDATE SET name = excluded.name, body = excluded.body",
+                new { suite.Id, suite.Name, at = suite.CreatedAt.ToUnixTimeMilliseconds(), body = JsonSerializer.Serialize(suite, FixAndLearnJson.Default.EvalSuite) },
+                cancellationToken: ct)).ConfigureAwait(false);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex) when (ex.SqliteErrorCode == 19)
+        {
+            throw new Storage.StorageConflictException($"a suite named '{suite.Name}' exists", ex);
+        }
     }
 
     /// <summary>A suite by id or by name.</summary>

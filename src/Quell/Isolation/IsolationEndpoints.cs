@@ -15,7 +15,7 @@ public static class IsolationEndpoints
         services.AddSingleton(config.IsolationProbes);
         services.AddSingleton(sp => new IsolationProber(config.IsolationProbes, sp.GetRequiredService<ContentScanner>(), new HttpClient(sp.GetRequiredService<OutboundPolicy>().CreateHandler()), time));
         services.AddSingleton(sp => new IsolationProbeService(
-            sp.GetRequiredService<IsolationProber>(), config.IsolationProbes, sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<DetectionService>(), time, sp.GetRequiredService<ILogger<IsolationProbeService>>()));
+            sp.GetRequiredService<IsolationProber>(), config.IsolationProbes, sp.GetRequiredService<IIsolationProbeStore>(), sp.GetRequiredService<DetectionService>(), time, sp.GetRequiredService<ILogger<IsolationProbeService>>()));
         services.AddHostedService(sp => sp.GetRequiredService<IsolationProbeService>());
         return services;
     }

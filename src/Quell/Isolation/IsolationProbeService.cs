@@ -1,8 +1,6 @@
-using Dapper;
 using Quell.Alerts;
 using Quell.Isolation;
 using Quell.Server.Detection;
-using Quell.Storage.Sqlite;
 
 namespace Quell.Server.Isolation;
 
@@ -10,7 +8,7 @@ namespace Quell.Server.Isolation;
 /// Runs the isolation probes on schedule, keeps every result, and raises a data alert (resolved by the next clean
 /// round) when a tenant's answer carries another tenant's canary or documents.
 /// </summary>
-public sealed class IsolationProbeService(IsolationProber prober, IsolationProbeConfig config, SqliteDatabase database, DetectionService detection, TimeProvider time, ILogger<IsolationProbeService> logger) : BackgroundService
+public sealed class IsolationProbeService(IsolationProber prober, IsolationProbeConfig config, IIsolationProbeStore store, DetectionService detection, TimeProvider time, ILogger<IsolationProbeService> logger) : BackgroundService
 {
     private readonly Dictionary<string, Alert> _open = new(StringComparer.Ordinal);
     private int _round;
@@ -18,16 +16,7 @@ public sealed class IsolationProbeService(IsolationProber prober, IsolationProbe
     public async Task<IReadOnlyList<IsolationProbeResult>> RunOnceAsync(CancellationToken ct)
     {
         var results = await prober.RunRoundAsync(_round++, ct).ConfigureAwait(false);
-        using (var connection = database.Open())
-        {
-            foreach (var r in results)
-            {
-                await connection.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO isolation_probe_results(ts, tenant, prompt, passed, leaked_from, evidence, status_code, error, latency_ms) VALUES (@ts, @Tenant, @Prompt, @Passed, @leaked, @Evidence, @StatusCode, @Error, @LatencyMs)",
-                    new { ts = r.At.ToUnixTimeMilliseconds(), r.Tenant, r.Prompt, r.Passed, leaked = r.LeakedFrom.Count == 0 ? null : string.Join(",", r.LeakedFrom), r.Evidence, r.StatusCode, r.Error, r.LatencyMs },
-                    cancellationToken: ct)).ConfigureAwait(false);
-            }
-        }
+        await store.AppendAsync(results, ct).ConfigureAwait(false);
 
         foreach (var r in results)
         {
@@ -47,24 +36,7 @@ public sealed class IsolationProbeService(IsolationProber prober, IsolationProbe
         return results;
     }
 
-    public async Task<IReadOnlyList<IsolationProbeResult>> ResultsAsync(int limit, CancellationToken ct)
-    {
-        using var connection = database.Open();
-        var rows = await connection.QueryAsync<(long Ts, string Tenant, string Prompt, long Passed, string? Leaked, string? Evidence, long? Status, string? Error, double Latency)>(new CommandDefinition(
-            "SELECT ts, tenant, prompt, passed, leaked_from, evidence, status_code, error, latency_ms FROM isolation_probe_results ORDER BY seq DESC LIMIT @limit", new { limit }, cancellationToken: ct)).ConfigureAwait(false);
-        return rows.Select(r => new IsolationProbeResult
-        {
-            At = DateTimeOffset.FromUnixTimeMilliseconds(r.Ts),
-            Tenant = r.Tenant,
-            Prompt = r.Prompt,
-            Passed = r.Passed != 0,
-            LeakedFrom = r.Leaked?.Split(',') ?? [],
-            Evidence = r.Evidence,
-            StatusCode = (int?)r.Status,
-            Error = r.Error,
-            LatencyMs = r.Latency,
-        }).ToList();
-    }
+    public Task<IReadOnlyList<IsolationProbeResult>> ResultsAsync(int limit, CancellationToken ct) => store.LatestAsync(limit, ct);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

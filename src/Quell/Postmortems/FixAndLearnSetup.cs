@@ -12,8 +12,6 @@ public static class FixAndLearnSetup
 {
     public static IServiceCollection AddFixAndLearn(this IServiceCollection services, QuellConfig config, TimeProvider time)
     {
-        services.AddSingleton(sp => new SqliteEvalStore(sp.GetRequiredService<SqliteDatabase>()));
-        services.AddSingleton(sp => new SqlitePostmortemStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton(sp => new EvalHttpClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(Server.OutboundHttp.Evals)));
         services.AddSingleton(sp => new EvalTargetClient(sp.GetRequiredService<EvalHttpClient>().Client));
         services.AddSingleton(sp =>
@@ -23,7 +21,7 @@ public static class FixAndLearnSetup
             return new EvalGrader(sp.GetRequiredService<ContentScanner>(), judge);
         });
         services.AddSingleton(sp => new EvalService(
-            sp.GetRequiredService<SqliteEvalStore>(),
+            sp.GetRequiredService<IEvalStore>(),
             sp.GetRequiredService<Storage.IQualityLog>(),
             sp.GetRequiredService<Storage.ICallLog>(),
             sp.GetRequiredService<IIncidentStore>(),
@@ -36,7 +34,7 @@ public static class FixAndLearnSetup
         services.AddSingleton(_ => new RecurrenceWatch(config.Recurrence));
         services.AddSingleton<IRecurrenceWatch>(sp => sp.GetRequiredService<RecurrenceWatch>());
         services.AddSingleton(sp => new PostmortemService(
-            sp.GetRequiredService<SqlitePostmortemStore>(),
+            sp.GetRequiredService<IPostmortemStore>(),
             sp.GetRequiredService<IIncidentStore>(),
             sp.GetRequiredService<Storage.ICallLog>(),
             sp,

@@ -12,14 +12,14 @@ namespace Quell.Postmortems;
 /// Drafts, edits and exports post-mortems, keeps the incident memory indexed, links similar past incidents on new ones,
 /// and reminds the incident's channels of post-mortem deadlines.
 /// </summary>
-public sealed class PostmortemService(SqlitePostmortemStore store, IIncidentStore incidents, ICallLog calls, IServiceProvider services, RecurrenceWatch recurrence, QuellConfig config, TimeProvider time, ILogger<PostmortemService>? log = null) : IIncidentObserver
+public sealed class PostmortemService(IPostmortemStore store, IIncidentStore incidents, ICallLog calls, IServiceProvider services, RecurrenceWatch recurrence, QuellConfig config, TimeProvider time, ILogger<PostmortemService>? log = null) : IIncidentObserver
 {
     private readonly IncidentMemoryIndex _memory = new();
 
     public const string TimelineKind = "postmortem";
     public const string SimilarKind = "similar_incidents";
 
-    public SqlitePostmortemStore Store => store;
+    public IPostmortemStore Store => store;
 
     /// <summary>The in-memory incident memory similar-incident search runs against.</summary>
     public IncidentMemoryIndex Memory => _memory;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Dapper;
 using Quell.Evals;
 using Quell.Storage.Sqlite;
@@ -7,13 +6,8 @@ using Quell.Storage.Sqlite;
 namespace Quell.Postmortems;
 
 /// <summary>Post-mortem versions and the incident memory (an FTS5 index over incidents and post-mortems) in SQLite.</summary>
-public sealed partial class SqlitePostmortemStore(SqliteDatabase database)
+public sealed class SqlitePostmortemStore(SqliteDatabase database) : IPostmortemStore
 {
-    private static readonly HashSet<string> StopWords = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "the", "a", "an", "and", "or", "of", "on", "in", "to", "for", "is", "was", "at", "by", "with", "from", "as", "it", "be", "this", "that", "not",
-    };
-
     public async Task<Postmortem?> LatestAsync(string incidentId, CancellationToken ct = default)
     {
         using var c = database.Open();
@@ -67,7 +61,7 @@ public sealed partial class SqlitePostmortemStore(SqliteDatabase database)
     /// <summary>Full-text search over incidents and post-mortems, best match first (BM25, titles weigh double); one hit per incident id and kind.</summary>
     public async Task<IReadOnlyList<MemoryHit>> SearchAsync(string text, int limit, bool anyTerm = false, CancellationToken ct = default)
     {
-        var terms = Terms(text);
+        var terms = MemorySearchTerms.Of(text);
         if (terms.Count == 0)
         {
             return [];
@@ -92,10 +86,6 @@ public sealed partial class SqlitePostmortemStore(SqliteDatabase database)
             cancellationToken: ct)).ConfigureAwait(false);
     }
 
-    /// <summary>The words of <paramref name="text"/> worth searching for, lower-cased, at most 32.</summary>
-    public static IReadOnlyList<string> Terms(string text) =>
-        WordPattern().Matches(text).Select(m => m.Value.ToLowerInvariant()).Where(w => w.Length >= 2 && !StopWords.Contains(w)).Distinct().Take(32).ToList();
-
     private static async Task IndexAsync(Microsoft.Data.Sqlite.SqliteConnection c, Microsoft.Data.Sqlite.SqliteTransaction tx, string kind, string id, string title, string body, CancellationToken ct)
     {
         await c.ExecuteAsync(new CommandDefinition("DELETE FROM memory_fts WHERE kind = @kind AND ref_id = @id", new { kind, id }, tx, cancellationToken: ct)).ConfigureAwait(false);
@@ -103,7 +93,4 @@ public sealed partial class SqlitePostmortemStore(SqliteDatabase database)
     }
 
     private static Postmortem Read(string body) => JsonSerializer.Deserialize(body, FixAndLearnJson.Default.Postmortem)!;
-
-    [GeneratedRegex(@"[\p{L}\p{N}_]+", RegexOptions.CultureInvariant)]
-    private static partial Regex WordPattern();
 }

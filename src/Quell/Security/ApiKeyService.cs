@@ -15,7 +15,7 @@ public sealed record CreatedApiKey(ApiKey Key, string Secret);
 /// and entries are re-read from the store after <see cref="RevalidateAfter"/> so other processes on the same store
 /// see revocations soon too.
 /// </summary>
-public sealed class ApiKeyService(SqliteApiKeyStore store, TimeProvider time)
+public sealed class ApiKeyService(IApiKeyStore store, TimeProvider time)
 {
     /// <summary>How long a cached key is trusted before the store is asked again. 10 s: revocations elsewhere land quickly, the store sees one read per key per 10 s.</summary>
     public static readonly TimeSpan RevalidateAfter = TimeSpan.FromSeconds(10);

@@ -1,6 +1,4 @@
 using System.Threading.Channels;
-using Dapper;
-using Quell.Storage.Sqlite;
 
 namespace Quell.Security;
 
@@ -9,7 +7,7 @@ namespace Quell.Security;
 /// stores them in batches, so ingest at tens of thousands of calls a second pays one queue write per request.
 /// A full queue (the store stalled) makes the request wait rather than lose its entry.
 /// </summary>
-public sealed class AuditLog(SqliteDatabase database, ILogger<AuditLog> logger) : BackgroundService
+public sealed class AuditLog(IAuditStore store, ILogger<AuditLog> logger) : BackgroundService
 {
     /// <summary>Entries waiting to be written. 10,000 covers minutes of ingest requests at benchmark rates.</summary>
     private readonly Channel<AuditEntry> _queue = Channel.CreateBounded<AuditEntry>(new BoundedChannelOptions(10_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
@@ -43,30 +41,7 @@ public sealed class AuditLog(SqliteDatabase database, ILogger<AuditLog> logger) 
     public async Task<IReadOnlyList<AuditEntry>> QueryAsync(string? actor, DateTimeOffset? since, int limit, CancellationToken cancellationToken)
     {
         await FlushAsync(cancellationToken).ConfigureAwait(false);
-        using var connection = database.Open();
-        var rows = await connection.QueryAsync<Row>(new CommandDefinition(
-            """
-            SELECT seq AS Seq, at AS At, key_id AS KeyId, actor AS Actor, method AS Method, path AS Path, route AS Route,
-                   status AS Status, remote AS RemoteAddress, user_agent AS UserAgent
-            FROM audit_log
-            WHERE (@actor IS NULL OR actor = @actor) AND (@since IS NULL OR at >= @since)
-            ORDER BY seq DESC LIMIT @limit
-            """,
-            new { actor, since = since?.ToUnixTimeMilliseconds(), limit },
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return rows.Select(r => new AuditEntry
-        {
-            Seq = r.Seq,
-            At = DateTimeOffset.FromUnixTimeMilliseconds(r.At),
-            KeyId = r.KeyId,
-            Actor = r.Actor,
-            Method = r.Method,
-            Path = r.Path,
-            Route = r.Route,
-            Status = (int)r.Status,
-            RemoteAddress = r.RemoteAddress,
-            UserAgent = r.UserAgent,
-        }).ToList();
+        return await store.QueryAsync(actor, since, limit, cancellationToken).ConfigureAwait(false);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -101,13 +76,7 @@ public sealed class AuditLog(SqliteDatabase database, ILogger<AuditLog> logger) 
 
         try
         {
-            using var connection = database.Open();
-            using var tx = connection.BeginTransaction();
-            await connection.ExecuteAsync(
-                "INSERT INTO audit_log(at, key_id, actor, method, path, route, status, remote, user_agent) VALUES (@at, @KeyId, @Actor, @Method, @Path, @Route, @Status, @RemoteAddress, @UserAgent)",
-                batch.Select(e => new { at = e.At.ToUnixTimeMilliseconds(), e.KeyId, e.Actor, e.Method, e.Path, e.Route, e.Status, e.RemoteAddress, e.UserAgent }),
-                tx).ConfigureAwait(false);
-            tx.Commit();
+            await store.AppendAsync(batch.ToArray()).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // The audit writer must outlive one failed write; the failure is logged.
         catch (Exception ex)
@@ -120,7 +89,6 @@ public sealed class AuditLog(SqliteDatabase database, ILogger<AuditLog> logger) 
         Interlocked.Exchange(ref _progress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
-    private sealed record Row(long Seq, long At, string? KeyId, string Actor, string Method, string Path, string? Route, long Status, string? RemoteAddress, string? UserAgent);
 }
 
 internal static partial class Log

@@ -13,7 +13,6 @@ public static class SecuritySetup
 
     public static IServiceCollection AddQuellSecurity(this IServiceCollection services, SecurityConfig config)
     {
-        services.AddSingleton<SqliteApiKeyStore>();
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton(sp => new OutboundPolicy(sp.GetRequiredService<Configuration.QuellConfig>()));

@@ -4,7 +4,7 @@ using Quell.Storage.Sqlite;
 namespace Quell.Security;
 
 /// <summary>API keys in the SQLite store: hashes, scopes, tenant limits and revocations.</summary>
-public sealed class SqliteApiKeyStore(SqliteDatabase database)
+public sealed class SqliteApiKeyStore(SqliteDatabase database) : IApiKeyStore
 {
     private const string Columns = "id, name, prefix, hash, scopes, tenant, read_tenants, created_at, created_by, revoked_at";
     private const string Select = "SELECT id AS Id, name AS Name, prefix AS Prefix, hash AS Hash, scopes AS Scopes, tenant AS Tenant, read_tenants AS ReadTenants, created_at AS CreatedAt, created_by AS CreatedBy, revoked_at AS RevokedAt FROM api_keys";

@@ -12,7 +12,7 @@ public static class CanaryEndpoints
     {
         // Canary values are secrets of their own: only admin mints or reads them.
         var canaries = app.MapGroup("/api/v1/canaries").RequireScope(Scopes.Admin);
-        canaries.MapPost(string.Empty, async (CanaryRequest request, ContentScanner scanner, SqliteCanaryStore store, CancellationToken ct) =>
+        canaries.MapPost(string.Empty, async (CanaryRequest request, ContentScanner scanner, ICanaryStore store, CancellationToken ct) =>
         {
             if (string.IsNullOrWhiteSpace(request.Tenant))
             {
@@ -29,7 +29,7 @@ public static class CanaryEndpoints
             await store.SaveAsync(canary, ct).ConfigureAwait(false);
             return Results.Json(new CanaryView(canary.Token, canary.Tenant, canary.Placement.ToString()), ServerJsonContext.Default.CanaryView, statusCode: 201);
         });
-        canaries.MapGet(string.Empty, (SqliteCanaryStore store) =>
+        canaries.MapGet(string.Empty, (ICanaryStore store) =>
             Results.Json(store.LoadAll().Select(c => new CanaryView(c.Token, c.Tenant, c.Placement.ToString())).ToList(), ServerJsonContext.Default.ListCanaryView));
     }
 }

@@ -13,7 +13,7 @@ namespace Quell.Server;
 /// <summary>Incidents, responder commands, the Alertmanager webhook, who is on call and silences over HTTP.</summary>
 public static class IncidentEndpoints
 {
-    /// <summary>Registers the incident manager, SQLite store and outbox, channel senders, dispatcher and the incident clock.</summary>
+    /// <summary>Registers the incident manager (its store and outbox come from the storage provider), channel senders, dispatcher and the incident clock.</summary>
     public static IServiceCollection AddIncidents(this IServiceCollection services, QuellConfig config, TimeProvider time)
     {
         var policy = IncidentConfigResolver.Policy(config);
@@ -21,9 +21,6 @@ public static class IncidentEndpoints
         var delivery = IncidentConfigResolver.Delivery(config);
         services.AddSingleton(policy);
         services.AddSingleton(onCall);
-        services.AddSingleton(sp => new SqliteIncidentStore(sp.GetRequiredService<SqliteDatabase>()));
-        services.AddSingleton<IIncidentStore>(sp => sp.GetRequiredService<SqliteIncidentStore>());
-        services.AddSingleton<INotificationOutbox>(sp => sp.GetRequiredService<SqliteIncidentStore>());
         services.AddSingleton(sp => new IncidentManager(policy, onCall, time) { Recurrence = sp.GetService<IRecurrenceWatch>() });
         services.AddSingleton(sp => new RecordingChannel(time, sp.GetService<ILogger<RecordingChannel>>()));
         services.AddSingleton(sp => new NotificationHttpClient(config.Incidents.Delivery.AttemptTimeout));

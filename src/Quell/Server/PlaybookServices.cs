@@ -18,7 +18,6 @@ public static class PlaybookServices
 
         // Incidents register the real timeline; until then playbook reports go nowhere.
         services.TryAddSingleton<IIncidentTimeline>(NullIncidentTimeline.Instance);
-        services.AddSingleton<IMitigationStore, SqliteMitigationStore>();
         services.AddSingleton(sp => new MitigationControlPlane(
             sp.GetRequiredService<IMitigationStore>(),
             sp.GetRequiredService<IIncidentTimeline>(),

@@ -14,7 +14,11 @@ namespace Quell.Server;
 public sealed record QuellServerOptions
 {
     public string Urls { get; init; } = "http://127.0.0.1:4318";
+    /// <summary>Local files (post-mortem markdown, and quell.db when no PostgreSQL is configured).</summary>
     public required string DataDirectory { get; init; }
+
+    /// <summary>A PostgreSQL connection string; when set, every store lives in that database instead of SQLite.</summary>
+    public string? Postgres { get; init; }
     public QuellConfig Config { get; init; } = new();
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
@@ -33,7 +37,7 @@ public sealed record QuellServerOptions
     public bool LogStartFailure { get; init; } = true;
 }
 
-/// <summary>Builds and runs the Quell web host: ingest, queries, health and metrics over one SQLite store.</summary>
+/// <summary>Builds and runs the Quell web host: ingest, queries, health and metrics over one storage provider (SQLite or PostgreSQL).</summary>
 public static class QuellServer
 {
     public static WebApplication Build(QuellServerOptions options, string[]? args = null)
@@ -128,13 +132,11 @@ public static class QuellServer
         services.AddSingleton(config);
         services.AddSingleton(options.Time);
         services.AddQuellSecurity(config.Security);
-        services.AddSingleton(_ => new SqliteDatabase(Path.Combine(options.DataDirectory, "quell.db")));
-        services.AddSingleton<SqliteCallLog>();
-        services.AddSingleton<ICallLog>(sp => sp.GetRequiredService<SqliteCallLog>());
-        services.AddSingleton<ICursorStore, SqliteCursorStore>();
-        services.AddSingleton<IChangeLog, SqliteChangeLog>();
-        services.AddSingleton<IQualityLog, SqliteQualityLog>();
-        services.AddSingleton<IAlertStore, SqliteAlertStore>();
+        services.AddStorage(new StorageOptions(options.DataDirectory, options.Postgres, options.Time)
+        {
+            // A live dispatcher always finishes its attempt before the claim lapses and another instance may retry it.
+            OutboxClaimLease = config.Incidents.Delivery.AttemptTimeout + TimeSpan.FromSeconds(20),
+        });
         services.AddSingleton(_ => new Quell.Detection.DetectionEngine(config.Detection, options.Time));
         services.AddSingleton(options.Detection);
         services.AddSingleton(_ => new Quell.Detection.ContentFindingsMonitor(config.ContentAlerts));
@@ -156,11 +158,10 @@ public static class QuellServer
             return signals;
         });
         services.AddSingleton(sp => new LogContentJoin(config.OtlpLogs, options.Time, sp.GetRequiredService<OtlpSignalMetrics>()));
-        services.AddSingleton<SqliteCanaryStore>();
         services.AddSingleton(sp =>
         {
             var scanner = new Scanning.ContentScanner(config.Scanning);
-            foreach (var canary in sp.GetRequiredService<SqliteCanaryStore>().LoadAll())
+            foreach (var canary in sp.GetRequiredService<Scanning.Canaries.ICanaryStore>().LoadAll())
             {
                 scanner.Canaries.Register(canary);
             }

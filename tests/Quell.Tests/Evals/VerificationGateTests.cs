@@ -122,7 +122,7 @@ public sealed class VerificationGateTests
         _ = await new Quell.Server.RetentionService(s.Server.Service<ICallLog>(), s.Server.Service<Quell.Configuration.QuellConfig>(), s.Time).PurgeOnceAsync(CancellationToken.None);
 
         Assert.Null(await s.Server.Service<ICallLog>().GetAsync("call-1"));
-        var cases = await s.Server.Service<SqliteEvalStore>().CasesForIncidentAsync(id);
+        var cases = await s.Server.Service<IEvalStore>().CasesForIncidentAsync(id);
         Assert.Equal(2, cases.Count);
         Assert.All(cases, c => Assert.StartsWith("Who handled refund", c.Input, StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.Conflict, (await s.Client.DeleteAsync("/api/v1/evals/suites/regressions")).StatusCode);

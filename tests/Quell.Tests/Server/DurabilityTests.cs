@@ -116,7 +116,11 @@ public sealed class QuellProcess : IDisposable
         return client;
     }
 
-    public static async Task<QuellProcess> StartAsync(string dataDirectory, params string[] extra)
+    public static Task<QuellProcess> StartAsync(string dataDirectory, params string[] extra) =>
+        StartAsync(dataDirectory, new Dictionary<string, string>(), extra);
+
+    /// <summary>Starts `quell serve` with these extra environment variables (QUELL_POSTGRES, …).</summary>
+    public static async Task<QuellProcess> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string> environment, params string[] extra)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "quell.dll");
         var start = new ProcessStartInfo("dotnet")
@@ -127,6 +131,11 @@ public sealed class QuellProcess : IDisposable
         };
         var adminKey = Quell.Security.ApiKeySecret.New();
         start.Environment["QUELL_ADMIN_KEY"] = adminKey;
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         foreach (var arg in (string[])[dll, "serve", "--urls", "http://127.0.0.1:0", "--data", dataDirectory, .. extra])
         {
             start.ArgumentList.Add(arg);

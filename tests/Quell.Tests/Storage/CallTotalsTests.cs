@@ -6,14 +6,17 @@ using Quell.Tests.Server;
 
 namespace Quell.Tests.Storage;
 
-/// <summary>The calls log's aggregate queries: exact totals, groups, distinct values, findings and a latency quantile.</summary>
-public sealed class CallTotalsTests
+/// <summary>The calls log's aggregate queries: exact totals, groups, distinct values, findings and a latency quantile, over every provider.</summary>
+public abstract class CallTotalsTests(StorageFixture fixture)
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 20, 10, 0, 0, TimeSpan.Zero);
 
-    private static async Task<SqliteCallLog> LogAsync()
+    protected static readonly DateTimeOffset Start = T0;
+
+    private async Task<IStorageProvider> StoreAsync()
     {
-        var log = new SqliteCallLog(new SqliteDatabase(Path.Combine(TempDirectory.Create(), "quell.db")), TimeProvider.System);
+        var storage = fixture.Create(TimeProvider.System);
+        var log = storage.CallLog;
 
         // 12 calls: features a (8) and b (4); users u0..u3; every third failed with a timeout; every fourth carries PII.
         var calls = Enumerable.Range(0, 12).Select(i => new CallRecord
@@ -35,13 +38,14 @@ public sealed class CallTotalsTests
             Findings = i % 4 == 0 ? [new CallFinding("output", "pii", "EMAIL_ADDRESS", 0, 3, 0.9, "a@b", i == 8 ? "initech" : null)] : [],
         }).ToList();
         await log.AppendAsync(calls);
-        return log;
+        return storage;
     }
 
     [Fact]
     public async Task Totals_Ungrouped_CountsEveryMatchingCall()
     {
-        using var log = await LogAsync();
+        using var storage = await StoreAsync();
+        var log = storage.CallLog;
 
         var t = Assert.Single(await log.TotalsAsync(new CallQuery { From = T0, To = T0.AddHours(1) }));
 
@@ -65,7 +69,8 @@ public sealed class CallTotalsTests
     [Fact]
     public async Task Totals_EmptyWindow_OneRowOfZeros()
     {
-        using var log = await LogAsync();
+        using var storage = await StoreAsync();
+        var log = storage.CallLog;
 
         var t = Assert.Single(await log.TotalsAsync(new CallQuery { From = T0.AddDays(1), To = T0.AddDays(2) }));
 
@@ -77,7 +82,8 @@ public sealed class CallTotalsTests
     [Fact]
     public async Task Totals_GroupedByFeatureAndTenant_MostCallsFirstAndCapped()
     {
-        using var log = await LogAsync();
+        using var storage = await StoreAsync();
+        var log = storage.CallLog;
 
         var groups = await log.TotalsAsync(new CallQuery(), ["feature", "tenant"]);
         var top = await log.TotalsAsync(new CallQuery(), ["feature", "tenant"], maxGroups: 1);
@@ -94,7 +100,8 @@ public sealed class CallTotalsTests
     [Fact]
     public async Task Filter_UsersOperationErrorTypeAndFindingKinds_AppliedInTheDatabase()
     {
-        using var log = await LogAsync();
+        using var storage = await StoreAsync();
+        var log = storage.CallLog;
 
         Assert.Equal(6, Assert.Single(await log.TotalsAsync(new CallQuery { Users = ["u0", "u1"] })).Calls);
         Assert.Equal(1, Assert.Single(await log.TotalsAsync(new CallQuery { Operation = "embeddings" })).Calls);
@@ -107,7 +114,8 @@ public sealed class CallTotalsTests
     [Fact]
     public async Task DistinctFindingsAndQuantile_OverTheFilter_ExactValues()
     {
-        using var log = await LogAsync();
+        using var storage = await StoreAsync();
+        var log = storage.CallLog;
         var pii = new CallQuery { FindingKinds = ["pii"] };
 
         Assert.Equal(["u0"], await log.DistinctAsync(pii, "user", 100));
@@ -127,7 +135,8 @@ public sealed class CallTotalsTests
     [Fact]
     public async Task Filter_BoundsBetweenMilliseconds_KeepHalfOpenWindowExact()
     {
-        using var log = await LogAsync();
+        using var storage = await StoreAsync();
+        var log = storage.CallLog;
 
         // [T0 + 0.5 ms, T0 + 1 min + 0.5 ms) holds only the call stamped at T0 + 1 min.
         var t = Assert.Single(await log.TotalsAsync(new CallQuery { From = T0.AddTicks(5_000), To = T0.AddMinutes(1).AddTicks(5_000) }));
@@ -135,7 +144,10 @@ public sealed class CallTotalsTests
         Assert.Equal(1, t.Calls);
         Assert.Equal(T0.AddMinutes(1), t.FirstAt);
     }
+}
 
+public sealed class SqliteCallTotalsTests(SqliteStorageFixture fixture) : CallTotalsTests(fixture), IClassFixture<SqliteStorageFixture>
+{
     [Fact]
     public async Task Open_TableWithoutALaterField_AddsItsColumn()
     {
@@ -147,8 +159,26 @@ public sealed class CallTotalsTests
         }
 
         using var log = new SqliteCallLog(new SqliteDatabase(path), TimeProvider.System);
-        await log.AppendAsync([new CallRecord { Id = "x", Timestamp = T0, InjectionScore = 0.25 }]);
+        await log.AppendAsync([new CallRecord { Id = "x", Timestamp = Start, InjectionScore = 0.25 }]);
 
         Assert.Equal(0.25, (await log.GetAsync("x"))!.Value.Call.InjectionScore);
+    }
+}
+
+public sealed class PostgresCallTotalsTests(PostgresStorageFixture fixture) : CallTotalsTests(fixture), IClassFixture<PostgresStorageFixture>
+{
+    [Fact]
+    public async Task Open_TableWithoutALaterField_AddsItsColumn()
+    {
+        using var first = fixture.Create(TimeProvider.System);
+        await using (var connection = await ((Quell.Storage.Postgres.PostgresStorageProvider)first).Database.OpenAsync())
+        {
+            await connection.ExecuteAsync("ALTER TABLE calls DROP COLUMN injection_score");
+        }
+
+        using var reopened = fixture.Reopen(first, TimeProvider.System);
+        await reopened.CallLog.AppendAsync([new CallRecord { Id = "x", Timestamp = Start, InjectionScore = 0.25 }]);
+
+        Assert.Equal(0.25, (await reopened.CallLog.GetAsync("x"))!.Value.Call.InjectionScore);
     }
 }

@@ -4,7 +4,7 @@ using Quell.Scanning.Canaries;
 namespace Quell.Storage.Sqlite;
 
 /// <summary>Minted canaries, kept so a restarted server still recognises every marker it ever issued.</summary>
-public sealed class SqliteCanaryStore(SqliteDatabase database, TimeProvider time)
+public sealed class SqliteCanaryStore(SqliteDatabase database, TimeProvider time) : ICanaryStore
 {
     public async Task SaveAsync(Canary canary, CancellationToken cancellationToken = default)
     {

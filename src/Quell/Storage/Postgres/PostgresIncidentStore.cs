@@ -1,0 +1,210 @@
+using System.Text.Json;
+using Dapper;
+using Npgsql;
+using Quell.Incidents;
+using Quell.Notifications;
+using Quell.Storage.Sqlite;
+
+namespace Quell.Storage.Postgres;
+
+/// <summary>
+/// Incidents, timelines, silences and the notification outbox in PostgreSQL. An incident change and its notifications
+/// commit in one transaction. Several instances may deliver from one outbox: <see cref="DueAsync"/> claims the rows it
+/// returns (FOR UPDATE SKIP LOCKED, then a short lease), so two dispatchers never send the same notification at once.
+/// </summary>
+public sealed class PostgresIncidentStore(PostgresDatabase database, TimeSpan? claimLease = null) : IIncidentStore, INotificationOutbox
+{
+    /// <summary>
+    /// How long a claimed notification stays with its dispatcher before another instance may take it over: longer than
+    /// one delivery attempt, so a live dispatcher is never raced, and the delay a page sees when its dispatcher died.
+    /// </summary>
+    public static readonly TimeSpan DefaultClaimLease = TimeSpan.FromSeconds(30);
+
+    private readonly long _leaseMs = (long)(claimLease ?? DefaultClaimLease).TotalMilliseconds;
+
+    // A notification waits while an earlier one of the same incident on the same channel is still pending (a trigger
+    // backing off after a 503): PagerDuty must never see the acknowledge before the trigger it acknowledges.
+    private const string FirstPendingOfItsChannel =
+        "NOT EXISTS (SELECT 1 FROM notification_outbox p WHERE p.incident_id = o.incident_id AND p.channel = o.channel AND p.status = 0 AND p.seq < o.seq)";
+
+    public async Task<IReadOnlyList<Incident>> OpenAsync(CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var bodies = await c.QueryAsync<string>(new CommandDefinition("SELECT body FROM incidents WHERE state <> 'closed' ORDER BY detected_at, id", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return bodies.Select(ReadIncident).ToList();
+    }
+
+    public async Task<Incident?> GetAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var body = await c.QuerySingleOrDefaultAsync<string>(new CommandDefinition("SELECT body FROM incidents WHERE id = @id", new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return body is null ? null : ReadIncident(body);
+    }
+
+    public async Task<IReadOnlyList<Incident>> ListAsync(IncidentQuery query, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        const string Sql = "SELECT body FROM incidents WHERE (@state::text IS NULL OR state = @state) AND (@severity::text IS NULL OR severity = @severity) AND (@category::text IS NULL OR category = @category) ORDER BY detected_at DESC, id LIMIT @limit";
+        var bodies = await c.QueryAsync<string>(new CommandDefinition(Sql, new
+        {
+            state = query.State?.Name(),
+            severity = query.Severity?.ToString(),
+            category = query.Category,
+            limit = Math.Clamp(query.Limit, 1, 10_000),
+        }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return bodies.Select(ReadIncident).ToList();
+    }
+
+    public async Task<IReadOnlyList<TimelineEntry>> TimelineAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await c.QueryAsync<(string IncidentId, long At, string Kind, string Actor, string Message, string? Data)>(new CommandDefinition(
+            "SELECT incident_id, at, kind, actor, message, data FROM incident_timeline WHERE incident_id = @id ORDER BY seq", new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => new TimelineEntry(r.IncidentId, DateTimeOffset.FromUnixTimeMilliseconds(r.At), r.Kind, r.Actor, r.Message)
+        {
+            Data = r.Data is null ? null : JsonSerializer.Deserialize(r.Data, IncidentStorageJson.Default.DictionaryStringString),
+        }).ToList();
+    }
+
+    public async Task ApplyAsync(IReadOnlyList<IncidentChange> changes, CancellationToken cancellationToken = default)
+    {
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
+        await using var c = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var change in changes)
+        {
+            var i = change.Incident;
+
+            // A new incident never replaces a stored one, and an update never invents one; the UPDATE holds the row lock
+            // until commit, so two instances deciding about one incident apply their changes one after the other.
+            var rows = await c.ExecuteAsync(new CommandDefinition(
+                change.Created
+                    ? "INSERT INTO incidents(id, state, severity, category, detected_at, updated_at, body) VALUES (@id, @state, @severity, @category, @detected, @updated, @body) ON CONFLICT (id) DO NOTHING"
+                    : "UPDATE incidents SET state = @state, severity = @severity, category = @category, updated_at = @updated, body = @body WHERE id = @id",
+                new { id = i.Id, state = i.State.Name(), severity = i.Severity.ToString(), category = i.Category, detected = i.DetectedAt.ToUnixTimeMilliseconds(), updated = i.UpdatedAt.ToUnixTimeMilliseconds(), body = JsonSerializer.Serialize(i, IncidentStorageJson.Default.Incident) },
+                tx,
+                cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (rows != 1)
+            {
+                throw new IncidentIdConflictException(i.Id, change.Created);
+            }
+
+            foreach (var e in change.Timeline)
+            {
+                await InsertTimelineAsync(c, tx, e, cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var n in change.Notifications)
+            {
+                await c.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO notification_outbox(id, incident_id, channel, status, attempts, next_attempt_at, created_at, body) VALUES (@id, @incident, @channel, 0, 0, @next, @created, @body) ON CONFLICT (id) DO NOTHING",
+                    new { id = n.Id, incident = n.IncidentId, channel = n.Channel, next = n.CreatedAt.ToUnixTimeMilliseconds(), created = n.CreatedAt.ToUnixTimeMilliseconds(), body = JsonSerializer.Serialize(n, IncidentStorageJson.Default.Notification) },
+                    tx,
+                    cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+        }
+
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<Silence>> SilencesAsync(CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var bodies = await c.QueryAsync<string>(new CommandDefinition("SELECT body FROM silences ORDER BY ends_at, id", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return bodies.Select(b => JsonSerializer.Deserialize(b, IncidentStorageJson.Default.Silence)!).ToList();
+    }
+
+    public async Task SaveSilenceAsync(Silence silence, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO silences(id, ends_at, body) VALUES (@id, @ends, @body) ON CONFLICT (id) DO UPDATE SET ends_at = excluded.ends_at, body = excluded.body",
+            new { id = silence.Id, ends = silence.EndsAt.ToUnixTimeMilliseconds(), body = JsonSerializer.Serialize(silence, IncidentStorageJson.Default.Silence) },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<bool> DeleteSilenceAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await c.ExecuteAsync(new CommandDefinition("DELETE FROM silences WHERE id = @id", new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
+    }
+
+    public async Task<IReadOnlyList<OutboxItem>> DueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken = default)
+    {
+        var at = now.ToUnixTimeMilliseconds();
+        await using var c = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await c.QueryAsync<OutboxRow>(new CommandDefinition(
+            $"""
+            WITH due AS (
+                SELECT o.id FROM notification_outbox o
+                WHERE o.status = 0 AND o.next_attempt_at <= @now AND (o.claimed_until IS NULL OR o.claimed_until <= @now) AND {FirstPendingOfItsChannel}
+                ORDER BY o.next_attempt_at, o.created_at, o.seq
+                LIMIT @max
+                FOR UPDATE OF o SKIP LOCKED)
+            UPDATE notification_outbox n SET claimed_until = @until FROM due WHERE n.id = due.id
+            RETURNING n.status, n.attempts, n.next_attempt_at AS NextAttemptAt, n.last_error AS LastError, n.body, n.created_at AS CreatedAt, n.seq
+            """,
+            new { now = at, max, until = at + _leaseMs }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.OrderBy(r => r.NextAttemptAt).ThenBy(r => r.CreatedAt).ThenBy(r => r.Seq).Select(ToItem).ToList();
+    }
+
+    public async Task RecordAttemptAsync(string notificationId, OutboxStatus status, int attempts, DateTimeOffset nextAttemptAt, string? error, TimelineEntry entry, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE notification_outbox SET status = @status, attempts = @attempts, next_attempt_at = @next, last_error = @error, claimed_until = NULL WHERE id = @id",
+            new { id = notificationId, status = (int)status, attempts, next = nextAttemptAt.ToUnixTimeMilliseconds(), error },
+            tx,
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await InsertTimelineAsync(c, tx, entry, cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<OutboxItem>> ForIncidentAsync(string incidentId, CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await c.QueryAsync<OutboxRow>(new CommandDefinition(
+            "SELECT status, attempts, next_attempt_at AS NextAttemptAt, last_error AS LastError, body, created_at AS CreatedAt, seq FROM notification_outbox WHERE incident_id = @incidentId ORDER BY created_at, seq",
+            new { incidentId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(ToItem).ToList();
+    }
+
+    public async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var next = await c.ExecuteScalarAsync<long?>(new CommandDefinition(
+            $"SELECT MIN(GREATEST(next_attempt_at, COALESCE(claimed_until, next_attempt_at))) FROM notification_outbox o WHERE status = 0 AND {FirstPendingOfItsChannel}",
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return next is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+    }
+
+    public async Task<OutboxBacklog> BacklogAsync(CancellationToken cancellationToken = default)
+    {
+        await using var c = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var row = await c.QuerySingleAsync<(long Pending, long? Oldest)>(new CommandDefinition("SELECT COUNT(*), MIN(created_at) FROM notification_outbox WHERE status = 0", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return new OutboxBacklog(row.Pending, row.Oldest is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null);
+    }
+
+    private static Task InsertTimelineAsync(NpgsqlConnection c, NpgsqlTransaction tx, TimelineEntry e, CancellationToken ct) =>
+        c.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO incident_timeline(incident_id, at, kind, actor, message, data) VALUES (@incident, @at, @kind, @actor, @message, @data)",
+            new { incident = e.IncidentId, at = e.At.ToUnixTimeMilliseconds(), kind = e.Kind, actor = e.Actor, message = e.Message, data = e.Data is null ? null : JsonSerializer.Serialize(new Dictionary<string, string>(e.Data), IncidentStorageJson.Default.DictionaryStringString) },
+            tx,
+            cancellationToken: ct));
+
+    private static Incident ReadIncident(string body) => JsonSerializer.Deserialize(body, IncidentStorageJson.Default.Incident)!;
+
+    private static OutboxItem ToItem(OutboxRow r) => new(
+        JsonSerializer.Deserialize(r.Body, IncidentStorageJson.Default.Notification)!,
+        (OutboxStatus)r.Status,
+        r.Attempts,
+        DateTimeOffset.FromUnixTimeMilliseconds(r.NextAttemptAt),
+        r.LastError);
+
+    private sealed record OutboxRow(int Status, int Attempts, long NextAttemptAt, string? LastError, string Body, long CreatedAt, long Seq);
+}

@@ -23,7 +23,7 @@ public static class PostmortemEndpoints
             }
 
             var (saved, error) = await s.EditAsync(incidentId, body, FixAndLearnHttp.Str(body, "updated_by") ?? FixAndLearnHttp.Str(body, "by") ?? http.User.Actor(), http.RequestAborted).ConfigureAwait(false);
-            return error is not null ? FixAndLearnHttp.Field("$", error) : saved is null ? NoIncident(incidentId) : Results.Json(saved, FixAndLearnJson.Default.Postmortem);
+            return error is not null ? FixAndLearnHttp.Field(error.Field, error.Message) : saved is null ? NoIncident(incidentId) : Results.Json(saved, FixAndLearnJson.Default.Postmortem);
         });
         pm.MapGet("/{incidentId}/export", async (string incidentId, PostmortemService s, CancellationToken ct) =>
             await s.GetOrDraftAsync(incidentId, ct).ConfigureAwait(false) is { } p ? Results.Text(PostmortemMarkdown.Render(p), "text/markdown; charset=utf-8") : NoIncident(incidentId));

@@ -170,7 +170,7 @@ public sealed class InputFuzzTests(ITestOutputHelper output)
         }
     }
 
-    private sealed record Target(string Name, byte[] Seed, bool Json, Func<byte[], HttpRequestMessage> Build);
+    internal sealed record Target(string Name, byte[] Seed, bool Json, Func<byte[], HttpRequestMessage> Build);
 
     private sealed record SeedSet(byte[] Calls, byte[] CallsNdjson, byte[] Evals, byte[] Feedback, byte[] Changes, byte[] OtlpJson, byte[] OtlpProtobuf, byte[] Alertmanager);
 
@@ -190,7 +190,7 @@ public sealed class InputFuzzTests(ITestOutputHelper output)
             Encoding.UTF8.GetBytes($$"""{"version":"4","status":"firing","externalURL":"http://am","alerts":[{"status":"firing","labels":{"alertname":"HighLatency","feature":"support_chat","severity":"page"},"annotations":{"summary":"p95 up"},"startsAt":"{{ts}}","fingerprint":"fz1"}]}"""));
     }
 
-    private static List<Target> Targets(DateTimeOffset now, string incident)
+    internal static List<Target> Targets(DateTimeOffset now, string incident)
     {
         var s = Seeds(now);
         static Func<byte[], HttpRequestMessage> Post(string path, string type, HttpMethod? method = null) => body =>
@@ -221,7 +221,7 @@ public sealed class InputFuzzTests(ITestOutputHelper output)
             new("incident-assign", U("""{"commander":"ana","assignee":"bo","by":"ana"}"""), true, Post($"/api/v1/incidents/{incident}/assign", "application/json")),
             new("runbook-run", U($$"""{"category":"latency","signal":"p95_latency","feature":"support_chat","onset":"{{ts}}"}"""), true, Post("/api/v1/runbooks/run", "application/json")),
             new("eval-suite", U("""{"name":"fuzz","description":"d","feature":"support_chat","cases":[{"id":"c1","input":"hi","checks":[{"kind":"contains","value":"hello"}]}]}"""), true, Post("/api/v1/evals/suites", "application/json")),
-            new("postmortem", U("""{"summary":"s","impact":"i","root_cause":"r","updated_by":"ana"}"""), true, Post($"/api/v1/postmortems/{incident}", "application/json", HttpMethod.Put)),
+            new("postmortem", U($$"""{"title":"t","status":"review","summary":"s","impact":{"scope":"feature=support_chat","calls":3,"users":1,"cost_usd":1.5,"p95_latency_ms":900,"from":"{{ts}}","to":"{{ts}}","leaked_from_tenants":["acme"],"entities":{"EMAIL_ADDRESS":2},"note":"n"},"detection":"d","mitigation":"m","root_cause":"r","facts":[{"name":"time_to_detect","seconds":5,"from":"{{ts}}","to":"{{ts}}","text":"t","source":"s"}],"timeline":[{"at":"{{ts}}","kind":"note","text":"x"}],"went_well":["a"],"went_badly":["b"],"action_items":[{"id":"a1","text":"fix","owner":"ana","due_at":"{{ts}}","status":"open"}],"structural_changes":["c"],"due_at":"{{ts}}","updated_by":"ana"}"""), true, Post($"/api/v1/postmortems/{incident}", "application/json", HttpMethod.Put)),
             new("canaries", U("""{"tenant":"acme","placement":"docs"}"""), true, Post("/api/v1/canaries", "application/json")),
             new("calls-query", U($"feature=support_chat&tenant=acme&from={ts}&limit=5"), false, Get("/api/v1/calls")),
             new("incidents-query", U("state=open&severity=S2&limit=5"), false, Get("/api/v1/incidents")),
@@ -230,7 +230,7 @@ public sealed class InputFuzzTests(ITestOutputHelper output)
         ];
     }
 
-    private static async Task<string> SeedAsync(HttpClient http, DateTimeOffset now)
+    internal static async Task<string> SeedAsync(HttpClient http, DateTimeOffset now)
     {
         var ts = now.ToString("O", CultureInfo.InvariantCulture);
         async Task PostAsync(string path, string body)
@@ -248,7 +248,7 @@ public sealed class InputFuzzTests(ITestOutputHelper output)
     }
 
     // What was accepted before the campaign, as the API returns it: must read the same afterwards.
-    private static async Task<string> SnapshotAsync(HttpClient http)
+    internal static async Task<string> SnapshotAsync(HttpClient http)
     {
         var call = await http.GetStringAsync("/api/v1/calls/fz-seed");
         var changes = JsonDocument.Parse(await http.GetStringAsync("/api/v1/changes?from=2000-01-01T00:00:00Z")).RootElement.EnumerateArray().First(c => c.GetProperty("id").GetString() == "chg-seed").GetRawText();

@@ -18,11 +18,14 @@ namespace Quell.Tests.Hardening;
 /// <summary>
 /// Property: whatever bytes arrive at any endpoint or decoder, the answer is never a 5xx or an unexpected exception,
 /// the server keeps serving, and data accepted before is unchanged. CI runs a bounded number of cases; set
-/// QUELL_FUZZ_CASES (e.g. 1000000) for a long campaign, whose figures are printed at the end.
+/// QUELL_FUZZ_CASES (e.g. 1000000) or QUELL_FUZZ_SECONDS for a long campaign, whose figures are printed at the end.
 /// </summary>
 public sealed class InputFuzzTests(ITestOutputHelper output)
 {
     private static readonly long Cases = long.TryParse(Environment.GetEnvironmentVariable("QUELL_FUZZ_CASES"), CultureInfo.InvariantCulture, out var n) ? n : 1500;
+
+    // A wall-clock budget for the HTTP campaign (QUELL_FUZZ_SECONDS): it then runs until the budget is spent instead of a count.
+    private static readonly int Seconds = int.TryParse(Environment.GetEnvironmentVariable("QUELL_FUZZ_SECONDS"), CultureInfo.InvariantCulture, out var t) ? t : -1;
 
     [Fact]
     public async Task AnyEndpoint_MutatedPayloads_NeverAnswer5xxAndKeepAcceptedData()
@@ -85,7 +88,8 @@ public sealed class InputFuzzTests(ITestOutputHelper output)
                 }
             },
             seed: "0N0XIzNsQ0O2",
-            iter: Cases,
+            iter: Seconds > 0 ? -1 : Cases,
+            time: Seconds,
             threads: 4);
         watch.Stop();
         output.WriteLine($"fuzz: {sent} inputs over {targets.Count} endpoint shapes in {watch.Elapsed.TotalSeconds:0.0} s ({sent / watch.Elapsed.TotalSeconds:0} inputs/s); 5xx: {fiveXx}; resent on a new connection: {resent}; statuses: {string.Join(", ", byStatus.OrderBy(p => p.Key).Select(p => $"{p.Key}×{p.Value}"))}");

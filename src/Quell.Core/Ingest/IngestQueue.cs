@@ -18,11 +18,13 @@ public sealed class IngestQueue : IAsyncDisposable
     private readonly IngestQueueOptions _options;
     private readonly IngestMetrics _metrics;
     private readonly Task _writer;
+    private readonly IngestWriteGate? _gate;
     private long _queued;
     private volatile bool _faulted;
 
-    public IngestQueue(ICallLog log, IngestQueueOptions options, IngestMetrics metrics)
+    public IngestQueue(ICallLog log, IngestQueueOptions options, IngestMetrics metrics, IngestWriteGate? gate = null)
     {
+        _gate = gate;
         _log = log;
         _options = options;
         _metrics = metrics;
@@ -87,6 +89,11 @@ public sealed class IngestQueue : IAsyncDisposable
             {
                 group.Add(batch);
                 calls.AddRange(batch.Calls);
+            }
+
+            if (_gate is not null)
+            {
+                await _gate.PassAsync().ConfigureAwait(false);
             }
 
             var started = Stopwatch.GetTimestamp();

@@ -92,7 +92,9 @@ public sealed class InputFuzzTests(ITestOutputHelper output)
             time: Seconds,
             threads: 4);
         watch.Stop();
-        output.WriteLine($"fuzz: {sent} inputs over {targets.Count} endpoint shapes in {watch.Elapsed.TotalSeconds:0.0} s ({sent / watch.Elapsed.TotalSeconds:0} inputs/s); 5xx: {fiveXx}; resent on a new connection: {resent}; statuses: {string.Join(", ", byStatus.OrderBy(p => p.Key).Select(p => $"{p.Key}×{p.Value}"))}");
+        var live = GC.GetTotalMemory(forceFullCollection: true);
+        output.WriteLine($"fuzz: {sent} inputs over {targets.Count} endpoint shapes in {watch.Elapsed.TotalSeconds:0.0} s ({sent / watch.Elapsed.TotalSeconds:0} inputs/s); 5xx: {fiveXx}; resent on a new connection: {resent}; statuses: {string.Join(", ", byStatus.OrderBy(p => p.Key).Select(p => $"{p.Key}×{p.Value}"))}; "
+            + $"test process peak working set {Environment.WorkingSet / 1048576} MB now, {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576} MB peak, {live / 1048576} MB live after a full collection");
         Assert.True(fiveXx == 0, string.Join('\n', failures));
         using var health = await http.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);

@@ -136,6 +136,15 @@ public sealed class IngestQueue : IAsyncDisposable
                     _faulted = true;
                 }
             }
+
+            // Drop the references to the written calls (and their text) now, not when the next batch arrives: after a
+            // burst the writer would otherwise hold the last transaction's calls for as long as the server is idle.
+            group.Clear();
+            calls.Clear();
+            if (calls.Capacity > _options.MaxBatch * 2)
+            {
+                calls.Capacity = _options.MaxBatch;
+            }
         }
     }
 

@@ -19,7 +19,8 @@ internal static class AlertIntake
         var open = Arg(args, "--open", 0);
         var alerts = Arg(args, "--alerts", 2000);
         var dir = Path.Combine(Path.GetTempPath(), "quell-alert-intake-" + Guid.NewGuid().ToString("N"));
-        var app = QuellServer.Build(new QuellServerOptions { Urls = "http://127.0.0.1:0", DataDirectory = dir });
+        var adminKey = Security.ApiKeySecret.New();
+        var app = QuellServer.Build(new QuellServerOptions { Urls = "http://127.0.0.1:0", DataDirectory = dir, AdminKey = adminKey });
         await app.StartAsync().ConfigureAwait(false);
         try
         {
@@ -51,6 +52,7 @@ internal static class AlertIntake
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"preloaded {open} open incidents in {sw.Elapsed.TotalSeconds:0.0} s"));
 
             using var http = new HttpClient { BaseAddress = app.BoundAddress(), Timeout = TimeSpan.FromMinutes(10) };
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminKey);
             const int batch = 100;
             sw.Restart();
             for (var start = 0; start < alerts; start += batch)

@@ -24,12 +24,14 @@ internal static class OverloadLoad
         var calibrate = (int)Dbl(args, "--calibrate", 20);
 
         var bodies = Enumerable.Range(0, 16).Select(i => Body(i, (int)(bodyMb * 1024 * 1024))).ToList();
-        using var server = await ServerProcess.StartAsync().ConfigureAwait(false);
+        var adminKey = Security.ApiKeySecret.New();
+        using var server = await ServerProcess.StartAsync(adminKey).ConfigureAwait(false);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
         {
             BaseAddress = server.BaseAddress,
             Timeout = TimeSpan.FromMinutes(2),
         };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminKey);
         using var sampler = new RssSampler(server.Pid);
         await Task.Delay(2000).ConfigureAwait(false);
         var baseline = sampler.Current;
@@ -42,6 +44,12 @@ internal static class OverloadLoad
             while (Interlocked.Increment(ref sent) <= calibrate)
             {
                 using var r = await PostAsync(http, bodies[sent % bodies.Count]).ConfigureAwait(false);
+
+                // Capacity is measured on accepted batches only: anything else (a missing key, a refusal) would measure refusals.
+                if (!r.IsSuccessStatusCode)
+                {
+                    throw new InvalidOperationException($"calibration request answered {(int)r.StatusCode}: {await r.Content.ReadAsStringAsync().ConfigureAwait(false)}");
+                }
             }
         })).ConfigureAwait(false);
         var capacity = calibrate / calibration.Elapsed.TotalSeconds;
@@ -215,7 +223,7 @@ internal static class OverloadLoad
 
         public int Pid => _process.Id;
 
-        public static async Task<ServerProcess> StartAsync()
+        public static async Task<ServerProcess> StartAsync(string adminKey)
         {
             using var probe = new TcpListener(IPAddress.Loopback, 0);
             probe.Start();
@@ -223,6 +231,7 @@ internal static class OverloadLoad
             probe.Stop();
             var data = Path.Combine(Path.GetTempPath(), "quell-overload-" + Guid.NewGuid().ToString("N"));
             var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            start.Environment["QUELL_ADMIN_KEY"] = adminKey;
             foreach (var a in (string[])[Path.Combine(AppContext.BaseDirectory, "quell.dll"), "serve", "--urls", $"http://127.0.0.1:{port}", "--data", data])
             {
                 start.ArgumentList.Add(a);

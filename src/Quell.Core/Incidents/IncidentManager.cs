@@ -40,11 +40,18 @@ public sealed partial class IncidentManager
     public OnCallDirectory OnCall => _onCall;
 
     /// <summary>Applies one alert to the open incidents: dedupes, joins, inhibits or opens; null when it changes nothing.</summary>
-    public IncidentChange? Ingest(IncidentSignal signal, IReadOnlyList<Incident> open, IReadOnlyList<Silence> silences)
+    public IncidentChange? Ingest(IncidentSignal signal, IReadOnlyList<Incident> open, IReadOnlyList<Silence> silences) =>
+        Ingest(signal, OpenIncidentIndex.Of(open), silences);
+
+    /// <summary>
+    /// Applies one alert to the open incidents held in <paramref name="open"/>: every lookup goes through its keys, so
+    /// the cost does not grow with the number of incidents open. The caller keeps the index up to date with the change.
+    /// </summary>
+    public IncidentChange? Ingest(IncidentSignal signal, OpenIncidentIndex open, IReadOnlyList<Silence> silences)
     {
         var now = _time.GetUtcNow();
         var labels = LabelsOf(signal);
-        var same = open.Where(i => i.State != IncidentState.Closed && i.Alerts.Any(a => a.Fingerprint == signal.Fingerprint))
+        var same = open.WithFingerprint(signal.Fingerprint).Where(i => i.State != IncidentState.Closed)
             .OrderByDescending(i => i.DetectedAt).FirstOrDefault();
         if (signal.State == SignalState.Resolved)
         {
@@ -62,11 +69,11 @@ public sealed partial class IncidentManager
         }
 
         var key = GroupKey(signal);
-        var related = open.Where(i => i.State.IsActive() && i.GroupKey == key && now - i.LastSignalAt <= JoinWindow(i))
+        var related = open.InGroup(key).Where(i => i.State.IsActive() && now - i.LastSignalAt <= JoinWindow(i))
             .OrderByDescending(i => i.LastSignalAt).FirstOrDefault();
         return related is not null
             ? Join(related, signal, labels, now, silences, repeat: false)
-            : OpenOrRecur(signal, labels, now, silences, open);
+            : OpenOrRecur(signal, labels, now, silences, open.Resolved);
     }
 
     /// <summary>Sends what has become due: first notifications after the group wait and escalation steps nobody acknowledged.</summary>
@@ -248,12 +255,12 @@ public sealed partial class IncidentManager
         return draft.ToChange(created: false);
     }
 
-    private static Incident? InhibitingOutage(IncidentSignal signal, IReadOnlyList<Incident> open)
+    private static Incident? InhibitingOutage(IncidentSignal signal, OpenIncidentIndex open)
     {
         var inhibitable = !signal.VendorOutage && signal.Provider is not null
             && (signal.Category == SignalCategories.Latency || signal.Signal.Contains("error", StringComparison.OrdinalIgnoreCase));
         return inhibitable
-            ? open.FirstOrDefault(i => i.VendorOutage && i.State.IsActive() && string.Equals(i.Provider, signal.Provider, StringComparison.OrdinalIgnoreCase))
+            ? open.Outages.Where(i => i.State.IsActive() && string.Equals(i.Provider, signal.Provider, StringComparison.OrdinalIgnoreCase)).OrderBy(i => i.DetectedAt).FirstOrDefault()
             : null;
     }
 

@@ -18,11 +18,13 @@ public sealed class IngestQueue : IAsyncDisposable
     private readonly IngestQueueOptions _options;
     private readonly IngestMetrics _metrics;
     private readonly Task _writer;
+    private readonly IngestWriteGate? _gate;
     private long _queued;
     private volatile bool _faulted;
 
-    public IngestQueue(ICallLog log, IngestQueueOptions options, IngestMetrics metrics)
+    public IngestQueue(ICallLog log, IngestQueueOptions options, IngestMetrics metrics, IngestWriteGate? gate = null)
     {
+        _gate = gate;
         _log = log;
         _options = options;
         _metrics = metrics;
@@ -89,6 +91,11 @@ public sealed class IngestQueue : IAsyncDisposable
                 calls.AddRange(batch.Calls);
             }
 
+            if (_gate is not null)
+            {
+                await _gate.PassAsync().ConfigureAwait(false);
+            }
+
             var started = Stopwatch.GetTimestamp();
             AppendResult result = default;
             Exception? failure = null;
@@ -128,6 +135,15 @@ public sealed class IngestQueue : IAsyncDisposable
                 {
                     _faulted = true;
                 }
+            }
+
+            // Drop the references to the written calls (and their text) now, not when the next batch arrives: after a
+            // burst the writer would otherwise hold the last transaction's calls for as long as the server is idle.
+            group.Clear();
+            calls.Clear();
+            if (calls.Capacity > _options.MaxBatch * 2)
+            {
+                calls.Capacity = _options.MaxBatch;
             }
         }
     }

@@ -153,10 +153,20 @@ public static partial class IncidentSimilarity
 
 /// <summary>
 /// The incident memory in memory: profiles grouped by family with BM25 statistics, so finding similar past incidents
-/// costs the size of one family, not of all history, and never touches the database on the alert intake path.
+/// never touches the database on the alert intake path. Candidates are the most recent
+/// <see cref="CandidatesPerKey"/> of the family and, for each scope pair of the query (feature=…, model=…), the most
+/// recent as many sharing it: the cost per search is bounded, however many incidents a family holds.
 /// </summary>
 public sealed class IncidentMemoryIndex
 {
+    /// <summary>
+    /// How many of the most recent incidents per family and per shared scope pair are scored. 256: every candidate of
+    /// any family a team sees in a year; a flood of thousands of one alert family is then scored by recency and scope.
+    /// </summary>
+    public const int CandidatesPerKey = 256;
+
+    private readonly Dictionary<string, LinkedList<string>> _recent = new(StringComparer.Ordinal);
+
     /// <summary>BM25 term-frequency saturation and length normalisation: the usual defaults (Robertson et al.).</summary>
     private const double K1 = 1.2;
     private const double B = 0.75;
@@ -192,6 +202,16 @@ public sealed class IncidentMemoryIndex
             }
 
             set.Add(profile.Id);
+            foreach (var key in RecencyKeys(profile))
+            {
+                if (!_recent.TryGetValue(key, out var list))
+                {
+                    _recent[key] = list = new LinkedList<string>();
+                }
+
+                entry.Recency.Add((key, list.AddLast(profile.Id)));
+            }
+
             foreach (var term in entry.Terms.Keys)
             {
                 _docFreq[term] = _docFreq.GetValueOrDefault(term) + 1;
@@ -224,7 +244,7 @@ public sealed class IncidentMemoryIndex
             var n = Math.Max(1, _byId.Count);
             var avg = Math.Max(1, (double)_totalLength / n);
             var self = Bm25(q, q, q.Values.Sum(), n, avg);
-            foreach (var id in family)
+            foreach (var id in family.Count <= CandidatesPerKey ? family : CandidatesLocked(query))
             {
                 if (id == query.Id)
                 {
@@ -320,11 +340,51 @@ public sealed class IncidentMemoryIndex
         return Math.Log(1 + ((n - df + 0.5) / (df + 0.5)));
     }
 
+    // The family's key and one per scope pair: the lists the most recent candidates are taken from.
+    private static IEnumerable<string> RecencyKeys(IncidentProfile p)
+    {
+        yield return p.Family;
+        foreach (var (key, value) in p.Scope)
+        {
+            yield return p.Family + "\n" + key + "=" + value;
+        }
+    }
+
+    private HashSet<string> CandidatesLocked(IncidentProfile query)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var key in RecencyKeys(query))
+        {
+            if (!_recent.TryGetValue(key, out var list))
+            {
+                continue;
+            }
+
+            var taken = 0;
+            for (var node = list.Last; node is not null && taken < CandidatesPerKey; node = node.Previous, taken++)
+            {
+                ids.Add(node.Value);
+            }
+        }
+
+        return ids;
+    }
+
     private void RemoveLocked(string id)
     {
         if (!_byId.Remove(id, out var old))
         {
             return;
+        }
+
+        foreach (var (key, node) in old.Recency)
+        {
+            var list = node.List!;
+            list.Remove(node);
+            if (list.Count == 0)
+            {
+                _recent.Remove(key);
+            }
         }
 
         _byFamily[old.Profile.Family].Remove(id);
@@ -353,5 +413,8 @@ public sealed class IncidentMemoryIndex
     private sealed record Entry(IncidentProfile Profile, Dictionary<string, int> Terms)
     {
         public int Length { get; } = Terms.Values.Sum();
+
+        /// <summary>Its nodes in the recency lists, for removal in constant time.</summary>
+        public List<(string Key, LinkedListNode<string> Node)> Recency { get; } = [];
     }
 }

@@ -14,7 +14,7 @@ public sealed class IncidentService(IIncidentStore store, IncidentManager manage
     private readonly IReadOnlyList<IIncidentTransitionGate> _gates = gates?.ToList() ?? [];
     private readonly IReadOnlyList<IIncidentObserver> _observers = observers?.ToList() ?? [];
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private Dictionary<string, Incident>? _open;
+    private OpenIncidentIndex? _open;
     private List<Silence>? _silences;
 
     public IncidentManager Manager => manager;
@@ -46,7 +46,7 @@ public sealed class IncidentService(IIncidentStore store, IncidentManager manage
             var changes = new List<IncidentChange>();
             foreach (var signal in signals)
             {
-                if (manager.Ingest(signal, open.Values.ToList(), silences) is { } change)
+                if (manager.Ingest(signal, open, silences) is { } change)
                 {
                     changes.Add(change);
                     Track(open, change.Incident);
@@ -69,7 +69,7 @@ public sealed class IncidentService(IIncidentStore store, IncidentManager manage
         try
         {
             var open = await LoadAsync(cancellationToken).ConfigureAwait(false);
-            var changes = manager.Tick(open.Values.ToList(), _silences!);
+            var changes = manager.Tick([.. open.All], _silences!);
             await CommitAsync(open, changes, cancellationToken).ConfigureAwait(false);
             return changes.Count;
         }
@@ -97,7 +97,7 @@ public sealed class IncidentService(IIncidentStore store, IncidentManager manage
         try
         {
             var open = await LoadAsync(cancellationToken).ConfigureAwait(false);
-            var incident = open.GetValueOrDefault(id) ?? await store.GetAsync(id, cancellationToken).ConfigureAwait(false);
+            var incident = open.Get(id) ?? await store.GetAsync(id, cancellationToken).ConfigureAwait(false);
             if (incident is null)
             {
                 return null;
@@ -192,18 +192,18 @@ public sealed class IncidentService(IIncidentStore store, IncidentManager manage
         }
     }
 
-    private async Task<Dictionary<string, Incident>> LoadAsync(CancellationToken ct)
+    private async Task<OpenIncidentIndex> LoadAsync(CancellationToken ct)
     {
         if (_open is null)
         {
-            _open = (await store.OpenAsync(ct).ConfigureAwait(false)).ToDictionary(i => i.Id, StringComparer.Ordinal);
+            _open = OpenIncidentIndex.Of(await store.OpenAsync(ct).ConfigureAwait(false));
             _silences = [.. await store.SilencesAsync(ct).ConfigureAwait(false)];
         }
 
         return _open;
     }
 
-    private async Task CommitAsync(Dictionary<string, Incident> open, IReadOnlyList<IncidentChange> changes, CancellationToken ct)
+    private async Task CommitAsync(OpenIncidentIndex open, IReadOnlyList<IncidentChange> changes, CancellationToken ct)
     {
         if (changes.Count == 0)
         {
@@ -236,15 +236,5 @@ public sealed class IncidentService(IIncidentStore store, IncidentManager manage
         }
     }
 
-    private static void Track(Dictionary<string, Incident> open, Incident incident)
-    {
-        if (incident.State == IncidentState.Closed)
-        {
-            open.Remove(incident.Id);
-        }
-        else
-        {
-            open[incident.Id] = incident;
-        }
-    }
+    private static void Track(OpenIncidentIndex open, Incident incident) => open.Set(incident);
 }

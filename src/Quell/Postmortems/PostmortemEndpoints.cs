@@ -27,7 +27,7 @@ public static class PostmortemEndpoints
             }
 
             var (saved, error) = await s.EditAsync(incidentId, body, http.User.Actor(), http.RequestAborted).ConfigureAwait(false);
-            return error is not null ? FixAndLearnHttp.Field("$", error) : saved is null ? NoIncident(incidentId) : Results.Json(saved, FixAndLearnJson.Default.Postmortem);
+            return error is not null ? FixAndLearnHttp.Field(error.Field, error.Message) : saved is null ? NoIncident(incidentId) : Results.Json(saved, FixAndLearnJson.Default.Postmortem);
         });
         pm.MapGet("/{incidentId}/export", async (string incidentId, ClaimsPrincipal user, PostmortemService s, IIncidentStore store, CancellationToken ct) =>
             await VisibleAsync(user, incidentId, store, ct).ConfigureAwait(false) is { } tenants && await s.GetOrDraftAsync(incidentId, ct).ConfigureAwait(false) is { } p

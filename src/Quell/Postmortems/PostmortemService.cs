@@ -58,7 +58,7 @@ public sealed class PostmortemService(IPostmortemStore store, IIncidentStore inc
     }
 
     /// <summary>Applies the fields present in <paramref name="edit"/> to the latest version and stores the result as a new version.</summary>
-    public async Task<(Postmortem? Saved, string? Error)> EditAsync(string incidentId, JsonElement edit, string by, CancellationToken ct = default)
+    public async Task<(Postmortem? Saved, PostmortemEditError? Error)> EditAsync(string incidentId, JsonElement edit, string by, CancellationToken ct = default)
     {
         var current = await GetOrDraftAsync(incidentId, ct).ConfigureAwait(false);
         if (current is null)
@@ -66,47 +66,10 @@ public sealed class PostmortemService(IPostmortemStore store, IIncidentStore inc
             return (null, null);
         }
 
-        Postmortem patch;
-        try
+        var (patch, error) = PostmortemEdit.Apply(current, edit);
+        if (patch is null)
         {
-            var merged = JsonSerializer.SerializeToNode(current, FixAndLearnJson.Default.Postmortem)!.AsObject();
-            foreach (var p in edit.EnumerateObject())
-            {
-                if (p.Value.ValueKind == JsonValueKind.Null)
-                {
-                    return (null, $"{p.Name}: must not be null; leave the field out to keep its value");
-                }
-
-                if (p.Name is not ("incident_id" or "version" or "updated_at" or "updated_by"))
-                {
-                    merged[p.Name] = System.Text.Json.Nodes.JsonNode.Parse(p.Value.GetRawText());
-                }
-            }
-
-            if (merged["action_items"] is System.Text.Json.Nodes.JsonArray given)
-            {
-                // New action items may come without an id; number them after the existing ones.
-                var n = 0;
-                foreach (var item in given.OfType<System.Text.Json.Nodes.JsonObject>())
-                {
-                    n++;
-                    if (item["id"] is null || item["id"]!.GetValueKind() != JsonValueKind.String)
-                    {
-                        item["id"] = $"a{n}";
-                    }
-                }
-            }
-
-            patch = merged.Deserialize(FixAndLearnJson.Default.Postmortem)!;
-        }
-        catch (JsonException ex)
-        {
-            return (null, ex.Message.Split(" Path:")[0]);
-        }
-
-        if (!PostmortemStatus.All.Contains(patch.Status))
-        {
-            return (null, $"status: '{patch.Status}' is not one of {string.Join(", ", PostmortemStatus.All)}");
+            return (null, error);
         }
 
         var now = time.GetUtcNow();

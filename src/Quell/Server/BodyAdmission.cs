@@ -79,6 +79,14 @@ public sealed class BodyAdmission(RequestDelegate next, QuellConfig config, Body
         }
         finally
         {
+            // Kestrel keeps a connection's request features until its next request: without this, every idle
+            // keep-alive connection would hold the last body it carried (a 19 MB body per connection after a burst).
+            if (body.Bytes is not null)
+            {
+                http.Features.Set<BufferedBody?>(null);
+                request.Body = Stream.Null;
+            }
+
             body.Return();
             budget.Leave(charged);
         }

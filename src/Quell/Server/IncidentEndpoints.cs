@@ -149,6 +149,11 @@ public static class IncidentEndpoints
             return problem;
         }
 
+        if (TooLong(body, http.RequestServices.GetRequiredService<Configuration.QuellConfig>().Limits) is { } tooLong)
+        {
+            return tooLong;
+        }
+
         // A key limited to tenants acts only on incidents it can see.
         if (http.User.IsTenantLimited() && await service.GetAsync(id, http.RequestAborted).ConfigureAwait(false) is { } target && !TenantView.MaySee(http.User, target))
         {
@@ -360,6 +365,30 @@ public static class IncidentEndpoints
         e.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : null;
 
     private static IResult NotFound(string id) => Problems.Create(404, "Not found", $"no incident '{id}'");
+
+    // Names (who, to whom, which severity) are labels; notes and reasons are short text. Every command's words land on
+    // the incident's timeline for good and come back with every later answer, so they get the same limits as ingest.
+    private static readonly HashSet<string> NameFields = new(StringComparer.Ordinal) { "by", "assignee", "commander", "severity", "state", "to", "user" };
+
+    private static IResult? TooLong(JsonElement body, Ingest.IngestLimits limits)
+    {
+        foreach (var p in body.EnumerateObject())
+        {
+            if (p.Value.ValueKind != JsonValueKind.String)
+            {
+                continue;
+            }
+
+            var limit = NameFields.Contains(p.Name) ? limits.MaxLabelChars : limits.MaxTextChars;
+            var length = p.Value.GetString()!.Length;
+            if (length > limit)
+            {
+                return FieldProblem(p.Name, $"is {length} characters long; the limit is {limit}");
+            }
+        }
+
+        return null;
+    }
 
     private static IResult FieldProblem(string field, string message, string? id = null) =>
         Problems.Create(400, "Invalid request", $"{field}: {message}", [new IngestError(0, id, field, message)]);

@@ -35,6 +35,9 @@ public sealed record QuellServerOptions
     public Action<string>? AdminKeyCreated { get; init; }
     /// <summary>False when the caller reports a failed start itself (the CLI prints one line instead of the host's stack trace).</summary>
     public bool LogStartFailure { get; init; } = true;
+
+    /// <summary>Lets functional tests hold the ingest writer to fill the queue without timing; null in a real server.</summary>
+    public IngestWriteGate? IngestWriteGate { get; init; }
 }
 
 /// <summary>Builds and runs the Quell web host: ingest, queries, health and metrics over one storage provider (SQLite or PostgreSQL).</summary>
@@ -147,7 +150,7 @@ public static class QuellServer
         services.AddHostedService(sp => new BurstMemoryTrimmer(sp.GetRequiredService<BodyBudget>(), TimeProvider.System));
         services.AddSingleton(_ => PriceTable.Create(config.Prices));
         services.AddSingleton(sp => new CallPreparer(config, sp.GetRequiredService<PriceTable>()));
-        services.AddSingleton(sp => new IngestQueue(sp.GetRequiredService<ICallLog>(), config.Queue, sp.GetRequiredService<IngestMetrics>()));
+        services.AddSingleton(sp => new IngestQueue(sp.GetRequiredService<ICallLog>(), config.Queue, sp.GetRequiredService<IngestMetrics>(), options.IngestWriteGate));
         services.AddSingleton(_ => new Validation.InputValidator(config.Limits));
         services.AddSingleton(sp => new NativeCallDecoder(config.Limits, options.Time, sp.GetRequiredService<Validation.InputValidator>().Call));
         services.AddSingleton(sp => new GenAiSpanMapper(config.Attributes, config.Limits, options.Time));

@@ -18,11 +18,14 @@ namespace Quell.Tests.Hardening;
 /// <summary>
 /// Property: whatever bytes arrive at any endpoint or decoder, the answer is never a 5xx or an unexpected exception,
 /// the server keeps serving, and data accepted before is unchanged. CI runs a bounded number of cases; set
-/// QUELL_FUZZ_CASES (e.g. 1000000) for a long campaign, whose figures are printed at the end.
+/// QUELL_FUZZ_CASES (e.g. 1000000) or QUELL_FUZZ_SECONDS for a long campaign, whose figures are printed at the end.
 /// </summary>
 public sealed class InputFuzzTests(ITestOutputHelper output)
 {
     private static readonly long Cases = long.TryParse(Environment.GetEnvironmentVariable("QUELL_FUZZ_CASES"), CultureInfo.InvariantCulture, out var n) ? n : 1500;
+
+    // A wall-clock budget for the HTTP campaign (QUELL_FUZZ_SECONDS): it then runs until the budget is spent instead of a count.
+    private static readonly int Seconds = int.TryParse(Environment.GetEnvironmentVariable("QUELL_FUZZ_SECONDS"), CultureInfo.InvariantCulture, out var t) ? t : -1;
 
     [Fact]
     public async Task AnyEndpoint_MutatedPayloads_NeverAnswer5xxAndKeepAcceptedData()
@@ -85,10 +88,13 @@ public sealed class InputFuzzTests(ITestOutputHelper output)
                 }
             },
             seed: "0N0XIzNsQ0O2",
-            iter: Cases,
+            iter: Seconds > 0 ? -1 : Cases,
+            time: Seconds,
             threads: 4);
         watch.Stop();
-        output.WriteLine($"fuzz: {sent} inputs over {targets.Count} endpoint shapes in {watch.Elapsed.TotalSeconds:0.0} s ({sent / watch.Elapsed.TotalSeconds:0} inputs/s); 5xx: {fiveXx}; resent on a new connection: {resent}; statuses: {string.Join(", ", byStatus.OrderBy(p => p.Key).Select(p => $"{p.Key}×{p.Value}"))}");
+        var live = GC.GetTotalMemory(forceFullCollection: true);
+        output.WriteLine($"fuzz: {sent} inputs over {targets.Count} endpoint shapes in {watch.Elapsed.TotalSeconds:0.0} s ({sent / watch.Elapsed.TotalSeconds:0} inputs/s); 5xx: {fiveXx}; resent on a new connection: {resent}; statuses: {string.Join(", ", byStatus.OrderBy(p => p.Key).Select(p => $"{p.Key}×{p.Value}"))}; "
+            + $"test process peak working set {Environment.WorkingSet / 1048576} MB now, {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576} MB peak, {live / 1048576} MB live after a full collection");
         Assert.True(fiveXx == 0, string.Join('\n', failures));
         using var health = await http.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
@@ -170,7 +176,7 @@ public sealed class InputFuzzTests(ITestOutputHelper output)
         }
     }
 
-    private sealed record Target(string Name, byte[] Seed, bool Json, Func<byte[], HttpRequestMessage> Build);
+    internal sealed record Target(string Name, byte[] Seed, bool Json, Func<byte[], HttpRequestMessage> Build);
 
     private sealed record SeedSet(byte[] Calls, byte[] CallsNdjson, byte[] Evals, byte[] Feedback, byte[] Changes, byte[] OtlpJson, byte[] OtlpProtobuf, byte[] Alertmanager);
 
@@ -190,7 +196,7 @@ public sealed class InputFuzzTests(ITestOutputHelper output)
             Encoding.UTF8.GetBytes($$"""{"version":"4","status":"firing","externalURL":"http://am","alerts":[{"status":"firing","labels":{"alertname":"HighLatency","feature":"support_chat","severity":"page"},"annotations":{"summary":"p95 up"},"startsAt":"{{ts}}","fingerprint":"fz1"}]}"""));
     }
 
-    private static List<Target> Targets(DateTimeOffset now, string incident)
+    internal static List<Target> Targets(DateTimeOffset now, string incident)
     {
         var s = Seeds(now);
         static Func<byte[], HttpRequestMessage> Post(string path, string type, HttpMethod? method = null) => body =>
@@ -221,7 +227,7 @@ public sealed class InputFuzzTests(ITestOutputHelper output)
             new("incident-assign", U("""{"commander":"ana","assignee":"bo","by":"ana"}"""), true, Post($"/api/v1/incidents/{incident}/assign", "application/json")),
             new("runbook-run", U($$"""{"category":"latency","signal":"p95_latency","feature":"support_chat","onset":"{{ts}}"}"""), true, Post("/api/v1/runbooks/run", "application/json")),
             new("eval-suite", U("""{"name":"fuzz","description":"d","feature":"support_chat","cases":[{"id":"c1","input":"hi","checks":[{"kind":"contains","value":"hello"}]}]}"""), true, Post("/api/v1/evals/suites", "application/json")),
-            new("postmortem", U("""{"summary":"s","impact":"i","root_cause":"r","updated_by":"ana"}"""), true, Post($"/api/v1/postmortems/{incident}", "application/json", HttpMethod.Put)),
+            new("postmortem", U($$"""{"title":"t","status":"review","summary":"s","impact":{"scope":"feature=support_chat","calls":3,"users":1,"cost_usd":1.5,"p95_latency_ms":900,"from":"{{ts}}","to":"{{ts}}","leaked_from_tenants":["acme"],"entities":{"EMAIL_ADDRESS":2},"note":"n"},"detection":"d","mitigation":"m","root_cause":"r","facts":[{"name":"time_to_detect","seconds":5,"from":"{{ts}}","to":"{{ts}}","text":"t","source":"s"}],"timeline":[{"at":"{{ts}}","kind":"note","text":"x"}],"went_well":["a"],"went_badly":["b"],"action_items":[{"id":"a1","text":"fix","owner":"ana","due_at":"{{ts}}","status":"open"}],"structural_changes":["c"],"due_at":"{{ts}}","updated_by":"ana"}"""), true, Post($"/api/v1/postmortems/{incident}", "application/json", HttpMethod.Put)),
             new("canaries", U("""{"tenant":"acme","placement":"docs"}"""), true, Post("/api/v1/canaries", "application/json")),
             new("calls-query", U($"feature=support_chat&tenant=acme&from={ts}&limit=5"), false, Get("/api/v1/calls")),
             new("incidents-query", U("state=open&severity=S2&limit=5"), false, Get("/api/v1/incidents")),
@@ -230,7 +236,7 @@ public sealed class InputFuzzTests(ITestOutputHelper output)
         ];
     }
 
-    private static async Task<string> SeedAsync(HttpClient http, DateTimeOffset now)
+    internal static async Task<string> SeedAsync(HttpClient http, DateTimeOffset now)
     {
         var ts = now.ToString("O", CultureInfo.InvariantCulture);
         async Task PostAsync(string path, string body)
@@ -248,7 +254,7 @@ public sealed class InputFuzzTests(ITestOutputHelper output)
     }
 
     // What was accepted before the campaign, as the API returns it: must read the same afterwards.
-    private static async Task<string> SnapshotAsync(HttpClient http)
+    internal static async Task<string> SnapshotAsync(HttpClient http)
     {
         var call = await http.GetStringAsync("/api/v1/calls/fz-seed");
         var changes = JsonDocument.Parse(await http.GetStringAsync("/api/v1/changes?from=2000-01-01T00:00:00Z")).RootElement.EnumerateArray().First(c => c.GetProperty("id").GetString() == "chg-seed").GetRawText();

@@ -84,7 +84,7 @@ public sealed class QuellTestServer : IAsyncDisposable
         return client;
     }
 
-    public static async Task<QuellTestServer> StartAsync(QuellConfig? config = null, TimeProvider? time = null, string? dataDirectory = null, string? adminKey = null)
+    public static async Task<QuellTestServer> StartAsync(QuellConfig? config = null, TimeProvider? time = null, string? dataDirectory = null, string? adminKey = null, Quell.Ingest.IngestWriteGate? writeGate = null)
     {
         var dir = dataDirectory ?? TempDirectory.Create();
         adminKey ??= ApiKeySecret.New();
@@ -95,6 +95,7 @@ public sealed class QuellTestServer : IAsyncDisposable
             Config = config ?? new QuellConfig(),
             Time = time ?? TimeProvider.System,
             AdminKey = adminKey,
+            IngestWriteGate = writeGate,
         });
         await app.StartAsync();
         return new QuellTestServer(app, dir, adminKey);

@@ -68,6 +68,14 @@ internal static class PhoneRules
         // Numbers with a country code must be valid for that country; national ones gain when a region accepts them
         // and lose when none does (a grouped digit run that no numbering plan allows is more likely a reference).
         var international = plus || (firstDigit == '0' && text[phrase.GroupStart(first) + 1] == '0');
+        // A bare short run can only pass with phone context; asking libphonenumber first (36 regions) would cost every
+        // 8-9 digit number in prose tens of microseconds.
+        var context = ContextWords.Near(text, start, end, ContextWords.Phone);
+        if (groups == 1 && digits <= 9 && !context)
+        {
+            return false;
+        }
+
         // An international number that its country's plan does not assign but whose length it allows is kept at a
         // score that only phone context lifts over the threshold: numbers handed out after the metadata was built,
         // and made-up numbers in test data, look like that; references and amounts rarely carry a '+'.
@@ -85,7 +93,7 @@ internal static class PhoneRules
         };
         end = ExtensionEnd(text, end);
 
-        if (ContextWords.Near(text, start, end, ContextWords.Phone))
+        if (context || ContextWords.Near(text, start, end, ContextWords.Phone))
         {
             shape += 0.3;
         }

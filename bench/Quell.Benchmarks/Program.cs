@@ -16,6 +16,11 @@ internal static class BenchmarkProgram
             return InjectionTraining.Run(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "injection-scores")
+        {
+            return InjectionScores.Run(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "generate-leak-set")
         {
             return LeakDevSet.Run(args[1..]);

@@ -17,7 +17,8 @@ internal static class ScanProbe
         var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100_000;
         var calls = new AppSimulator(new SimulationOptions { Seed = 3, Duration = TimeSpan.FromDays(60), RequestsPerSecond = 2 })
             .Run().OfType<SimulatedCall>().Take(count).Select(c => c.Call).ToList();
-        var scanner = new ContentScanner();
+        // The ingest path's scanner with the injection model stage on (routing band, the default when it is on).
+        var scanner = new ContentScanner(new ContentScannerOptions { InjectionModel = true });
 
         // Warm up: train the classifier, JIT the hot paths, fill the regex caches.
         foreach (var call in calls.Take(2000))
@@ -40,6 +41,10 @@ internal static class ScanProbe
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"injection_model_share={cascade.ByModel / (double)Math.Max(1, cascade.Assessed):P3} ({cascade.ByModel} of {cascade.Assessed} assessments)"));
         var (paraphraseChecked, paraphraseEmbedded) = scanner.Paraphrases.Counts;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"paraphrase_model_share={paraphraseEmbedded / (double)Math.Max(1, paraphraseChecked):P3} ({paraphraseEmbedded} of {paraphraseChecked} outputs with a long prompt)"));
+        var training = new Scanning.Injection.InjectionCascade(band: Scanning.Injection.InjectionModelBand.Training);
+        var lexicalOnly = new Scanning.Injection.InjectionDetector();
+        var trainingBand = calls.Count(c => training.IsUndecided(lexicalOnly.Assess(c.Input ?? string.Empty).Score));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"injection_model_share_training_band={trainingBand / (double)Math.Max(1, calls.Count):P3} ({trainingBand} of {calls.Count} inputs; the band `quell scan` uses)"));
         var root = InjectionTraining.FindRepositoryRoot();
         var band = InjectionTraining.ReadJsonl(Path.Combine(root, "dev-data", "injection-dev", "test.jsonl.gz"))
             .Select(r => r.Text).Where(t => cascade.IsUndecided(new Scanning.Injection.InjectionDetector().Assess(t).Score)).Take(200).ToList();

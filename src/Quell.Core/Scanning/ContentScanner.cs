@@ -51,7 +51,8 @@ public sealed class ContentScanner
             Secrets.Register(secret);
         }
         var useModel = _options.InjectionModel;
-        _injection = new Lazy<InjectionCascade>(() => new InjectionCascade(injection ?? new InjectionDetector(), () => useModel ? embedder ?? Embeddings.MiniLmEmbedder.Shared : null));
+        var band = _options.InjectionModelBand;
+        _injection = new Lazy<InjectionCascade>(() => new InjectionCascade(injection ?? new InjectionDetector(), () => useModel ? embedder ?? Embeddings.MiniLmEmbedder.Shared : null, band: band));
         var paraphrase = _options.SystemPromptLeak.Paraphrase;
         Paraphrases = new PromptParaphraseCheck(() => paraphrase ? embedder ?? Embeddings.MiniLmEmbedder.Shared : null, _options.SystemPromptLeak);
     }

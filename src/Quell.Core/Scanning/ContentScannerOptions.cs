@@ -26,6 +26,9 @@ public sealed record ContentScannerOptions
     /// </summary>
     public bool InjectionModel { get; init; }
 
+    /// <summary>Which inputs reach the model stage when it is on: the routing band (default) or the whole training band.</summary>
+    public Injection.InjectionModelBand InjectionModelBand { get; init; } = Injection.InjectionModelBand.Routed;
+
     /// <summary>Also report PII and secrets found in inputs (not leaks, but they decide how inputs may be stored).</summary>
     public bool ScanInputsForPii { get; init; } = true;
 

@@ -29,7 +29,7 @@ public static class ScanCommand
                 : new StreamWriter(outputFile.FullName, false, new UTF8Encoding(false));
             var options = parse.GetValue(noModel)
                 ? new ContentScannerOptions { InjectionModel = false, SystemPromptLeak = Scanning.Leaks.SystemPromptLeakOptions.Default with { Paraphrase = false } }
-                : new ContentScannerOptions { InjectionModel = true };
+                : new ContentScannerOptions { InjectionModel = true, InjectionModelBand = Scanning.Injection.InjectionModelBand.Training };
             var code = ScanRecordProcessor.Run(reader, writer, new ContentScanner(options));
             await writer.FlushAsync(ct).ConfigureAwait(false);
             return code;

@@ -56,6 +56,32 @@ public sealed class InjectionCascadeTests
         Assert.Equal(MiniLmEmbedder.Shared.Dimensions + 1, head.Weights.Count);
         Assert.InRange(head.LexicalLow, 0, head.LexicalHigh);
         Assert.Contains("MiniLM", head.Embedding, StringComparison.Ordinal);
+
+        // The routing band lies inside the band the head was trained on, on both sides of the lexical verdict.
+        Assert.InRange(head.RouteLow ?? head.LexicalLow, head.LexicalLow, 0.5);
+        Assert.InRange(head.RouteHigh ?? head.LexicalHigh, 0.5, head.LexicalHigh);
+        Assert.InRange(head.DecisionThreshold, 0.3, 0.9);
+    }
+
+    [Fact]
+    public void Score_AtTheDecisionThreshold_IsOneHalf()
+    {
+        var head = new LogisticHead(LogisticHead.Default.Model with { DecisionThreshold = 0.7 });
+        Assert.Equal(0.5, head.Score(0.7), 9);
+        Assert.True(head.Score(0.69) < 0.5);
+        Assert.True(head.Score(0.71) > 0.5);
+    }
+
+    [Theory]
+    [InlineData("Why was I charged twice this month?")]
+    [InlineData("How do I reset my password?")]
+    [InlineData("Summarise this ticket thread about a failed payment.")]
+    [InlineData("Compare the pricing of three CRM vendors for a 50-person team.")]
+    public void Assess_OrdinaryIngestQuestion_NotSentToTheModel(string text)
+    {
+        var cascade = new InjectionCascade(embedder: () => throw new InvalidOperationException("the model must not be asked"));
+        Assert.False(cascade.Assess(text).ByModel);
+        Assert.Equal(0, cascade.ByModel);
     }
 
     [Fact]

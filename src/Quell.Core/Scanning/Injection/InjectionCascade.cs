@@ -13,11 +13,13 @@ public sealed class InjectionCascade
     private readonly InjectionDetector _lexical;
     private readonly Lazy<ISentenceEmbedder?> _embedder;
     private readonly LogisticHead _head;
+    private readonly InjectionModelBand _band;
     private long _assessed;
     private long _byModel;
 
-    public InjectionCascade(InjectionDetector? lexical = null, Func<ISentenceEmbedder?>? embedder = null, LogisticHead? head = null)
+    public InjectionCascade(InjectionDetector? lexical = null, Func<ISentenceEmbedder?>? embedder = null, LogisticHead? head = null, InjectionModelBand band = InjectionModelBand.Routed)
     {
+        _band = band;
         _lexical = lexical ?? new InjectionDetector();
         _head = head ?? LogisticHead.Default;
         _embedder = new Lazy<ISentenceEmbedder?>(embedder ?? (() => MiniLmEmbedder.Shared), LazyThreadSafetyMode.ExecutionAndPublication);
@@ -32,7 +34,9 @@ public sealed class InjectionCascade
     public long ByModel => Interlocked.Read(ref _byModel);
 
     /// <summary>True when the lexical pass leaves this score to the model.</summary>
-    public bool IsUndecided(double lexicalScore) => lexicalScore >= _head.Model.LexicalLow && lexicalScore < _head.Model.LexicalHigh;
+    public bool IsUndecided(double lexicalScore) => _band == InjectionModelBand.Training
+        ? lexicalScore >= _head.Model.LexicalLow && lexicalScore < _head.Model.LexicalHigh
+        : lexicalScore >= (_head.Model.RouteLow ?? _head.Model.LexicalLow) && lexicalScore < (_head.Model.RouteHigh ?? _head.Model.LexicalHigh);
 
     public InjectionAssessment Assess(string text)
     {
@@ -45,7 +49,7 @@ public sealed class InjectionCascade
 
         Interlocked.Increment(ref _byModel);
         var probability = _head.Predict(Features(embedder, text, lexical.Score));
-        return lexical with { Score = Math.Round(probability, 3), LexicalScore = lexical.Score, ByModel = true };
+        return lexical with { Score = Math.Round(_head.Score(probability, lexical.Score), 3), LexicalScore = lexical.Score, ByModel = true };
     }
 
     /// <summary>
@@ -58,4 +62,17 @@ public sealed class InjectionCascade
         var normalized = InjectionNormalizer.Normalize(text).Text;
         return LogisticHead.Features(embedder.EmbedText(normalized.Length > 0 ? normalized : text), lexicalScore);
     }
+}
+
+/// <summary>Which inputs the injection model stage sees.</summary>
+public enum InjectionModelBand
+{
+    /// <summary>
+    /// Only inputs whose lexical score lies in the head's routing band, where deciding lexically would cost more than
+    /// a small error budget on the training data: a small share of ordinary traffic. The default, for the ingest path.
+    /// </summary>
+    Routed,
+
+    /// <summary>Every input in the band the head was trained on: more recall on hard sets, most inputs embedded. `quell scan` uses it.</summary>
+    Training,
 }

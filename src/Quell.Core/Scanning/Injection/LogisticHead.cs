@@ -57,6 +57,27 @@ public sealed class LogisticHead
         return 1 / (1 + Math.Exp(-z));
     }
 
+    /// <summary>
+    /// The head's probability as a score that crosses 0.5 at <see cref="LogisticHeadModel.DecisionThreshold"/> (or, for
+    /// an input the lexical pass scored benign, at <see cref="LogisticHeadModel.OverturnThreshold"/>), so the scanner's
+    /// single injection threshold applies to lexical and model scores alike.
+    /// </summary>
+    public double Score(double probability, double lexicalScore = 1)
+    {
+        var p = Math.Clamp(probability, 1e-9, 1 - 1e-9);
+        var threshold = lexicalScore < 0.5 ? Model.OverturnThreshold ?? Model.DecisionThreshold : Model.DecisionThreshold;
+        var t = Math.Clamp(threshold, 1e-6, 1 - 1e-6);
+        return 1 / (1 + Math.Exp(-(Math.Log(p / (1 - p)) - Math.Log(t / (1 - t)))));
+    }
+
+    /// <summary>Reads a weights file written by the training command (for evaluation tools; the scanner uses <see cref="Default"/>).</summary>
+    public static LogisticHead FromJson(Stream json)
+    {
+        var model = JsonSerializer.Deserialize(json, LogisticHeadJson.Default.LogisticHeadModel)
+            ?? throw new InvalidOperationException("the head file is empty");
+        return new LogisticHead(model);
+    }
+
     public static LogisticHead Load(string resource)
     {
         using var stream = typeof(LogisticHead).Assembly.GetManifestResourceStream(resource)
@@ -78,6 +99,26 @@ public sealed record LogisticHeadModel
 
     /// <summary>Inputs whose lexical score is at or above this are decided attacks without the model.</summary>
     public required double LexicalHigh { get; init; }
+
+    /// <summary>
+    /// The cascade sends an input to the model only when its lexical score is in [<see cref="RouteLow"/>,
+    /// <see cref="RouteHigh"/>): the part of the training band where deciding lexically would cost more than a small
+    /// budget of out-of-fold errors. Absent in older files: the whole training band.
+    /// </summary>
+    public double? RouteLow { get; init; }
+
+    /// <inheritdoc cref="RouteLow"/>
+    public double? RouteHigh { get; init; }
+
+    /// <summary>Head probability at which an input is an attack, chosen on out-of-fold predictions; 0.5 when absent.</summary>
+    public double DecisionThreshold { get; init; } = 0.5;
+
+    /// <summary>
+    /// Head probability needed to flag an input the lexical pass scored benign (below 0.5): overturning a benign
+    /// verdict needs more confidence, so prompts that only talk about instructions or systems stay unflagged. Chosen
+    /// on out-of-fold predictions; <see cref="DecisionThreshold"/> when absent.
+    /// </summary>
+    public double? OverturnThreshold { get; init; }
 
     /// <summary>L2 penalty chosen by cross-validation.</summary>
     public required double Lambda { get; init; }

@@ -11,6 +11,8 @@ internal static class ContextWords
     public static readonly string[] Iban = ["iban", "bank", "account", "transfer", "wire", "sepa", "konto", "compte"];
     public static readonly string[] Person = ["name", "customer", "client", "patient", "recipient", "holder", "contact", "agent", "mr", "ms", "dear", "signed", "employee", "user"];
     public static readonly string[] Address = ["address", "ship", "deliver", "post", "mail", "live", "lives", "moved", "street", "send", "parcel", "adresse", "dirección", "indirizzo"];
+    /// <summary>Phrases that announce an address; stricter than <see cref="Address"/> because they alone make "Vasskollen 99" one.</summary>
+    public static readonly string[] AddressAnnounced = ["address", "deliver", "parcel", "posted to", "post to", "ship to", "shipped to", "shipping to", "shipping label", "send", "sent to", "lives at", "live at", "living at", "moved to", "located at", "adresse", "anschrift", "dirección", "indirizzo", "endereço", "adres"];
     public static readonly string[] Ip = ["ip", "address", "host", "server", "client", "from", "connect", "ping", "subnet", "gateway", "dns", "login", "request"];
     public static readonly string[] IpNegative = ["version", "release", "v.", "build", "section", "chapter", "figure", "step"];
 

@@ -21,8 +21,12 @@ internal static class PhoneValidation
         "AU", "NZ", "IN", "JP", "KR", "CN", "BR", "MX", "AR", "ZA", "TR", "RU", "UA", "ID", "PH", "SG", "IL", "NG",
     ];
 
-    /// <summary>True when <paramref name="candidate"/> (digits, separators, an optional leading '+') is a valid number.</summary>
-    public static bool IsValid(ReadOnlySpan<char> candidate, bool international)
+    /// <summary>
+    /// Whether <paramref name="candidate"/> (digits, separators, an optional leading '+') is a valid number; an
+    /// international number whose country code exists and whose length that country allows, but whose digits its
+    /// numbering plan does not (yet) assign, is <see cref="PhoneVerdict.Possible"/>.
+    /// </summary>
+    public static PhoneVerdict Check(ReadOnlySpan<char> candidate, bool international)
     {
         var text = candidate.ToString();
         try
@@ -34,7 +38,10 @@ internal static class PhoneValidation
                     text = "+" + text[2..];
                 }
 
-                return Util.IsValidNumber(Util.Parse(text, "ZZ"));
+                var number = Util.Parse(text, "ZZ");
+                return Util.IsValidNumber(number) ? PhoneVerdict.Valid
+                    : Util.IsPossibleNumberWithReason(number) == PhoneNumberUtil.ValidationResult.IS_POSSIBLE ? PhoneVerdict.Possible
+                    : PhoneVerdict.Invalid;
             }
 
             foreach (var region in NationalRegions)
@@ -42,7 +49,7 @@ internal static class PhoneValidation
                 var number = Util.Parse(text, region);
                 if (Util.IsValidNumberForRegion(number, region))
                 {
-                    return true;
+                    return PhoneVerdict.Valid;
                 }
             }
         }
@@ -51,6 +58,14 @@ internal static class PhoneValidation
             // Not a number in that form: an expected outcome, not a bug.
         }
 
-        return false;
+        return PhoneVerdict.Invalid;
     }
+}
+
+/// <summary>libphonenumber's verdict on a phone-shaped candidate.</summary>
+internal enum PhoneVerdict
+{
+    Invalid,
+    Possible,
+    Valid,
 }

@@ -30,6 +30,16 @@ internal static class StreetAddressRecognizer
         "cape", "cliff", "cliffs", "club", "common", "commons", "cove", "coves", "curve", "drives", "expressway", "lake", "lakes", "land",
         "lights", "locks", "mall", "mission", "neck", "orchard", "ports", "radial", "roads", "squares", "streets", "ways", "wells", "camp",
         "canyon", "causeway", "gateway", "gate", "gap", "isle", "junctions", "keys", "knolls", "loaf", "motorway", "parks", "ville",
+        "crossroad", "crossroads", "islands", "lodge", "fords", "burgs", "mountain", "mountains", "harbors", "havens", "inlets", "islands",
+        "lands", "manors", "mounts", "overlook", "plaza", "points", "ridges", "routes", "shoals", "spurs", "summits", "throughway", "tracks",
+        "tunnels", "villages", "vistas", "walks", "centers", "circles", "courts", "creeks", "crests", "crest", "dales", "dams", "divides",
+        "estates", "expressways", "extensions", "fall", "ferries", "flats", "forges", "freeways", "gardens", "gateways", "glens", "greens",
+        "groves", "hollow", "hollows", "lanes", "lights", "loops", "meadow", "mill", "mission", "orchards", "ovals", "parkways", "passes",
+        "paths", "pikes", "plains", "prairies", "rapids", "ranches", "rests", "rows", "skyways", "squares", "stations", "streams", "terraces",
+        "trails", "unions", "valleys", "viaducts", "views", "wall", "ways",
+        // Written after the name in Turkish, Nordic, Hungarian and Croatian addresses ("Menekşe Sokak 79", "Hermanssons Gata 5").
+        "sokak", "sokağı", "caddesi", "cadde", "bulvarı", "gata", "gatan", "väg", "vägen", "vei", "veien", "vej", "gade", "utca", "út", "útja",
+        "tér", "tere", "főtér", "rakpart", "sor", "köz", "fasor", "ulica", "cesta", "trg", "put", "obala",
     }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
     private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> TrailingLookup = TrailingTypes.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -41,9 +51,40 @@ internal static class StreetAddressRecognizer
         "piazza", "corso", "vicolo", "largo", "calle", "avenida", "avda", "paseo", "plaza", "camino", "carrera", "rua", "travessa", "praça",
         "alameda", "estrada", "ulica", "ul", "aleja", "al", "strada", "bulevardul", "calea", "ulice", "utca", "ut", "sokak", "cadde", "caddesi",
         "am", "an", "auf", "im", "zum", "zur", "rond-point", "plac", "náměstí",
+        // Spanish, Portuguese, Italian, Romanian, Polish, Croatian and Slovak types written before the name.
+        "cda", "cerrada", "privada", "retorno", "prolongación", "andador", "circuito", "callejón", "barranco", "partida", "conjunto",
+        "ronda", "travesía", "urbanización", "glorieta", "pasaje", "vía", "carrer", "avinguda", "lado", "jardim", "caminho", "largo",
+        "incrocio", "contrada", "borgo", "piazzale", "rotonda", "vico", "aleea", "intrarea", "splaiul", "șoseaua", "soseaua", "piața",
+        "strada", "drumul", "bulw", "wyb", "pl", "os", "osiedle", "rondo", "skwer", "droga", "wyspa", "vijenac", "šetalište", "prilaz",
+        "námestie", "námest", "nábrežie", "trieda",
     }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
     private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> LeadingLookup = LeadingTypes.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    // Types that are written in lower case: leading in Polish ("ul. Długa 5", "bulw. Radomski 94b"), trailing in
+    // Hungarian and Croatian ("Zalán utca 941").
+    private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> LowerLeadingLookup = new[]
+    {
+        "ul", "al", "bulw", "wyb", "pl", "os", "osiedle", "rondo", "skwer", "droga", "wyspa", "aleja", "ulica", "plac",
+    }.ToFrozenSet(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+
+    private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> LowerTrailingLookup = new[]
+    {
+        "utca", "út", "útja", "tér", "tere", "főtér", "rakpart", "sor", "köz", "fasor", "ulica", "cesta", "trg", "sokak", "caddesi",
+    }.ToFrozenSet(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+
+    // Capitalised words before a number that make it a date, a room, a page or a version, never a street.
+    private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> NotStreetNameLookup = new[]
+    {
+        "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+        "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "monday", "tuesday", "wednesday", "thursday",
+        "friday", "saturday", "sunday", "room", "gate", "terminal", "platform", "level", "floor", "page", "section", "chapter", "figure",
+        "table", "step", "version", "release", "build", "item", "order", "ticket", "invoice", "case", "box", "bay", "dock", "row", "seat",
+        "table", "unit", "suite", "apt", "flight", "train", "bus", "route", "line", "track", "lane", "zone", "area", "week", "day", "year",
+        "q", "v", "no", "nr", "number", "phone", "tel", "iban", "card", "the", "a", "an", "i", "we", "you", "it", "this", "that", "our", "your",
+        "zimmer", "lgh", "leil", "kat", "stan", "hus", "bloc", "ap", "sc", "etaj", "oppgang", "og", "edificio", "bajo", "lok", "byt", "wohnung",
+        "ii", "iii", "iv", "vi", "vii", "viii", "ix", "x", "xi", "xii", "apartment", "flat", "stock", "piso",
+    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
 
     // Compound street names ("Schillerstraße", "Kerkstraat", "Storgatan").
     private static readonly string[] Suffixes =
@@ -53,7 +94,11 @@ internal static class StreetAddressRecognizer
         "tie", "katu", "polku", "utca", "ulica",
     ];
 
-    private static readonly string[] UnitWords = ["apt", "apt.", "apartment", "suite", "ste", "unit", "flat", "floor", "fl", "#", "no", "no.", "nr", "nr.", "bus", "app", "app.", "piso", "étage", "stock"];
+    private static readonly string[] UnitWords =
+    [
+        "apt", "apt.", "apartment", "suite", "ste", "unit", "flat", "floor", "fl", "#", "no", "no.", "nr", "nr.", "bus", "app", "app.", "piso", "étage", "stock",
+        "zimmer", "lgh", "leil", "kat", "stan", "hus", "bloc", "ap", "sc", "etaj", "oppgang", "og", "edificio", "bajo", "m", "lok", "byt", "wohnung",
+    ];
 
     public static void Scan(ReadOnlySpan<char> text, List<PiiMatch> matches)
     {
@@ -206,6 +251,9 @@ internal static class StreetAddressRecognizer
         var i = numberStart - 1;
         var start = -1;
         var score = 0.0;
+        var capitalised = 0;
+        var capitalisedStart = -1;
+        var nearestStart = -1;
         for (var words = 0; words < 5 && i > 0; words++)
         {
             var wordEnd = i;
@@ -226,6 +274,19 @@ internal static class StreetAddressRecognizer
             }
 
             var word = text[wordStart..wordEnd];
+            if (words == 0 && char.IsLower(word[0]) && LowerTrailingLookup.Contains(word) && wordStart > 1 && text[wordStart - 1] == ' ')
+            {
+                // "Zalán utca 941", "Nemes Nagy Ágnes út 98": Hungarian and Croatian write the type in lower case.
+                var nameStart = WordStartBefore(text, wordStart - 1);
+                if (nameStart < wordStart - 1 && char.IsUpper(text[nameStart]))
+                {
+                    start = nameStart;
+                    score = 0.6;
+                }
+
+                break;
+            }
+
             if (words == 0 && char.IsUpper(word[0]) && EndsWithSuffix(word))
             {
                 start = wordStart;
@@ -246,7 +307,7 @@ internal static class StreetAddressRecognizer
                 break;
             }
 
-            if (LeadingLookup.Contains(word) && char.IsUpper(word[0]) && words > 0)
+            if (LeadingLookup.Contains(word) && (char.IsUpper(word[0]) || LowerLeadingLookup.Contains(word)) && words > 0)
             {
                 start = wordStart;
                 score = 0.7;
@@ -258,12 +319,29 @@ internal static class StreetAddressRecognizer
                 break;
             }
 
+            if (char.IsUpper(word[0]) && words == capitalised && !NotStreetNameLookup.Contains(word))
+            {
+                capitalised++;
+                nearestStart = capitalised == 1 ? wordStart : nearestStart;
+                capitalisedStart = capitalised <= 2 ? wordStart : capitalisedStart;
+            }
+
             if (wordStart < 2 || text[wordStart - 1] != ' ')
             {
                 break;
             }
 
             i = wordStart - 1;
+        }
+
+        // No street word: one or two capitalised words and a house number count as an address only where the text
+        // says an address follows ("the new address is Na Moráni 44", "ship to Vasskollen 99"); the base score
+        // stays under the threshold so that only that context lifts it.
+        if (start < 0 && capitalised > 0 && !LooksLikeYear(text[numberStart..numberEnd]) && ContextWords.Near(text, capitalisedStart, numberEnd, ContextWords.AddressAnnounced, 40, 0))
+        {
+            // Three or more capitalised words are more likely "Name Surname Street": keep the one next to the number.
+            start = capitalised > 2 ? nearestStart : capitalisedStart;
+            score = 0.4;
         }
 
         if (start < 0)
@@ -274,6 +352,8 @@ internal static class StreetAddressRecognizer
         match = Finish(text, start, numberEnd, score);
         return true;
     }
+
+    private static bool LooksLikeYear(ReadOnlySpan<char> number) => number.Length == 4 && number[0] is '1' or '2' && number[1] is '9' or '0';
 
     private static int WordStartBefore(ReadOnlySpan<char> text, int spaceAt)
     {

@@ -36,7 +36,7 @@ public sealed class FieldTypeMatrixTests(ITestOutputHelper output)
         var http = server.Client;
         var now = DateTimeOffset.UtcNow;
         var incident = await InputFuzzTests.SeedAsync(http, now);
-        var before = await InputFuzzTests.SnapshotAsync(http);
+        var before = await InputFuzzTests.SnapshotAsync(http, now);
         var failures = new List<string>();
         var sent = 0;
         foreach (var target in InputFuzzTests.Targets(now, incident).Where(t => t.Json))
@@ -57,7 +57,7 @@ public sealed class FieldTypeMatrixTests(ITestOutputHelper output)
         Assert.True(failures.Count == 0, $"{failures.Count} of {sent} answered 5xx:\n" + string.Join('\n', failures.Take(40)));
         using var health = await http.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
-        Assert.Equal(before, await InputFuzzTests.SnapshotAsync(http));
+        Assert.Equal(before, await InputFuzzTests.SnapshotAsync(http, now));
     }
 
     /// <summary>The seed with one slot (or the whole body) replaced by each wrong type.</summary>

@@ -39,7 +39,7 @@ public sealed class InputFuzzTests(ITestOutputHelper output)
         var http = server.Client;
         var now = DateTimeOffset.UtcNow;
         var incident = await SeedAsync(http, now);
-        var before = await SnapshotAsync(http);
+        var before = await SnapshotAsync(http, now);
         var targets = Targets(now, incident);
         var gen = Gen.Int[0, targets.Count - 1].SelectMany(i => InputMutator.Of(targets[i].Seed, targets[i].Json).Select(b => (Target: i, Body: b)));
         long sent = 0, fiveXx = 0, resent = 0;
@@ -98,7 +98,7 @@ public sealed class InputFuzzTests(ITestOutputHelper output)
         Assert.True(fiveXx == 0, string.Join('\n', failures));
         using var health = await http.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
-        Assert.Equal(before, await SnapshotAsync(http));
+        Assert.Equal(before, await SnapshotAsync(http, now));
     }
 
     [Fact]
@@ -246,18 +246,24 @@ public sealed class InputFuzzTests(ITestOutputHelper output)
         }
 
         await PostAsync("/api/v1/calls", $$"""[{"id":"fz-seed","timestamp":"{{ts}}","tenant":"acme","feature":"support_chat","model":"gpt-4o","input_tokens":12,"output_tokens":3,"input":"hello","output":"hi"}]""");
-        await PostAsync("/api/v1/changes", $$"""[{"id":"chg-seed","kind":"deploy","timestamp":"{{ts}}","description":"seed"}]""");
+        await PostAsync("/api/v1/changes", $$"""[{"id":"chg-seed","kind":"deploy","timestamp":"{{SeedChangeAt(now):O}}","description":"seed"}]""");
         await PostAsync("/api/v1/silences", """{"id":"sil-seed","matchers":["feature=seed"],"duration":"2h"}""");
         using var am = await http.PostAsync("/api/v1/alertmanager", new StringContent($$"""{"version":"4","alerts":[{"labels":{"alertname":"Seed","feature":"support_chat"},"startsAt":"{{ts}}","fingerprint":"seed"}]}""", Encoding.UTF8, "application/json"));
         using var doc = JsonDocument.Parse(await am.Content.ReadAsStringAsync());
         return doc.RootElement.GetProperty("incidents")[0].GetString()!;
     }
 
+    private static DateTimeOffset SeedChangeAt(DateTimeOffset now) => new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero).AddHours(-7).AddMilliseconds(137);
+
     // What was accepted before the campaign, as the API returns it: must read the same afterwards.
-    internal static async Task<string> SnapshotAsync(HttpClient http)
+    internal static async Task<string> SnapshotAsync(HttpClient http, DateTimeOffset now)
     {
+        // The seed change sits alone at its own instant: a long campaign stores thousands of changes and the list
+        // answers at most 500 rows, so a wide window would no longer show it.
+        var at = SeedChangeAt(now);
+        var window = $"from={Uri.EscapeDataString(at.AddMilliseconds(-1).ToString("O", CultureInfo.InvariantCulture))}&to={Uri.EscapeDataString(at.AddMilliseconds(1).ToString("O", CultureInfo.InvariantCulture))}";
         var call = await http.GetStringAsync("/api/v1/calls/fz-seed");
-        var changes = JsonDocument.Parse(await http.GetStringAsync("/api/v1/changes?from=2000-01-01T00:00:00Z")).RootElement.EnumerateArray().First(c => c.GetProperty("id").GetString() == "chg-seed").GetRawText();
+        var changes = JsonDocument.Parse(await http.GetStringAsync("/api/v1/changes?" + window)).RootElement.EnumerateArray().First(c => c.GetProperty("id").GetString() == "chg-seed").GetRawText();
         var silence = JsonDocument.Parse(await http.GetStringAsync("/api/v1/silences")).RootElement.EnumerateArray().First(c => c.GetProperty("id").GetString() == "sil-seed");
         return call + "\n" + changes + "\n" + silence.GetProperty("matchers").GetRawText() + silence.GetProperty("ends_at").GetRawText();
     }

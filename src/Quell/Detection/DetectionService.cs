@@ -62,7 +62,8 @@ public sealed class DetectionService : BackgroundService
     public DetectionService(ICallLog calls, IQualityLog quality, ICursorStore cursors, IAlertStore alerts, DetectionEngine engine, ContentFindingsMonitor content, DetectionServiceOptions options, TimeProvider time, IngestQueue queue, IngestMetrics metrics, ILogger<DetectionService> logger, Cluster.ClusterCoordination? coordination = null)
     {
         _leases = coordination?.Leases;
-        _instance = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}"[..Math.Min(80, Environment.MachineName.Length + 45)];
+        var host = Environment.MachineName.Replace(':', '_');
+        _instance = $"{host[..Math.Min(host.Length, 40)]}:{Environment.ProcessId}:{Guid.NewGuid():N}"[..^24];
         _logger = logger;
         _content = content;
         _calls = calls;

@@ -469,6 +469,17 @@ public sealed class DetectionService : BackgroundService
             {
                 var logged = calls[c++];
                 var call = logged.Call;
+
+                // Event time is shared, as in one engine: every partition's windows close as the log's time passes,
+                // not only when a call of its own series arrives.
+                foreach (var partition in _partitions.Values)
+                {
+                    if (logged.Sequence > partition.Position)
+                    {
+                        partition.Engine.AdvanceTo(call.Timestamp);
+                    }
+                }
+
                 if (_partitions.TryGetValue(Cluster.SeriesPartition.Of(call.Feature, call.Model, call.Provider, call.Operation, partitions), out var owner)
                     && logged.Sequence > owner.Position)
                 {

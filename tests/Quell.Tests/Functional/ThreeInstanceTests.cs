@@ -16,7 +16,7 @@ namespace Quell.Tests.Functional;
 /// incident is open: no acknowledged call is lost, an error burst on a series the dead instance owned is still
 /// detected by the instance that takes its partition over, each incident is paged once and escalation still fires.
 /// </summary>
-public sealed class ThreeInstanceTests(PostgresStorageFixture postgres) : IClassFixture<PostgresStorageFixture>
+public sealed class ThreeInstanceTests(PostgresStorageFixture postgres, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<PostgresStorageFixture>
 {
     private const int Partitions = 16;
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(90);
@@ -59,10 +59,12 @@ public sealed class ThreeInstanceTests(PostgresStorageFixture postgres) : IClass
             }
 
             var clients = servers.Select(s => s.CreateClient()).ToList();
+            output.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} started");
 
             // Every instance takes its share: 16 partitions over three live instances, at most ceil(16 / 3) each, none held twice.
             var owners = await SettledOwnersAsync(connection, servers.Select(s => s.ProcessId).ToList());
             Assert.All(servers, s => Assert.InRange(owners.Values.Count(o => o == s.ProcessId), 4, 6));
+            output.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} settled");
 
             // Normal traffic on several series through all three instances.
             string[] features = ["support_chat", "search", "summarise", "checkout", "triage", "translate"];
@@ -72,7 +74,8 @@ public sealed class ThreeInstanceTests(PostgresStorageFixture postgres) : IClass
             var burst = Partition("checkout", "gpt-4o-mini");
             var victim = servers.Single(s => s.ProcessId == owners[burst]);
             await SendAsync(clients, Enumerable.Range(0, 200).Select(i => ("checkout", "gpt-4o-mini", i % 2 == 0)));
-            var first = await PagedAsync(receiver, "alice", already: []);
+            var first = await WhileTrafficAsync(clients, features, PagedAsync(receiver, "alice", already: []));
+            output.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} first paged");
 
             // SIGKILL the owner while its incident is open and before the escalation step is due.
             victim.Kill();
@@ -84,10 +87,12 @@ public sealed class ThreeInstanceTests(PostgresStorageFixture postgres) : IClass
             var second = features.Select(f => (Feature: f, Model: "claude-haiku")).First(s => owners[Partition(s.Feature, s.Model)] == victim.ProcessId && s.Feature != "checkout");
             await SendAsync(survivingClients, Enumerable.Range(0, 300).Select(i => (features[i % features.Length], "gpt-4o-mini", false)));
             await SendAsync(survivingClients, Enumerable.Range(0, 200).Select(i => (second.Feature, second.Model, i % 2 == 0)));
-            var secondIncident = await PagedAsync(receiver, "alice", already: [first]);
+            var secondIncident = await WhileTrafficAsync(survivingClients, features, PagedAsync(receiver, "alice", already: [first]));
+            output.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} second paged");
 
             // Escalation of the first incident still fires (decided by a survivor) and reaches bob.
             await PagedAsync(receiver, "bob", already: [], incident: first);
+            output.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} escalated");
 
             var after = await SettledOwnersAsync(connection, survivors.Select(s => s.ProcessId).ToList());
             Assert.DoesNotContain(victim.ProcessId, after.Values);
@@ -131,6 +136,21 @@ public sealed class ThreeInstanceTests(PostgresStorageFixture postgres) : IClass
                 server.Dispose();
             }
         }
+    }
+
+    // Normal traffic keeps flowing while the test waits for a page, as in production: the log's time moves on and
+    // the detectors' windows close on it (instead of only on the live clock's lag).
+    private async Task<T> WhileTrafficAsync<T>(IReadOnlyList<HttpClient> clients, string[] features, Task<T> until)
+    {
+        var n = 0;
+        while (!until.IsCompleted)
+        {
+            await SendAsync(clients, Enumerable.Range(n, 20).Select(i => (features[i % features.Length], "gpt-4o-mini", false)));
+            n += 20;
+            await Task.WhenAny(until, Task.Delay(TimeSpan.FromMilliseconds(250)));
+        }
+
+        return await until;
     }
 
     private static int Partition(string feature, string model) => SeriesPartition.Of(feature, model, "openai", "chat", Partitions);

@@ -26,7 +26,7 @@ internal static class PostgresCallColumns
     public static string CreateTableSql { get; } =
         $"CREATE TABLE calls (\n    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n    {string.Join(",\n    ", CallSchema.Fields.Select(Definition))},\n    {IngestedAtColumn} bigint NOT NULL\n);";
 
-    /// <summary>The session-local staging table COPY fills before the de-duplicating insert.</summary>
+    /// <summary>The connection-local (temporary) staging table COPY fills before the de-duplicating insert.</summary>
     public static string StagingTable { get; } =
         $"CREATE TEMP TABLE IF NOT EXISTS calls_incoming (ord integer NOT NULL, {string.Join(", ", CallSchema.Fields.Select(f => $"{f.Column} {TypeName(f.ColumnType)}"))}) ON COMMIT DELETE ROWS";
 

@@ -7,7 +7,7 @@ using Quell.Storage.Sqlite;
 namespace Quell.Storage.Postgres;
 
 /// <summary>
-/// The calls log in PostgreSQL. An append is one transaction: binary COPY into a session staging table, then one
+/// The calls log in PostgreSQL. An append is one transaction: binary COPY into a temporary staging table, then one
 /// de-duplicating INSERT into calls; it returns only after COMMIT, so the ingest queue's group commit acknowledges a
 /// batch only once it is durable. Appends across instances serialise on an advisory lock, so sequences become visible
 /// in order and a consumer reading "after seq N" never skips a call committed late.

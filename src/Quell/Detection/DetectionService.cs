@@ -109,6 +109,9 @@ public sealed class DetectionService : BackgroundService
     /// <summary>Partitions this instance runs detection for (empty on a single-instance store, which owns everything).</summary>
     public IReadOnlyCollection<int> HeldPartitions => [.. _partitions.Keys.Order()];
 
+    /// <summary>Alerts the detectors of this instance hold as firing (every held partition's on a shared database).</summary>
+    public IReadOnlyCollection<Alert> ActiveAlerts => _leases is null ? _engine.ActiveAlerts : [.. _partitions.Values.SelectMany(p => p.Engine.ActiveAlerts)];
+
     /// <summary>This instance's id in the partition lease table.</summary>
     public string InstanceId => _instance;
 

@@ -68,7 +68,7 @@ public sealed class QuellTestServer : IAsyncDisposable
         return client;
     }
 
-    public static async Task<QuellTestServer> StartAsync(QuellConfig? config = null, TimeProvider? time = null, string? dataDirectory = null, string? adminKey = null)
+    public static async Task<QuellTestServer> StartAsync(QuellConfig? config = null, TimeProvider? time = null, string? dataDirectory = null, string? adminKey = null, string? postgres = null)
     {
         var dir = dataDirectory ?? TempDirectory.Create();
         adminKey ??= ApiKeySecret.New();
@@ -79,6 +79,7 @@ public sealed class QuellTestServer : IAsyncDisposable
             Config = config ?? new QuellConfig(),
             Time = time ?? TimeProvider.System,
             AdminKey = adminKey,
+            Postgres = postgres,
         });
         await app.StartAsync();
         return new QuellTestServer(app, dir, adminKey);

@@ -140,6 +140,15 @@ public sealed class ThreeInstanceTests(PostgresStorageFixture postgres, Xunit.Ab
         }
     }
 
+    [Fact]
+    public async Task Serve_LeaseTtlOutOfRange_ExitsWithOneLineNamingTheOption()
+    {
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => QuellProcess.StartAsync(TempDirectory.Create(), "--lease-ttl", "0.5"));
+
+        Assert.Contains("quell: --lease-ttl must be between 1 and 3600 seconds", failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", failure.Message, StringComparison.Ordinal);
+    }
+
     // Normal traffic keeps flowing while the test waits for a page, as in production: the log's time moves on and
     // the detectors' windows close on it (instead of only on the live clock's lag).
     private async Task<T> WhileTrafficAsync<T>(IReadOnlyList<HttpClient> clients, string[] features, Task<T> until)

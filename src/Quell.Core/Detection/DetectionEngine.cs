@@ -82,10 +82,33 @@ public sealed class DetectionEngine
         LastSequence = call.Sequence;
     }
 
+    /// <summary>
+    /// Feeds a call to its series' detectors only (rates, latency, errors, tokens): the part of <see cref="Observe(CallRecord)"/>
+    /// that belongs to the call's series key, for an engine that owns one partition of the series.
+    /// </summary>
+    public void ObserveSeries(in LoggedCall call)
+    {
+        AdvanceTo(call.Call.Timestamp);
+        SeriesFor(call.Call).Observe(call.Call);
+        LastSequence = call.Sequence;
+    }
+
+    /// <summary>Feeds a call to the detectors that span series (agent loops per trace, spend per tenant and feature) only.</summary>
+    public void ObserveAcrossSeries(CallRecord call)
+    {
+        AdvanceTo(call.Timestamp);
+        ObserveAcross(call);
+    }
+
     public void Observe(CallRecord call)
     {
         AdvanceTo(call.Timestamp);
         SeriesFor(call).Observe(call);
+        ObserveAcross(call);
+    }
+
+    private void ObserveAcross(CallRecord call)
+    {
         _loops.Observe(call, _loopFindings);
         if (_loopFindings.Count > 0)
         {

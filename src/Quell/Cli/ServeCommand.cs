@@ -14,7 +14,8 @@ public static class ServeCommand
         var postgres = new Option<string?>("--postgres") { Description = $"PostgreSQL connection string; keeps every store in PostgreSQL instead of SQLite (default: ${Storage.StorageSetup.PostgresVariable})" };
         var config = new Option<string?>("--config") { Description = "quell.yaml with features, prices and rules (optional)" };
         var noDetect = new Option<bool>("--no-detect") { Description = "Ingest-only node: accept and store calls, leave detection to another process on the same store" };
-        var command = new Command("serve", "Run the Quell server: OTLP and native ingest, API, /metrics, /healthz.") { urls, data, postgres, config, noDetect };
+        var leaseTtl = new Option<double>("--lease-ttl") { Description = "Seconds a detector partition lease lasts without renewal when several instances share PostgreSQL (the failover time)", DefaultValueFactory = _ => 15 };
+        var command = new Command("serve", "Run the Quell server: OTLP and native ingest, API, /metrics, /healthz.") { urls, data, postgres, config, noDetect, leaseTtl };
         command.SetAction(async (parse, ct) =>
         {
             // An invalid file, a port in use or a data directory that cannot be written end in one line (see CliFailure).
@@ -37,6 +38,12 @@ public static class ServeCommand
                 return 2;
             }
 
+            if (parse.GetValue(leaseTtl) is var ttl && (double.IsNaN(ttl) || ttl < 1 || ttl > 3600))
+            {
+                await Console.Error.WriteLineAsync("quell: --lease-ttl must be between 1 and 3600 seconds").ConfigureAwait(false);
+                return 2;
+            }
+
             var connection = parse.GetValue(postgres) is { Length: > 0 } given ? given : Environment.GetEnvironmentVariable(Storage.StorageSetup.PostgresVariable);
             var app = QuellServer.Build(new QuellServerOptions
             {
@@ -49,6 +56,7 @@ public static class ServeCommand
                 QuietLogging = false,
                 LogStartFailure = false,
                 Detection = new Server.Detection.DetectionServiceOptions { Enabled = !parse.GetValue(noDetect) },
+                LeaseTtl = TimeSpan.FromSeconds(parse.GetValue(leaseTtl)),
             });
             await app.StartAsync(ct).ConfigureAwait(false);
             var storage = app.Services.GetRequiredService<Storage.IStorageProvider>();

@@ -56,10 +56,14 @@ public sealed class DetectionService : BackgroundService
     private readonly Lock _subscribersLock = new();
     private readonly List<Func<AlertEvent, CancellationToken, Task>> _subscribers = [];
     private long _firing;
+    private int _heldCount;
     private long _callsProcessed;
 
-    public DetectionService(ICallLog calls, IQualityLog quality, ICursorStore cursors, IAlertStore alerts, DetectionEngine engine, ContentFindingsMonitor content, DetectionServiceOptions options, TimeProvider time, IngestQueue queue, IngestMetrics metrics, ILogger<DetectionService> logger)
+    public DetectionService(ICallLog calls, IQualityLog quality, ICursorStore cursors, IAlertStore alerts, DetectionEngine engine, ContentFindingsMonitor content, DetectionServiceOptions options, TimeProvider time, IngestQueue queue, IngestMetrics metrics, ILogger<DetectionService> logger, Cluster.ClusterCoordination? coordination = null)
     {
+        _leases = coordination?.Leases;
+        var host = Environment.MachineName.Replace(':', '_');
+        _instance = $"{host[..Math.Min(host.Length, 40)]}:{Environment.ProcessId}:{Guid.NewGuid():N}"[..^24];
         _logger = logger;
         _content = content;
         _calls = calls;
@@ -73,11 +77,43 @@ public sealed class DetectionService : BackgroundService
         _metrics = metrics;
         metrics.Meter.CreateObservableCounter("quell_alerts_fired", () => _fired.Select(p => new Measurement<long>(p.Value, new KeyValuePair<string, object?>("category", p.Key))), "{alert}", "Alerts raised by the detectors, by category.");
         metrics.Meter.CreateObservableGauge("quell_alerts_firing", () => Interlocked.Read(ref _firing), "{alert}", "Alerts currently firing.");
+        metrics.Meter.CreateObservableGauge("quell_detector_partitions_held", () => _leases is null ? 1 : Volatile.Read(ref _heldCount), "{partition}", "Detector partitions this instance holds a lease on.");
         metrics.Meter.CreateObservableCounter("quell_detection_failures", () => Interlocked.Read(ref _failures), "{failure}", "Detection steps, alert writes or subscribers that failed.");
         metrics.Meter.CreateObservableCounter("quell_detection_calls_observed", () => Interlocked.Read(ref _callsProcessed), "{call}", "Calls observed by the detectors.");
     }
 
     private readonly IngestMetrics _metrics;
+    private readonly Cluster.IDetectorLeases? _leases;
+    private readonly string _instance;
+
+    // Shared PostgreSQL: one engine per held partition of series, each with its own cursor and replay point.
+    private readonly Dictionary<int, Partition> _partitions = [];
+    private DateTimeOffset _renewDue = DateTimeOffset.MinValue;
+    private bool _qualityHeld;
+
+    private sealed class Partition(int id, long token, DetectionEngine engine, long position, long replayUntil)
+    {
+        public int Id { get; } = id;
+
+        public long Token { get; } = token;
+
+        public DetectionEngine Engine { get; } = engine;
+
+        public long Position { get; set; } = position;
+
+        public long ReplayUntil { get; } = replayUntil;
+
+        public bool Reconciled { get; set; }
+    }
+
+    /// <summary>Partitions this instance runs detection for (empty on a single-instance store, which owns everything).</summary>
+    public IReadOnlyCollection<int> HeldPartitions => [.. _partitions.Keys.Order()];
+
+    /// <summary>Alerts the detectors of this instance hold as firing (every held partition's on a shared database).</summary>
+    public IReadOnlyCollection<Alert> ActiveAlerts => _leases is null ? _engine.ActiveAlerts : [.. _partitions.Values.SelectMany(p => p.Engine.ActiveAlerts)];
+
+    /// <summary>This instance's id in the partition lease table.</summary>
+    public string InstanceId => _instance;
 
     public DetectionEngine Engine => _engine;
 
@@ -109,8 +145,20 @@ public sealed class DetectionService : BackgroundService
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _engine.AdvanceTo(now);
-            await PublishAsync(replaying: false, cancellationToken).ConfigureAwait(false);
+            if (_leases is null)
+            {
+                _engine.AdvanceTo(now);
+                await PublishAsync(replaying: false, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                foreach (var partition in _partitions.Values)
+                {
+                    partition.Engine.AdvanceTo(now);
+                }
+
+                await PublishPartitionsAsync(replaying: false, cancellationToken).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -127,7 +175,14 @@ public sealed class DetectionService : BackgroundService
         try
         {
             _external.Add(e);
-            await PublishAsync(replaying: false, cancellationToken).ConfigureAwait(false);
+            if (_leases is null)
+            {
+                await PublishAsync(replaying: false, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await PublishPartitionsAsync(replaying: false, cancellationToken).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -149,6 +204,12 @@ public sealed class DetectionService : BackgroundService
         await Task.Yield();
         if (!_options.Enabled)
         {
+            return;
+        }
+
+        if (_leases is not null)
+        {
+            await RunPartitionedAsync(_leases, stoppingToken).ConfigureAwait(false);
             return;
         }
 
@@ -215,6 +276,283 @@ public sealed class DetectionService : BackgroundService
                 break;
             }
         }
+    }
+
+    private async Task RunPartitionedAsync(Cluster.IDetectorLeases leases, CancellationToken stoppingToken)
+    {
+        var positions = (Calls: 0L, Evals: 0L, Feedback: 0L);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var progressed = false;
+                await _gate.WaitAsync(stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    if (_time.GetUtcNow() >= _renewDue)
+                    {
+                        positions = await RenewLeasesAsync(leases, positions, stoppingToken).ConfigureAwait(false);
+                    }
+
+                    if (_partitions.Count > 0)
+                    {
+                        (progressed, positions) = await StepPartitionedAsync(positions, stoppingToken).ConfigureAwait(false);
+                        foreach (var partition in _partitions.Values.Where(p => !p.Reconciled && p.Position >= p.ReplayUntil).ToList())
+                        {
+                            await ReconcilePartitionAsync(partition, leases.Partitions, stoppingToken).ConfigureAwait(false);
+                        }
+
+                        if (!progressed && _options.LiveAdvanceLag is { } lag)
+                        {
+                            var target = _time.GetUtcNow() - lag;
+                            foreach (var partition in _partitions.Values.Where(p => p.Engine.Now != DateTimeOffset.MinValue && target > p.Engine.Now))
+                            {
+                                partition.Engine.AdvanceTo(target);
+                            }
+
+                            await PublishPartitionsAsync(replaying: false, stoppingToken).ConfigureAwait(false);
+                        }
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Interlocked.Increment(ref _failures);
+                    _logger.LogError(ex, "detection step failed; retrying");
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+
+                if (progressed)
+                {
+                    await SavePartitionCursorsAsync(leases, positions, stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                while (_catchUpWaiters.TryDequeue(out var waiter))
+                {
+                    waiter.TrySetResult();
+                }
+
+                try
+                {
+                    await _wake.WaitAsync(_options.PollInterval, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            // A clean stop hands the partitions over at once instead of after the lease lapses.
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await leases.ReleaseAsync(_instance, cts.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                _logger.LogWarning(ex, "could not release detector partition leases; they lapse on their own");
+            }
+        }
+    }
+
+    private async Task<(long Calls, long Evals, long Feedback)> RenewLeasesAsync(Cluster.IDetectorLeases leases, (long Calls, long Evals, long Feedback) positions, CancellationToken ct)
+    {
+        Cluster.PartitionLeases leased;
+        try
+        {
+            leased = await leases.RenewAsync(_instance, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The database is unreachable: the leases lapse soon, so stop deciding for series another instance may take.
+            Interlocked.Increment(ref _failures);
+            _logger.LogError(ex, "could not renew detector partition leases");
+            _partitions.Clear();
+            _qualityHeld = false;
+            _renewDue = _time.GetUtcNow() + TimeSpan.FromSeconds(1);
+            Volatile.Write(ref _heldCount, 0);
+            throw;
+        }
+
+        foreach (var lost in _partitions.Values.Where(p => !leased.Held.TryGetValue(p.Id, out var token) || token != p.Token).ToList())
+        {
+            _partitions.Remove(lost.Id);
+            DetectionLog.PartitionLost(_logger, _instance, lost.Id);
+        }
+
+        foreach (var (id, token) in leased.Held.Where(h => !_partitions.ContainsKey(h.Key)).OrderBy(h => h.Key))
+        {
+            // State is rebuilt from the log: history before the persisted cursor replays quietly, what follows is live.
+            var cursor = await leases.CursorAsync(id, ct).ConfigureAwait(false);
+            var partition = new Partition(id, token, new DetectionEngine(_engine.Rules, _time), Math.Max(0, cursor - _options.ReplayCalls), cursor);
+            partition.Reconciled = cursor == 0;
+            _partitions[id] = partition;
+            DetectionLog.PartitionTaken(_logger, _instance, id, token, cursor);
+        }
+
+        if (_partitions.ContainsKey(0) && !_qualityHeld)
+        {
+            _qualityHeld = true;
+            var evalCursor = await _cursors.GetAsync(EvalsCursor, ct).ConfigureAwait(false);
+            var feedbackCursor = await _cursors.GetAsync(FeedbackCursor, ct).ConfigureAwait(false);
+            positions = (positions.Calls, Math.Max(0, evalCursor - 50_000), Math.Max(0, feedbackCursor - 50_000));
+        }
+        else if (!_partitions.ContainsKey(0))
+        {
+            _qualityHeld = false;
+        }
+
+        Volatile.Write(ref _heldCount, _partitions.Count);
+        _renewDue = _time.GetUtcNow() + (leases.Ttl / 3);
+        var from = _partitions.Count == 0 ? positions.Calls : _partitions.Values.Min(p => p.Position);
+        return (from, positions.Evals, positions.Feedback);
+    }
+
+    private async Task SavePartitionCursorsAsync(Cluster.IDetectorLeases leases, (long Calls, long Evals, long Feedback) positions, CancellationToken ct)
+    {
+        foreach (var partition in _partitions.Values.ToList())
+        {
+            if (!await leases.SaveCursorAsync(_instance, partition.Id, partition.Token, partition.Position, ct).ConfigureAwait(false))
+            {
+                // Fenced off: the lease lapsed and another instance may own the partition now.
+                _partitions.Remove(partition.Id);
+                _renewDue = DateTimeOffset.MinValue;
+                DetectionLog.PartitionLost(_logger, _instance, partition.Id);
+            }
+        }
+
+        if (_qualityHeld)
+        {
+            await _cursors.SetAsync(EvalsCursor, positions.Evals, ct).ConfigureAwait(false);
+            await _cursors.SetAsync(FeedbackCursor, positions.Feedback, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<(bool Progressed, (long Calls, long Evals, long Feedback) Positions)> StepPartitionedAsync((long Calls, long Evals, long Feedback) at, CancellationToken ct)
+    {
+        var from = _partitions.Values.Min(p => p.Position);
+        var quality = _qualityHeld ? _partitions.GetValueOrDefault(0) : null;
+        var calls = await _calls.ReadFiguresAfterAsync(from, _options.BatchSize, ct).ConfigureAwait(false);
+        IReadOnlyList<(long Sequence, EvalResult Result)> evals = quality is null ? [] : await _quality.ReadEvalsAfterAsync(at.Evals, _options.BatchSize, ct).ConfigureAwait(false);
+        IReadOnlyList<(long Sequence, FeedbackRecord Feedback)> feedback = quality is null ? [] : await _quality.ReadFeedbackAfterAsync(at.Feedback, _options.BatchSize, ct).ConfigureAwait(false);
+
+        // The same watermark as a single engine: quality inputs wait for the calls of their minutes.
+        var watermark = calls.Count > 0 ? calls[^1].Call.Timestamp : quality?.Engine.Now ?? DateTimeOffset.MinValue;
+        var drained = calls.Count < _options.BatchSize;
+        if (drained && _options.LiveAdvanceLag is { } lag && _time.GetUtcNow() - lag > watermark)
+        {
+            watermark = _time.GetUtcNow() - lag;
+        }
+
+        if (drained && _flushUntil is { } flush && flush > watermark)
+        {
+            watermark = flush;
+        }
+
+        var evalCount = Prefix(evals, e => e.Result.Timestamp <= watermark);
+        var feedbackCount = Prefix(feedback, f => f.Feedback.Timestamp <= watermark);
+        if (calls.Count == 0 && evalCount == 0 && feedbackCount == 0)
+        {
+            return (false, (from, at.Evals, at.Feedback));
+        }
+
+        var partitions = _leases!.Partitions;
+        int c = 0, e = 0, f = 0, observed = 0;
+        while (c < calls.Count || e < evalCount || f < feedbackCount)
+        {
+            var tc = c < calls.Count ? calls[c].Call.Timestamp : DateTimeOffset.MaxValue;
+            var te = e < evalCount ? evals[e].Result.Timestamp : DateTimeOffset.MaxValue;
+            var tf = f < feedbackCount ? feedback[f].Feedback.Timestamp : DateTimeOffset.MaxValue;
+            if (tc <= te && tc <= tf)
+            {
+                var logged = calls[c++];
+                var call = logged.Call;
+
+                // Event time is shared, as in one engine: every partition's windows close as the log's time passes,
+                // not only when a call of its own series arrives.
+                foreach (var partition in _partitions.Values)
+                {
+                    if (logged.Sequence > partition.Position)
+                    {
+                        partition.Engine.AdvanceTo(call.Timestamp);
+                    }
+                }
+
+                if (_partitions.TryGetValue(Cluster.SeriesPartition.Of(call.Feature, call.Model, call.Provider, call.Operation, partitions), out var owner)
+                    && logged.Sequence > owner.Position)
+                {
+                    owner.Engine.ObserveSeries(logged);
+                    observed++;
+                }
+
+                // Partition 0 also runs what spans series: agent loops, spend budgets and content findings see every call.
+                if (quality is not null && logged.Sequence > quality.Position)
+                {
+                    quality.Engine.ObserveAcrossSeries(call);
+                    _content.Observe(call);
+                }
+            }
+            else if (te <= tf)
+            {
+                quality!.Engine.Observe(evals[e++].Result);
+            }
+            else
+            {
+                quality!.Engine.Observe(feedback[f++].Feedback);
+            }
+        }
+
+        Interlocked.Add(ref _callsProcessed, observed);
+        if (calls.Count > 0)
+        {
+            _metrics.Seen(calls[^1].Sequence, calls.Max(x => x.Call.Timestamp));
+        }
+
+        var replaying = _partitions.Values.Any(p => p.Position < p.ReplayUntil);
+        await PublishPartitionsAsync(replaying, ct).ConfigureAwait(false);
+        var last = calls.Count > 0 ? calls[^1].Sequence : from;
+        foreach (var partition in _partitions.Values.Where(p => p.Position < last))
+        {
+            partition.Position = last;
+        }
+
+        return (true, (
+            last,
+            evalCount > 0 ? evals[evalCount - 1].Sequence : at.Evals,
+            feedbackCount > 0 ? feedback[feedbackCount - 1].Sequence : at.Feedback));
+    }
+
+    // A partition taken over holds, after its replay, exactly the alerts its history implies: a firing alert of one of
+    // its series that it does not hold was resolved by time (or raised by state the log cannot reproduce).
+    private async Task ReconcilePartitionAsync(Partition partition, int partitions, CancellationToken ct)
+    {
+        partition.Reconciled = true;
+        var active = partition.Engine.ActiveAlerts.Select(a => a.Id).ToHashSet(StringComparer.Ordinal);
+        var firing = await _alerts.QueryAsync(new AlertQuery(State: "firing", Limit: 10_000), ct).ConfigureAwait(false);
+        foreach (var stale in firing.Where(a => a.Category is not (AlertCategory.Data or AlertCategory.Abuse) && !active.Contains(a.Id)))
+        {
+            // Alerts of one series belong to its partition; those that span series (loops, spend, quality) to partition 0.
+            var labels = stale.Labels;
+            static string? Unnamed(string v) => v == "(none)" ? null : v;
+            var owner = labels.TryGetValue("feature", out var feature) && labels.TryGetValue("model", out var model)
+                && labels.TryGetValue("provider", out var provider) && labels.TryGetValue("operation", out var operation)
+                ? Cluster.SeriesPartition.Of(Unnamed(feature), Unnamed(model), Unnamed(provider), operation, partitions)
+                : 0;
+            if (owner != partition.Id)
+            {
+                continue;
+            }
+
+            var at = partition.Engine.Now > stale.FiredAt ? partition.Engine.Now : stale.FiredAt;
+            _external.Add(new AlertEvent(AlertEventKind.Resolved, stale with { State = AlertState.Resolved, ResolvedAt = at }, at));
+        }
+
+        await PublishPartitionsAsync(replaying: false, ct).ConfigureAwait(false);
     }
 
     private async Task<(bool Progressed, (long Calls, long Evals, long Feedback) Positions)> StepAsync((long Calls, long Evals, long Feedback) at, bool replaying, CancellationToken ct)
@@ -318,6 +656,39 @@ public sealed class DetectionService : BackgroundService
         _content.AdvanceTo(_engine.Now);
         var events = _engine.Drain().Concat(_content.Drain()).Concat(_external).OrderBy(e => e.At).ToList();
         _external.Clear();
+        await PublishEventsAsync(events, _ => replaying, ct).ConfigureAwait(false);
+        Interlocked.Exchange(ref _firing, _engine.ActiveAlerts.Count);
+    }
+
+    // Each partition's events are announced only once it has replayed past its persisted cursor; the content monitor
+    // and external events follow the instance as a whole.
+    private async Task PublishPartitionsAsync(bool replaying, CancellationToken ct)
+    {
+        var now = _partitions.Values.Select(p => p.Engine.Now).DefaultIfEmpty(DateTimeOffset.MinValue).Max();
+        if (now != DateTimeOffset.MinValue)
+        {
+            _content.AdvanceTo(now);
+        }
+
+        var events = new List<(AlertEvent Event, bool Replaying)>();
+        foreach (var partition in _partitions.Values)
+        {
+            var quiet = partition.Position < partition.ReplayUntil;
+            events.AddRange(partition.Engine.Drain().Select(e => (e, quiet)));
+        }
+
+        var zero = _partitions.GetValueOrDefault(0);
+        events.AddRange(_content.Drain().Select(e => (e, replaying && zero is not null && zero.Position < zero.ReplayUntil)));
+        events.AddRange(_external.Select(e => (e, false)));
+        _external.Clear();
+        var ordered = events.OrderBy(e => e.Event.At).ToList();
+        var quietEvents = ordered.Where(e => e.Replaying).Select(e => e.Event).ToHashSet();
+        await PublishEventsAsync(ordered.Select(e => e.Event).ToList(), quietEvents.Contains, ct).ConfigureAwait(false);
+        Interlocked.Exchange(ref _firing, _partitions.Values.Sum(p => p.Engine.ActiveAlerts.Count));
+    }
+
+    private async Task PublishEventsAsync(List<AlertEvent> events, Func<AlertEvent, bool> replayingOf, CancellationToken ct)
+    {
         foreach (var ev in events)
         {
             try
@@ -337,7 +708,7 @@ public sealed class DetectionService : BackgroundService
                 _fired.AddOrUpdate(ev.Alert.Category.ToString().ToLowerInvariant(), 1, (_, n) => n + 1);
             }
 
-            if (replaying)
+            if (replayingOf(ev))
             {
                 continue;
             }
@@ -361,7 +732,14 @@ public sealed class DetectionService : BackgroundService
                 }
             }
         }
-
-        Interlocked.Exchange(ref _firing, _engine.ActiveAlerts.Count);
     }
+}
+
+internal static partial class DetectionLog
+{
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "instance {Instance} took detector partition {Partition} (fencing token {Token}), replaying to cursor {Cursor}")]
+    public static partial void PartitionTaken(ILogger logger, string instance, int partition, long token, long cursor);
+
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Information, Message = "instance {Instance} no longer holds detector partition {Partition}")]
+    public static partial void PartitionLost(ILogger logger, string instance, int partition);
 }

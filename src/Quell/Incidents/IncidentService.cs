@@ -9,13 +9,14 @@ namespace Quell.Incidents;
 /// Decisions are serialised so two alerts can never open two incidents for the same group.
 /// Gates may refuse a responder's change before it is stored; observers hear of committed changes.
 /// </summary>
-public sealed class IncidentService(IIncidentStore store, IncidentManager manager, NotificationDispatcher dispatcher, IEnumerable<IIncidentTransitionGate>? gates = null, IEnumerable<IIncidentObserver>? observers = null, IncidentMetrics? metrics = null) : IDisposable
+public sealed class IncidentService(IIncidentStore store, IncidentManager manager, NotificationDispatcher dispatcher, IEnumerable<IIncidentTransitionGate>? gates = null, IEnumerable<IIncidentObserver>? observers = null, IncidentMetrics? metrics = null, Cluster.IIncidentDecisionLock? decisionLock = null) : IDisposable
 {
     private readonly IReadOnlyList<IIncidentTransitionGate> _gates = gates?.ToList() ?? [];
     private readonly IReadOnlyList<IIncidentObserver> _observers = observers?.ToList() ?? [];
     private readonly SemaphoreSlim _gate = new(1, 1);
     private OpenIncidentIndex? _open;
     private List<Silence>? _silences;
+    private readonly Cluster.IIncidentDecisionLock _decisions = decisionLock ?? Cluster.ProcessDecisionLock.Instance;
 
     public IncidentManager Manager => manager;
 
@@ -41,6 +42,7 @@ public sealed class IncidentService(IIncidentStore store, IncidentManager manage
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            await using var decision = await DecideAsync(cancellationToken).ConfigureAwait(false);
             var open = await LoadAsync(cancellationToken).ConfigureAwait(false);
             var silences = _silences!;
             var changes = new List<IncidentChange>();
@@ -68,6 +70,7 @@ public sealed class IncidentService(IIncidentStore store, IncidentManager manage
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            await using var decision = await DecideAsync(cancellationToken).ConfigureAwait(false);
             var open = await LoadAsync(cancellationToken).ConfigureAwait(false);
             var changes = manager.Tick([.. open.All], _silences!);
             await CommitAsync(open, changes, cancellationToken).ConfigureAwait(false);
@@ -96,6 +99,7 @@ public sealed class IncidentService(IIncidentStore store, IncidentManager manage
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            await using var decision = await DecideAsync(cancellationToken).ConfigureAwait(false);
             var open = await LoadAsync(cancellationToken).ConfigureAwait(false);
             var incident = open.Get(id) ?? await store.GetAsync(id, cancellationToken).ConfigureAwait(false);
             if (incident is null)
@@ -190,6 +194,18 @@ public sealed class IncidentService(IIncidentStore store, IncidentManager manage
         {
             await observer.OnCommittedAsync(changes, ct).ConfigureAwait(false);
         }
+    }
+
+    // Another instance may have decided since this one last looked: under the shared lock, re-read what is open.
+    private async ValueTask<IAsyncDisposable> DecideAsync(CancellationToken ct)
+    {
+        var held = await _decisions.AcquireAsync(ct).ConfigureAwait(false);
+        if (_decisions.Shared)
+        {
+            _open = null;
+        }
+
+        return held;
     }
 
     private async Task<OpenIncidentIndex> LoadAsync(CancellationToken ct)

@@ -25,6 +25,9 @@ public sealed record QuellServerOptions
     /// <summary>How the detectors follow the logs; the demo lets time follow the data only.</summary>
     public Server.Detection.DetectionServiceOptions Detection { get; init; } = new();
 
+    /// <summary>Detector partition lease time to live on a shared PostgreSQL (the failover time when an instance dies).</summary>
+    public TimeSpan LeaseTtl { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Lets tests and the demo silence request logging.</summary>
     public bool QuietLogging { get; init; } = true;
 
@@ -139,6 +142,7 @@ public static class QuellServer
         {
             // A live dispatcher always finishes its attempt before the claim lapses and another instance may retry it.
             OutboxClaimLease = config.Incidents.Delivery.AttemptTimeout + TimeSpan.FromSeconds(20),
+            LeaseTtl = options.LeaseTtl,
         });
         services.AddSingleton(_ => new Quell.Detection.DetectionEngine(config.Detection, options.Time));
         services.AddSingleton(options.Detection);

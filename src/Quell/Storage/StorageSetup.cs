@@ -41,6 +41,9 @@ public static class StorageSetup
         services.AddSingleton(sp => sp.GetRequiredService<IStorageProvider>().Audit);
         services.AddSingleton(sp => sp.GetRequiredService<IStorageProvider>().IsolationProbes);
         services.AddSingleton(sp => sp.GetRequiredService<IStorageProvider>().ConsoleFigures);
+        services.AddSingleton(sp => sp.GetRequiredService<IStorageProvider>() is Postgres.PostgresStorageProvider pg
+            ? new Cluster.ClusterCoordination(new Postgres.PostgresDetectorLeases(pg.Database, options.Time, options.DetectorPartitions, options.LeaseTtl), new Postgres.PostgresDecisionLock(pg.Database))
+            : Cluster.ClusterCoordination.SingleInstance);
         return services;
     }
 }
@@ -50,4 +53,10 @@ public sealed record StorageOptions(string DataDirectory, string? Postgres, Time
 {
     /// <summary>How long an outbox claim lasts on PostgreSQL (see <see cref="Postgres.PostgresIncidentStore"/>); null: its default.</summary>
     public TimeSpan? OutboxClaimLease { get; init; }
+
+    /// <summary>Detector partitions series are hashed into when several instances share PostgreSQL.</summary>
+    public int DetectorPartitions { get; init; } = 16;
+
+    /// <summary>How long a detector partition lease lasts without renewal: the failover time when an instance dies.</summary>
+    public TimeSpan LeaseTtl { get; init; } = TimeSpan.FromSeconds(15);
 }

@@ -25,6 +25,15 @@ public sealed class RestartDeterminismTests
     [Fact]
     public async Task Serve_RestartWhileAlertFiring_RaisesExactlyTheAlertsOfAnUninterruptedRun()
     {
+        var (calls, evals, restartAt) = Scenario();
+        var uninterrupted = await RunAsync(calls, evals, restartAfterCall: null);
+        var restarted = await RunAsync(calls, evals, restartAfterCall: restartAt);
+        AssertSame(uninterrupted, restarted);
+    }
+
+    /// <summary>The scenario of <see cref="Serve_RestartWhileAlertFiring_RaisesExactlyTheAlertsOfAnUninterruptedRun"/>.</summary>
+    internal static (List<CallRecord> Calls, List<(DateTimeOffset At, string Line)> Evals, int RestartAt) Scenario()
+    {
         var shape = new TrafficShape
         {
             CallsPerSecond = 0.7,
@@ -42,10 +51,11 @@ public sealed class RestartDeterminismTests
             ["feature"] = "support_chat",
             ["timestamp"] = Start.AddMinutes(5 * i).AddSeconds(0.5).ToString("O"),
         }))).ToList();
-        var restartAt = calls.FindIndex(c => c.Timestamp >= SpikeAt.AddMinutes(15));
+        return (calls, evals, calls.FindIndex(c => c.Timestamp >= SpikeAt.AddMinutes(15)));
+    }
 
-        var uninterrupted = await RunAsync(calls, evals, restartAfterCall: null);
-        var restarted = await RunAsync(calls, evals, restartAfterCall: restartAt);
+    internal static void AssertSame((List<ServedAlert> Alerts, List<string> EngineActive) uninterrupted, (List<ServedAlert> Alerts, List<string> EngineActive) restarted)
+    {
 
         var latency = uninterrupted.Alerts.Where(a => a.Signal is AlertSignals.LatencyP95 or AlertSignals.LatencyP99 or AlertSignals.TtftP95).ToList();
         Assert.NotEmpty(latency);
@@ -57,7 +67,7 @@ public sealed class RestartDeterminismTests
         Assert.Equal(restarted.EngineActive, restarted.Alerts.Where(a => a.State == "firing").Select(a => a.Id).Order(StringComparer.Ordinal).ToList());
     }
 
-    private static async Task<(List<ServedAlert> Alerts, List<string> EngineActive)> RunAsync(List<CallRecord> calls, List<(DateTimeOffset At, string Line)> evals, int? restartAfterCall)
+    internal static async Task<(List<ServedAlert> Alerts, List<string> EngineActive)> RunAsync(List<CallRecord> calls, List<(DateTimeOffset At, string Line)> evals, int? restartAfterCall, string? postgres = null)
     {
         var config = new QuellConfig
         {
@@ -67,7 +77,7 @@ public sealed class RestartDeterminismTests
         };
         var time = new FakeTimeProvider(Start.AddMinutes(-1));
         var dir = TempDirectory.Create();
-        var server = await QuellTestServer.StartAsync(config, time, dir);
+        var server = await QuellTestServer.StartAsync(config, time, dir, postgres: postgres);
         try
         {
             var nextEval = 0;
@@ -81,7 +91,7 @@ public sealed class RestartDeterminismTests
                     // process goes away and a new one starts on the same data directory.
                     await PostAsync(server, calls.Skip(from).Take(r - from).ToList(), evals, ref nextEval);
                     await server.DisposeAsync();
-                    server = await QuellTestServer.StartAsync(config, time, dir);
+                    server = await QuellTestServer.StartAsync(config, time, dir, postgres: postgres);
                     part = calls.Skip(r).Take(from + chunk - r).ToList();
                 }
 
@@ -97,7 +107,7 @@ public sealed class RestartDeterminismTests
                 a.GetProperty("state").GetString()!,
                 a.GetProperty("fired_at").GetDateTimeOffset(),
                 a.TryGetProperty("resolved_at", out var r) && r.ValueKind == JsonValueKind.String ? r.GetDateTimeOffset() : null)).ToList();
-            return (alerts, detection.Engine.ActiveAlerts.Select(a => a.Id).Order(StringComparer.Ordinal).ToList());
+            return (alerts, detection.ActiveAlerts.Select(a => a.Id).Order(StringComparer.Ordinal).ToList());
         }
         finally
         {
@@ -159,8 +169,25 @@ public sealed class RestartDeterminismTests
         ["error_type"] = c.ErrorType,
     });
 
-    private sealed record ServedAlert(string Id, string Signal, string State, DateTimeOffset FiredAt, DateTimeOffset? ResolvedAt);
+    internal sealed record ServedAlert(string Id, string Signal, string State, DateTimeOffset FiredAt, DateTimeOffset? ResolvedAt);
 
     private static List<string> Describe(IEnumerable<ServedAlert> alerts) =>
         [.. alerts.Select(a => $"{a.Id} {a.Signal} {a.State} fired {a.FiredAt:O} resolved {a.ResolvedAt:O}").Order(StringComparer.Ordinal)];
+}
+
+/// <summary>
+/// The same history on a shared PostgreSQL, where detection runs as leased partitions of series: restarted in the
+/// middle, each partition rebuilt from its own persisted cursor, it raises exactly the alerts of one uninterrupted
+/// engine over SQLite.
+/// </summary>
+public sealed class PartitionedRestartDeterminismTests(Quell.Tests.Storage.PostgresStorageFixture postgres) : IClassFixture<Quell.Tests.Storage.PostgresStorageFixture>
+{
+    [Fact]
+    public async Task Serve_OnPostgresPartitioned_RestartWhileAlertFiring_RaisesTheAlertsOfOneUninterruptedEngine()
+    {
+        var (calls, evals, restartAt) = RestartDeterminismTests.Scenario();
+        var uninterrupted = await RestartDeterminismTests.RunAsync(calls, evals, restartAfterCall: null);
+        var partitioned = await RestartDeterminismTests.RunAsync(calls, evals, restartAfterCall: restartAt, postgres: postgres.NewSchema());
+        RestartDeterminismTests.AssertSame(uninterrupted, partitioned);
+    }
 }

@@ -105,6 +105,9 @@ public sealed class QuellProcess : IDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>The child's process id (part of its instance id in the detector lease table).</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>The admin key handed to the child through QUELL_ADMIN_KEY.</summary>
     public string AdminKey { get; }
 

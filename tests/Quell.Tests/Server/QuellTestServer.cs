@@ -84,7 +84,7 @@ public sealed class QuellTestServer : IAsyncDisposable
         return client;
     }
 
-    public static async Task<QuellTestServer> StartAsync(QuellConfig? config = null, TimeProvider? time = null, string? dataDirectory = null, string? adminKey = null, Quell.Ingest.IngestWriteGate? writeGate = null)
+    public static async Task<QuellTestServer> StartAsync(QuellConfig? config = null, TimeProvider? time = null, string? dataDirectory = null, string? adminKey = null, Quell.Ingest.IngestWriteGate? writeGate = null, string? postgres = null)
     {
         var dir = dataDirectory ?? TempDirectory.Create();
         adminKey ??= ApiKeySecret.New();
@@ -96,6 +96,7 @@ public sealed class QuellTestServer : IAsyncDisposable
             Time = time ?? TimeProvider.System,
             AdminKey = adminKey,
             IngestWriteGate = writeGate,
+            Postgres = postgres,
         });
         await app.StartAsync();
         return new QuellTestServer(app, dir, adminKey);

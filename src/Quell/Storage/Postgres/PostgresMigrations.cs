@@ -230,6 +230,18 @@ public static class PostgresMigrations
             );
             CREATE INDEX ix_audit_log_actor ON audit_log (actor, seq);
             """),
+        (60, "detector partition leases and the instances sharing them", """
+            CREATE TABLE detector_leases (
+                partition integer PRIMARY KEY,
+                owner text,
+                expires_at bigint NOT NULL,
+                token bigint NOT NULL
+            );
+            CREATE TABLE detector_instances (
+                instance text PRIMARY KEY,
+                expires_at bigint NOT NULL
+            );
+            """),
     ];
 
     public static void Apply(NpgsqlConnection connection)

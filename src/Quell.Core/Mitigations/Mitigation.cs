@@ -136,6 +136,9 @@ public sealed record Mitigation
     /// <summary>When it stops applying by itself; null for never.</summary>
     public DateTimeOffset? ExpiresAt { get; init; }
     public MitigationState State { get; init; } = MitigationState.Proposed;
+
+    /// <summary>What approving it is expected to do, in figures from the record; null when nobody estimated it.</summary>
+    public string? ExpectedEffect { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
     public string? ApprovedBy { get; init; }
 
@@ -170,6 +173,9 @@ public sealed record MitigationRequest
 
     /// <summary>Propose (wait for approval) or apply at once.</summary>
     public MitigationMode Mode { get; init; } = MitigationMode.Propose;
+
+    /// <summary>What approving it is expected to do, in figures from the record (runbook proposals fill it in).</summary>
+    public string? ExpectedEffect { get; init; }
 }
 
 /// <summary>Whether a new mitigation waits for approval or applies at once.</summary>

@@ -134,6 +134,7 @@ public sealed class MitigationControlPlane : IDisposable
             Reason = request.Reason!,
             IncidentId = request.IncidentId,
             AlertId = request.AlertId,
+            ExpectedEffect = request.ExpectedEffect,
             CreatedBy = actor,
             CreatedAt = now,
             UpdatedAt = now,

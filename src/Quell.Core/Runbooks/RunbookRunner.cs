@@ -89,9 +89,15 @@ public sealed class RunbookRunner(RunbookCatalog catalog, IInvestigationSource s
             return new RunbookFinding { StepId = step.Id, Title = step.Title, Kind = step.Kind, Status = FindingStatus.Info, Summary = $"nothing to propose yet ({string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}"))}); decide by hand", Data = request };
         }
 
+        if (await ExpectedEffect.EstimateAsync(request, source, subject, ct).ConfigureAwait(false) is { } effect)
+        {
+            request = request with { ExpectedEffect = effect };
+        }
+
+        var expected = request.ExpectedEffect is { } e ? "; expected effect: " + e : string.Empty;
         if (mitigations is null)
         {
-            return new RunbookFinding { StepId = step.Id, Title = step.Title, Kind = step.Kind, Status = FindingStatus.Info, Summary = "would propose: " + Describe(request), Data = request };
+            return new RunbookFinding { StepId = step.Id, Title = step.Title, Kind = step.Kind, Status = FindingStatus.Info, Summary = "would propose: " + Describe(request) + expected, Data = request };
         }
 
         // A re-run finds the proposal it made before instead of stacking a second one.
@@ -116,7 +122,7 @@ public sealed class RunbookRunner(RunbookCatalog catalog, IInvestigationSource s
             Title = step.Title,
             Kind = step.Kind,
             Status = FindingStatus.Proposed,
-            Summary = $"proposed {result.Mitigation!.Id}: {result.Mitigation.Describe()}; approve it to apply",
+            Summary = $"proposed {result.Mitigation!.Id}: {result.Mitigation.Describe()}{expected}; approve it to apply",
             Data = result.Mitigation,
             MitigationId = result.Mitigation.Id,
         };

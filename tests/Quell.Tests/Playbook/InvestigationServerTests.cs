@@ -57,6 +57,15 @@ public sealed class InvestigationServerTests(SimulatedIncidentsFixture fixture) 
         Assert.Equal("rollback", rollback.GetProperty("kind").GetString());
         Assert.Equal("proposed", rollback.GetProperty("state").GetString());
         Assert.Equal("doc_search", rollback.GetProperty("scope").GetProperty("feature").GetString());
+
+        // The proposal says what approving it would do, in figures the store counted.
+        var effect = rollback.GetProperty("expected_effect").GetString()!;
+        var figures = System.Text.RegularExpressions.Regex.Match(effect, @"^covers ([\d,]+) of ([\d,]+) doc_search calls since the onset \((\d+) %; [\d,]+ users? in [\d,]+ tenants?\); they are served .+ again$");
+        Assert.True(figures.Success, effect);
+        var covered = long.Parse(figures.Groups[1].Value.Replace(",", ""), System.Globalization.CultureInfo.InvariantCulture);
+        var total = long.Parse(figures.Groups[2].Value.Replace(",", ""), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(covered, 1, total);
+        Assert.Contains("expected effect: covers", findings["rollback"].Summary, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -119,7 +119,7 @@ public sealed class InputValidator(IngestLimits limits)
     public RecordError? Mitigation(MitigationRequest m, DateTimeOffset now)
     {
         var r = new InputRules(limits, now)
-            .Text("reason", m.Reason)
+            .Text("reason", m.Reason).Text("expected_effect", m.ExpectedEffect)
             .Label("incident_id", m.IncidentId).Label("alert_id", m.AlertId).Label("created_by", m.CreatedBy)
             .Duration("expires_in", m.ExpiresIn);
         if (m.Scope is { } s)

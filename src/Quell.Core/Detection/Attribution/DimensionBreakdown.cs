@@ -91,12 +91,14 @@ public sealed class DimensionBreakdown
         var factors = new List<AttributionFactor>();
         for (var d = 0; d < _tables.Length; d++)
         {
-            var best = _tables[d].Explain(Dimensions[d], numerator, denominator, pendingOnly, _fields);
+            var table = _tables[d];
+            var sums = table.Sums(numerator, denominator, pendingOnly, _fields);
+            var best = table.Explain(Dimensions[d], numerator, denominator, pendingOnly, _fields, sums);
             if (best is not null && best.Share >= minShare && IsInformative(best))
             {
                 factors.Add(best);
             }
-            else if (_tables[d].Contrast(Dimensions[d], numerator, denominator, pendingOnly, _fields) is { } contrast)
+            else if (table.Contrast(Dimensions[d], numerator, denominator, pendingOnly, _fields, sums) is { } contrast)
             {
                 factors.Add(contrast);
             }
@@ -111,6 +113,9 @@ public sealed class DimensionBreakdown
     private static bool IsInformative(AttributionFactor f) =>
         f.Share - f.RecentTrafficShare >= 0.2
         || (f.BaselineTrafficShare <= 0.5 && f.RecentTrafficShare - f.BaselineTrafficShare >= 0.3);
+
+    /// <summary>A dimension's totals of a ratio field: recent numerator and denominator, baseline numerator and denominator.</summary>
+    private readonly record struct RatioSums(double RecentNum, double RecentDen, double BaseNum, double BaseDen);
 
     private sealed class DimensionTable(int fields, int maxValues)
     {
@@ -150,7 +155,8 @@ public sealed class DimensionBreakdown
             return slot;
         }
 
-        public AttributionFactor? Explain(string dimension, int num, int den, bool pendingOnly, int f)
+        /// <summary>The dimension's totals of the ratio field, recent (plus pending, or pending only) and baseline.</summary>
+        public RatioSums Sums(int num, int den, bool pendingOnly, int f)
         {
             double recentNum = 0, recentDen = 0, baseNum = 0, baseDen = 0;
             for (var s = 0; s < Used; s++)
@@ -160,6 +166,13 @@ public sealed class DimensionBreakdown
                 baseNum += Baseline[(s * f) + num];
                 baseDen += Baseline[(s * f) + den];
             }
+
+            return new RatioSums(recentNum, recentDen, baseNum, baseDen);
+        }
+
+        public AttributionFactor? Explain(string dimension, int num, int den, bool pendingOnly, int f, RatioSums sums)
+        {
+            var (_, recentDen, baseNum, baseDen) = sums;
 
             if (recentDen <= 0 || baseDen <= 0)
             {
@@ -217,16 +230,9 @@ public sealed class DimensionBreakdown
         /// mostly new since the baseline (a version rolled out, a tenant arriving) are candidates, so among many
         /// steady values (users) one that happens to run high in a noisy window is not named.
         /// </summary>
-        public AttributionFactor? Contrast(string dimension, int num, int den, bool pendingOnly, int f)
+        public AttributionFactor? Contrast(string dimension, int num, int den, bool pendingOnly, int f, RatioSums sums)
         {
-            double recentNum = 0, recentDen = 0, baseNum = 0, baseDen = 0;
-            for (var s = 0; s < Used; s++)
-            {
-                recentNum += RecentOf(s, num, pendingOnly, f);
-                recentDen += RecentOf(s, den, pendingOnly, f);
-                baseNum += Baseline[(s * f) + num];
-                baseDen += Baseline[(s * f) + den];
-            }
+            var (recentNum, recentDen, baseNum, baseDen) = sums;
 
             if (recentDen <= 0 || baseDen <= 0 || baseNum <= 0)
             {

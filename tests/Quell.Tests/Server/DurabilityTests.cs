@@ -154,6 +154,9 @@ public sealed class QuellProcess : IDisposable
             var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
             if (line is null)
             {
+                // Standard error can still be in flight when standard output closes: wait for the exit, which also
+                // waits for the asynchronous error reader to reach its end.
+                await process.WaitForExitAsync(timeout.Token);
                 throw new InvalidOperationException($"quell serve exited: {errors}");
             }
 

@@ -35,7 +35,7 @@ public class IngestDecodeBenchmarks
         var time = new SimulationClock(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
         _native = new NativeCallDecoder(new IngestLimits(), time);
         _mapper = new GenAiSpanMapper(new GenAiAttributeNames(), new IngestLimits(), time);
-        _preparer = new CallPreparer(new Configuration.QuellConfig(), PriceTable.Create());
+        _preparer = new CallPreparer(new Configuration.QuellConfig().ContentPolicyOf, PriceTable.Create());
     }
 
     [Benchmark(Description = "native NDJSON → 1000 priced calls")]

@@ -2,6 +2,8 @@ using System.Globalization;
 using Quell.Incidents;
 using Quell.Notifications;
 using Quell.OnCall;
+using Quell.Response;
+using Quell.Yaml;
 
 namespace Quell.Configuration;
 

@@ -1,5 +1,8 @@
+using Quell.Incidents;
 using Quell.Ingest;
 using Quell.Pricing;
+using Quell.Recurrence;
+using Quell.Response;
 using Quell.Telemetry;
 
 namespace Quell.Configuration;
@@ -67,6 +70,9 @@ public sealed record QuellConfig
 
     public FeatureConfig FeatureOrDefault(string? feature) =>
         feature is not null && Features.TryGetValue(feature, out var f) ? f : DefaultFeature;
+
+    /// <summary>How a feature's call content is stored on ingest.</summary>
+    public ContentPolicy ContentPolicyOf(string? feature) => FeatureOrDefault(feature).Content;
 }
 
 /// <summary>Who a feature serves and how its call content is stored.</summary>
@@ -84,37 +90,4 @@ public sealed record FeatureConfig
 
     /// <summary>Days to keep calls of this feature; 0 keeps them forever. Default 30.</summary>
     public int RetentionDays { get; init; } = 30;
-}
-
-/// <summary>Whether a feature's failures reach customers; drives severity.</summary>
-public enum FeatureAudience
-{
-    CustomerFacing,
-    Internal,
-}
-
-/// <summary>What happens to prompt and response text on ingest.</summary>
-public enum ContentPolicy
-{
-    /// <summary>Keep the text as sent.</summary>
-    Store,
-
-    /// <summary>Keep a SHA-256 of the text so equal texts can still be matched.</summary>
-    Hash,
-
-    /// <summary>Keep nothing.</summary>
-    Drop,
-}
-
-/// <summary>Bounded ingest queue and batch writer settings.</summary>
-public sealed record IngestQueueOptions
-{
-    /// <summary>Most calls waiting to be written before new batches get 429/503. Default 200,000.</summary>
-    public int Capacity { get; init; } = 200_000;
-
-    /// <summary>Most calls written in one transaction. Default 20,000.</summary>
-    public int MaxBatch { get; init; } = 20_000;
-
-    /// <summary>Seconds a client is told to wait when the queue is full. Default 1.</summary>
-    public int RetryAfterSeconds { get; init; } = 1;
 }

@@ -1,3 +1,5 @@
+using Quell.Response;
+
 namespace Quell.Incidents;
 
 /// <summary>Where incidents, their timelines, silences and the notification outbox live; a change is stored atomically.</summary>

@@ -1,3 +1,5 @@
+using Quell.Response;
+
 namespace Quell.Incidents;
 
 /// <summary>An incident a team runs: grouped alerts, severity, lifecycle state, roles and paging state.</summary>

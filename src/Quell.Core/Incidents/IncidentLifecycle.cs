@@ -1,3 +1,5 @@
+using Quell.Response;
+
 namespace Quell.Incidents;
 
 /// <summary>Which state changes responders may make; anything else is refused with a reason.</summary>

@@ -1,5 +1,6 @@
 using Quell.Notifications;
 using Quell.OnCall;
+using Quell.Response;
 
 namespace Quell.Incidents;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Quell.Response;
 
 namespace Quell.Incidents;
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Quell.Notifications;
 using Quell.OnCall;
+using Quell.Response;
 
 namespace Quell.Incidents;
 

@@ -1,5 +1,6 @@
 using Quell.Configuration;
 using Quell.OnCall;
+using Quell.Response;
 
 namespace Quell.Incidents;
 

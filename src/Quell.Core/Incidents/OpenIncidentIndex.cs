@@ -1,3 +1,5 @@
+using Quell.Response;
+
 namespace Quell.Incidents;
 
 /// <summary>

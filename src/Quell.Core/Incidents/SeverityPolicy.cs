@@ -1,5 +1,6 @@
 using System.Globalization;
 using Quell.Configuration;
+using Quell.Response;
 
 namespace Quell.Incidents;
 

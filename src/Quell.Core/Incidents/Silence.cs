@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Quell.Response;
 
 namespace Quell.Incidents;
 

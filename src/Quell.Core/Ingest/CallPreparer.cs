@@ -1,18 +1,20 @@
 using System.Security.Cryptography;
 using System.Text;
 using Quell.Calls;
-using Quell.Configuration;
 using Quell.Pricing;
 
 namespace Quell.Ingest;
 
-/// <summary>Prices a decoded call and applies its feature's content policy before it is stored.</summary>
-public sealed class CallPreparer(QuellConfig config, PriceTable prices)
+/// <summary>
+/// Prices a decoded call and applies its feature's content policy before it is stored. The policy of a feature comes
+/// from <paramref name="contentPolicyOf"/> (the configuration's feature settings in the server).
+/// </summary>
+public sealed class CallPreparer(Func<string?, ContentPolicy> contentPolicyOf, PriceTable prices)
 {
     public CallRecord Prepare(CallRecord call)
     {
         call = prices.Apply(call);
-        var policy = config.FeatureOrDefault(call.Feature).Content;
+        var policy = contentPolicyOf(call.Feature);
         return policy switch
         {
             ContentPolicy.Store => call,

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Quell.Incidents;
+using Quell.Response;
 
 namespace Quell.Notifications;
 

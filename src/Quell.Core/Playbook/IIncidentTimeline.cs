@@ -1,3 +1,5 @@
+using Quell.Response;
+
 namespace Quell.Playbook;
 
 /// <summary>Where playbook actions (mitigations, runbook findings) are reported on an incident's timeline.</summary>

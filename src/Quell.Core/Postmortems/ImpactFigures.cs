@@ -1,4 +1,5 @@
 using Quell.Calls;
+using Quell.Formatting;
 using Quell.Incidents;
 using Quell.Storage;
 

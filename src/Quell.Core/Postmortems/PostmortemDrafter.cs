@@ -1,5 +1,7 @@
 using System.Globalization;
+using Quell.Formatting;
 using Quell.Incidents;
+using Quell.Response;
 
 namespace Quell.Postmortems;
 

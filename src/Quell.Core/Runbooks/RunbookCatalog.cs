@@ -1,4 +1,5 @@
 using Quell.Configuration;
+using Quell.Yaml;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Quell.Formatting;
 using Quell.Investigation;
 using Quell.Mitigations;
 using Quell.Scanning;
@@ -154,7 +155,7 @@ public static class RunbookChecks
             ranked.Take(10).ToList());
     }
 
-    private static string Money(double usd) => Postmortems.ReadableText.Money(usd);
+    private static string Money(double usd) => Formatting.ReadableText.Money(usd);
 
     private static async Task<RunbookFinding> LoopCheckAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
     {
@@ -170,7 +171,7 @@ public static class RunbookChecks
         var loops = after.Where(t => t.Calls > 2 * usual).ToList();
         return loops.Count == 0
             ? Finding(step, FindingStatus.Ok, $"longest trace since the onset: {after[0].Calls} calls (longest before: {usual})", after)
-            : Finding(step, FindingStatus.Attention, $"{Postmortems.ReadableText.Count(loops.Count, "trace")} loop: {loops[0].TraceId} made {loops[0].Calls} calls ({Money(loops[0].CostUsd)}); longest before: {usual}", after.Take(10).ToList())
+            : Finding(step, FindingStatus.Attention, $"{Formatting.ReadableText.Count(loops.Count, "trace")} loop: {loops[0].TraceId} made {loops[0].Calls} calls ({Money(loops[0].CostUsd)}); longest before: {usual}", after.Take(10).ToList())
                 with { Suggestion = new MitigationParameters { MaxCallsPerTrace = usual, StopTraces = loops.Select(l => l.TraceId).ToList() } };
     }
 
@@ -293,7 +294,7 @@ public static class RunbookChecks
             return Finding(step, FindingStatus.Info, "no injection inputs found in the window", affected);
         }
 
-        var finding = Finding(step, FindingStatus.Attention, $"{Postmortems.ReadableText.Count(affected.Calls, "injection input")} from {Postmortems.ReadableText.Count(affected.Users.Count, "user")} ({Postmortems.ReadableText.List(affected.Users)}) in {Postmortems.ReadableText.Count(affected.Tenants.Count, "tenant")}", affected);
+        var finding = Finding(step, FindingStatus.Attention, $"{Formatting.ReadableText.Count(affected.Calls, "injection input")} from {Formatting.ReadableText.Count(affected.Users.Count, "user")} ({Formatting.ReadableText.List(affected.Users)}) in {Formatting.ReadableText.Count(affected.Tenants.Count, "tenant")}", affected);
 
         // Block exactly the senders: every other user of the tenant keeps being served, whatever they ask about.
         return affected.Users.Count is > 0 and <= 1000

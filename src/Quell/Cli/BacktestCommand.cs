@@ -9,6 +9,7 @@ using Quell.Detection.Backtest;
 using Quell.Ingest;
 using Quell.Simulation;
 using Quell.Storage.Sqlite;
+using Quell.Yaml;
 using Spectre.Console;
 
 namespace Quell.Cli;

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Quell.Configuration;
+using Quell.Yaml;
 
 namespace Quell.Cli;
 

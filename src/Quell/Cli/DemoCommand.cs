@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Quell.Configuration;
 using Quell.Demo;
+using Quell.Yaml;
 using Spectre.Console;
 
 namespace Quell.Cli;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Quell.Configuration;
 using Quell.Gateway;
+using Quell.Yaml;
 
 namespace Quell.Cli;
 

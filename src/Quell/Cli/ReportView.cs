@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Quell.Formatting;
+using Quell.Response;
 
 namespace Quell.Cli;
 
@@ -53,7 +55,7 @@ internal static class ReportView
         return sb.ToString().TrimEnd('\n');
     }
 
-    private static string Span(double? seconds) => seconds is { } s ? Postmortems.ReadableText.Span(TimeSpan.FromSeconds(s)) : "-";
+    private static string Span(double? seconds) => seconds is { } s ? Formatting.ReadableText.Span(TimeSpan.FromSeconds(s)) : "-";
 
     private static IEnumerable<(string Category, string Severity, int Incidents, double? Mttd, double? Mtta, double? Mttm, double? Mttr)> Rows(JsonElement root)
     {

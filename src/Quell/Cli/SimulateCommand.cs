@@ -4,6 +4,7 @@ using System.Text.Json;
 using Quell.Demo;
 using Quell.Ingest;
 using Quell.Simulation;
+using Quell.Yaml;
 
 namespace Quell.Cli;
 
@@ -20,7 +21,7 @@ public static class SimulateCommand
         var command = new Command("simulate", "Write simulated multi-tenant AI traffic as JSONL call records (with eval results and feedback).") { output, seed, duration, rate, scenario };
         command.SetAction(async (parse, ct) =>
         {
-            var span = Configuration.YamlTimeSpanConverter.ParseDuration(parse.GetValue(duration)!) ?? TimeSpan.FromDays(2);
+            var span = Yaml.YamlTimeSpanConverter.ParseDuration(parse.GetValue(duration)!) ?? TimeSpan.FromDays(2);
             var sim = new SimulationOptions { Seed = parse.GetValue(seed), Duration = span, RequestsPerSecond = parse.GetValue(rate) };
             var scenarios = ScenarioCatalog.Create(parse.GetValue(scenario) ?? [], sim, []);
             if ((parse.GetValue(scenario) ?? []).Length == 0)

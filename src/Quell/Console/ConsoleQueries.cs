@@ -2,6 +2,7 @@ using Quell.Incidents;
 using Quell.Mitigations;
 using Quell.OnCall;
 using Quell.Playbook;
+using Quell.Response;
 using Quell.Server;
 using Quell.Storage;
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Quell.Response;
 
 namespace Quell.Demo;
 

@@ -1,3 +1,4 @@
+using Quell.Response;
 using Spectre.Console;
 
 namespace Quell.Demo;

@@ -4,6 +4,7 @@ using Quell.Incidents;
 using Quell.Investigation;
 using Quell.Mitigations;
 using Quell.Postmortems;
+using Quell.Response;
 using Quell.Runbooks;
 using Quell.Simulation;
 using Quell.Storage;

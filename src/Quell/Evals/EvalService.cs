@@ -1,6 +1,7 @@
 using Quell.Configuration;
 using Quell.Detection;
 using Quell.Incidents;
+using Quell.Response;
 using Quell.Storage;
 
 namespace Quell.Evals;

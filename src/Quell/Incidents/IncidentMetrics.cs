@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Quell.Notifications;
+using Quell.Response;
 
 namespace Quell.Incidents;
 

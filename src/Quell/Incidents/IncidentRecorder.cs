@@ -1,4 +1,5 @@
 using Quell.Notifications;
+using Quell.Response;
 
 namespace Quell.Incidents;
 

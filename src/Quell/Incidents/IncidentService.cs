@@ -1,5 +1,6 @@
 using Quell.Incidents;
 using Quell.Notifications;
+using Quell.Response;
 
 namespace Quell.Incidents;
 

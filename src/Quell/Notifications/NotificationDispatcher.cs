@@ -1,5 +1,6 @@
 using System.Globalization;
 using Quell.Incidents;
+using Quell.Response;
 
 namespace Quell.Notifications;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Quell.OnCall;
+using Quell.Response;
 
 namespace Quell.Notifications;
 

@@ -4,6 +4,7 @@ using Quell.Configuration;
 using Quell.Evals;
 using Quell.Incidents;
 using Quell.Recurrence;
+using Quell.Response;
 using Quell.Storage;
 
 namespace Quell.Postmortems;

@@ -1,6 +1,7 @@
 using Quell.Configuration;
 using Quell.Incidents;
 using Quell.Recurrence;
+using Quell.Response;
 
 namespace Quell.Postmortems;
 

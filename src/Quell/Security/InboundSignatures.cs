@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Quell.Configuration;
+using Quell.Yaml;
 
 namespace Quell.Security;
 

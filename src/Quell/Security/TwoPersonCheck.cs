@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Quell.Configuration;
+using Quell.Incidents;
 using Quell.Mitigations;
 
 namespace Quell.Security;

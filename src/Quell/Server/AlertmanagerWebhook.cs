@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Quell.Incidents;
+using Quell.Response;
 
 namespace Quell.Server;
 

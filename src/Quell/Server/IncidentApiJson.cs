@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Quell.Incidents;
 using Quell.Notifications;
 using Quell.OnCall;
+using Quell.Response;
 
 namespace Quell.Server;
 

@@ -5,8 +5,10 @@ using Quell.Configuration;
 using Quell.Incidents;
 using Quell.Notifications;
 using Quell.OnCall;
+using Quell.Response;
 using Quell.Security;
 using Quell.Storage.Sqlite;
+using Quell.Yaml;
 
 namespace Quell.Server;
 

@@ -153,7 +153,7 @@ public static class QuellServer
         services.AddSingleton(_ => new BodyBudget(config.Limits.MaxConcurrentBodies, config.Limits.MaxBytesInFlight));
         services.AddHostedService(sp => new BurstMemoryTrimmer(sp.GetRequiredService<BodyBudget>(), TimeProvider.System));
         services.AddSingleton(_ => PriceTable.Create(config.Prices));
-        services.AddSingleton(sp => new CallPreparer(config, sp.GetRequiredService<PriceTable>()));
+        services.AddSingleton(sp => new CallPreparer(config.ContentPolicyOf, sp.GetRequiredService<PriceTable>()));
         services.AddSingleton(sp => new IngestQueue(sp.GetRequiredService<ICallLog>(), config.Queue, sp.GetRequiredService<IngestMetrics>(), options.IngestWriteGate));
         services.AddSingleton(_ => new Validation.InputValidator(config.Limits));
         services.AddSingleton(sp => new NativeCallDecoder(config.Limits, options.Time, sp.GetRequiredService<Validation.InputValidator>().Call));

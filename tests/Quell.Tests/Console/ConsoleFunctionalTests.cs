@@ -1,6 +1,7 @@
 using Microsoft.Playwright;
 using Quell.Incidents;
 using Quell.Postmortems;
+using Quell.Response;
 using static Microsoft.Playwright.Assertions;
 
 namespace Quell.Tests.Console;

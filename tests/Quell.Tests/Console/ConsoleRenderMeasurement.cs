@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using Quell.Incidents;
 using Quell.Ingest;
+using Quell.Response;
 using Quell.Server.Detection;
 using Quell.Simulation;
 using Quell.Simulation.Scenarios;

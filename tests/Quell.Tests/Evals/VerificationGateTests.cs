@@ -4,6 +4,7 @@ using System.Text.Json;
 using Quell.Calls;
 using Quell.Evals;
 using Quell.Incidents;
+using Quell.Response;
 using Quell.Storage;
 using Quell.Tests.Postmortems;
 

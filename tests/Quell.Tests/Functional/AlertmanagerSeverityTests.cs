@@ -4,6 +4,7 @@ using System.Text.Json;
 using Quell.Configuration;
 using Quell.Tests.Incidents;
 using Quell.Tests.Server;
+using Quell.Yaml;
 
 namespace Quell.Tests.Functional;
 

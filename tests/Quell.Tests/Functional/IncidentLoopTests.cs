@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Quell.Incidents;
 using Quell.Notifications;
+using Quell.Response;
 
 namespace Quell.Tests.Functional;
 

@@ -11,6 +11,7 @@ using Quell.Configuration;
 using Quell.Ingest;
 using Quell.Telemetry;
 using Quell.Tests.Server;
+using Quell.Yaml;
 using Xunit.Abstractions;
 
 namespace Quell.Tests.Hardening;
@@ -109,9 +110,9 @@ public sealed class InputFuzzTests(ITestOutputHelper output)
         var now = time.GetUtcNow();
         var validator = new Quell.Validation.InputValidator(limits);
         var native = new NativeCallDecoder(limits, time, validator.Call);
-        var evals = new JsonBatchDecoder<Quell.Detection.EvalResult>(limits, time, Quell.Detection.QualityInputJson.ReadEval, validator.Eval);
-        var feedback = new JsonBatchDecoder<Quell.Detection.FeedbackRecord>(limits, time, Quell.Detection.QualityInputJson.ReadFeedback, validator.Feedback);
-        var changes = new JsonBatchDecoder<Quell.Changes.ChangeEvent>(limits, time, Quell.Changes.ChangeEventJson.Read, validator.Change);
+        var evals = new JsonBatchDecoder<Quell.Detection.EvalResult>(limits, time, Quell.Ingest.QualityInputJson.ReadEval, validator.Eval);
+        var feedback = new JsonBatchDecoder<Quell.Detection.FeedbackRecord>(limits, time, Quell.Ingest.QualityInputJson.ReadFeedback, validator.Feedback);
+        var changes = new JsonBatchDecoder<Quell.Changes.ChangeEvent>(limits, time, Quell.Ingest.ChangeEventJson.Read, validator.Change);
         var mapper = new GenAiSpanMapper(new GenAiAttributeNames(), limits, time);
         var seeds = Seeds(now);
         var decoders = new (string Name, byte[] Seed, bool Json, Action<byte[]> Decode)[]

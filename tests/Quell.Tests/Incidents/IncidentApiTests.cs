@@ -7,6 +7,7 @@ using Quell.Incidents;
 using Quell.Notifications;
 using Quell.Tests.Notifications;
 using Quell.Tests.Server;
+using Quell.Yaml;
 
 namespace Quell.Tests.Incidents;
 

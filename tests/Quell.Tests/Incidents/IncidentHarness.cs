@@ -2,6 +2,7 @@ using Microsoft.Extensions.Time.Testing;
 using Quell.Incidents;
 using Quell.Notifications;
 using Quell.OnCall;
+using Quell.Response;
 
 namespace Quell.Tests.Incidents;
 

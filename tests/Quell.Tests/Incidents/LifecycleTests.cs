@@ -1,4 +1,5 @@
 using Quell.Incidents;
+using Quell.Response;
 
 namespace Quell.Tests.Incidents;
 

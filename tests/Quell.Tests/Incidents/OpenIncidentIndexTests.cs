@@ -1,5 +1,6 @@
 using Quell.Incidents;
 using Quell.Recurrence;
+using Quell.Response;
 
 namespace Quell.Tests.Incidents;
 

@@ -1,5 +1,6 @@
 using Quell.Configuration;
 using Quell.Incidents;
+using Quell.Response;
 
 namespace Quell.Tests.Incidents;
 

@@ -1,4 +1,7 @@
 using Quell.Configuration;
+using Quell.Incidents;
+using Quell.Ingest;
+using Quell.Yaml;
 
 namespace Quell.Tests.Ingest;
 

@@ -13,7 +13,7 @@ public sealed class ContentPolicyTests
     public void Prepare_HashPolicy_KeepsDigestNotText()
     {
         var config = new QuellConfig { Features = new Dictionary<string, FeatureConfig> { ["chat"] = new() { Content = ContentPolicy.Hash } } };
-        var prepared = new CallPreparer(config, PriceTable.Create()).Prepare(Call);
+        var prepared = new CallPreparer(config.ContentPolicyOf, PriceTable.Create()).Prepare(Call);
         Assert.StartsWith("sha256:", prepared.Input, StringComparison.Ordinal);
         Assert.DoesNotContain("a@b.c", prepared.Input, StringComparison.Ordinal);
         Assert.Equal(CallPreparer.Hash("ok"), prepared.Output);
@@ -23,7 +23,7 @@ public sealed class ContentPolicyTests
     public void Prepare_DropPolicy_KeepsNoContent()
     {
         var config = new QuellConfig { DefaultFeature = new FeatureConfig { Content = ContentPolicy.Drop } };
-        var prepared = new CallPreparer(config, PriceTable.Create()).Prepare(Call);
+        var prepared = new CallPreparer(config.ContentPolicyOf, PriceTable.Create()).Prepare(Call);
         Assert.Null(prepared.Input);
         Assert.Null(prepared.Output);
         Assert.Null(prepared.SystemPrompt);
@@ -32,7 +32,7 @@ public sealed class ContentPolicyTests
     [Fact]
     public void Prepare_StorePolicy_KeepsText()
     {
-        var prepared = new CallPreparer(new QuellConfig(), PriceTable.Create()).Prepare(Call);
+        var prepared = new CallPreparer(new QuellConfig().ContentPolicyOf, PriceTable.Create()).Prepare(Call);
         Assert.Equal("my email is a@b.c", prepared.Input);
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 using Quell.Configuration;
 using Quell.Incidents;
 using Quell.Notifications;
+using Quell.Response;
 using Quell.Tests.Incidents;
 
 namespace Quell.Tests.Notifications;

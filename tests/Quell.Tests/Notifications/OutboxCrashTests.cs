@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Quell.Incidents;
+using Quell.Response;
 using Quell.Tests.Incidents;
 using Quell.Tests.Server;
 

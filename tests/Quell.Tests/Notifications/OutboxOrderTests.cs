@@ -1,5 +1,6 @@
 using Quell.Incidents;
 using Quell.Notifications;
+using Quell.Response;
 using Quell.Storage.Sqlite;
 using Quell.Tests.Incidents;
 using Quell.Tests.Server;

@@ -1,6 +1,7 @@
 using Quell.Incidents;
 using Quell.Notifications;
 using Quell.OnCall;
+using Quell.Response;
 using Quell.Tests.Incidents;
 
 namespace Quell.Tests.OnCall;
@@ -97,7 +98,7 @@ public sealed class EscalationTests
     [Fact]
     public void Ingest_S3Incident_NotifiesChatWithoutPaging()
     {
-        var policy = new IncidentPolicy { GroupWait = TimeSpan.Zero, Audience = _ => Quell.Configuration.FeatureAudience.Internal, Channels = ["pagerduty", "slack"] };
+        var policy = new IncidentPolicy { GroupWait = TimeSpan.Zero, Audience = _ => Quell.Incidents.FeatureAudience.Internal, Channels = ["pagerduty", "slack"] };
         var h = new IncidentHarness(policy, Directory());
         var change = h.Ingest(IncidentHarness.Signal())!;
         Assert.Equal(Severity.S3, change.Incident.Severity);

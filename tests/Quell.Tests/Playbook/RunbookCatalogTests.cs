@@ -1,5 +1,6 @@
 using Quell.Configuration;
 using Quell.Runbooks;
+using Quell.Yaml;
 
 namespace Quell.Tests.Playbook;
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 using Quell.Calls;
 using Quell.Configuration;
 using Quell.Incidents;
+using Quell.Response;
 using Quell.Storage;
 using Quell.Tests.Server;
 

@@ -1,8 +1,10 @@
 using Quell.Calls;
 using Quell.Configuration;
+using Quell.Formatting;
 using Quell.Incidents;
 using Quell.Mitigations;
 using Quell.Postmortems;
+using Quell.Response;
 
 namespace Quell.Tests.Postmortems;
 

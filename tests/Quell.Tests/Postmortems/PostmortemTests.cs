@@ -6,6 +6,7 @@ using Quell.Configuration;
 using Quell.Incidents;
 using Quell.Notifications;
 using Quell.Postmortems;
+using Quell.Response;
 
 namespace Quell.Tests.Postmortems;
 

@@ -2,6 +2,7 @@ using Quell.Configuration;
 using Quell.Incidents;
 using Quell.Notifications;
 using Quell.Recurrence;
+using Quell.Response;
 using Quell.Tests.Postmortems;
 
 namespace Quell.Tests.Recurrence;

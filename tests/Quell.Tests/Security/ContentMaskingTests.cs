@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
 using Quell.Incidents;
+using Quell.Response;
 using Quell.Security;
 using Quell.Tests.Evals;
 using Quell.Tests.Postmortems;

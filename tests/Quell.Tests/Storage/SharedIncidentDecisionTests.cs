@@ -2,6 +2,7 @@ using Microsoft.Extensions.Time.Testing;
 using Quell.Incidents;
 using Quell.Notifications;
 using Quell.OnCall;
+using Quell.Response;
 using Quell.Storage.Postgres;
 using Quell.Tests.Incidents;
 

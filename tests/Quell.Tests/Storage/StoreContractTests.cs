@@ -6,6 +6,7 @@ using Quell.Evals;
 using Quell.Isolation;
 using Quell.Mitigations;
 using Quell.Postmortems;
+using Quell.Response;
 using Quell.Scanning.Canaries;
 using Quell.Security;
 using Quell.Storage;
@@ -176,9 +177,9 @@ public abstract class StoreContractTests(StorageFixture fixture)
     {
         using var storage = fixture.Create(TimeProvider.System);
         await storage.Incidents.ApplyAsync([new Quell.Incidents.IncidentChange(IncidentStoreContractTests.NewIncident("inc-r"), true, [
-            new Quell.Incidents.TimelineEntry("inc-r", T0, "recurrence", "quell", "again"),
-            new Quell.Incidents.TimelineEntry("inc-r", T0.AddDays(2), "recurrence", "quell", "again"),
-            new Quell.Incidents.TimelineEntry("inc-r", T0, "note", "ana", "n"),
+            new Quell.Response.TimelineEntry("inc-r", T0, "recurrence", "quell", "again"),
+            new Quell.Response.TimelineEntry("inc-r", T0.AddDays(2), "recurrence", "quell", "again"),
+            new Quell.Response.TimelineEntry("inc-r", T0, "note", "ana", "n"),
         ], [])]);
 
         Assert.Equal(1, await storage.Postmortems.RecurrencesAsync(T0.AddMinutes(-1), T0.AddDays(1)));

@@ -3,6 +3,7 @@ using Dapper;
 using Npgsql;
 using Quell.Incidents;
 using Quell.Notifications;
+using Quell.Response;
 using Quell.Storage.Sqlite;
 
 namespace Quell.Storage.Postgres;

@@ -3,6 +3,7 @@ using Dapper;
 using Microsoft.Data.Sqlite;
 using Quell.Incidents;
 using Quell.Notifications;
+using Quell.Response;
 
 namespace Quell.Storage.Sqlite;
 

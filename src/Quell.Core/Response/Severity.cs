@@ -1,4 +1,4 @@
-namespace Quell.Incidents;
+namespace Quell.Response;
 
 /// <summary>How bad an incident is; S1 is the worst. Lower numbers are more severe.</summary>
 public enum Severity

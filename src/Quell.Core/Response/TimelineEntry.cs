@@ -1,4 +1,4 @@
-namespace Quell.Incidents;
+namespace Quell.Response;
 
 /// <summary>One line of an incident's history: who did or saw what, and when.</summary>
 public sealed record TimelineEntry(string IncidentId, DateTimeOffset At, string Kind, string Actor, string Message)

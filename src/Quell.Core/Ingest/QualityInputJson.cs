@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
-using Quell.Ingest;
+using Quell.Detection;
 
-namespace Quell.Detection;
+namespace Quell.Ingest;
 
 /// <summary>Reads eval results and user feedback from JSON, naming the field that is wrong.</summary>
 public static class QualityInputJson

@@ -1,7 +1,8 @@
 using System.Text.RegularExpressions;
+using Quell.Configuration;
 using YamlDotNet.RepresentationModel;
 
-namespace Quell.Configuration;
+namespace Quell.Yaml;
 
 /// <summary>Finds the line and column of the key a validation message names ("detection.evaluation_seconds must …").</summary>
 public static partial class YamlKeyLocator

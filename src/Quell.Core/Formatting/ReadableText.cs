@@ -1,6 +1,7 @@
 using System.Globalization;
+using Quell.Postmortems;
 
-namespace Quell.Postmortems;
+namespace Quell.Formatting;
 
 /// <summary>
 /// Numbers as a reader of an incident record wants them: money with enough digits to be non-zero, percentages,

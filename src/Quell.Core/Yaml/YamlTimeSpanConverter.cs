@@ -1,9 +1,10 @@
 using System.Globalization;
-using YamlDotNet.Core;
+using Quell.Configuration;
 using YamlDotNet.Core.Events;
+using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 
-namespace Quell.Configuration;
+namespace Quell.Yaml;
 
 /// <summary>Reads durations as "90s", "5m", "2h", "14d" or "hh:mm:ss".</summary>
 public sealed class YamlTimeSpanConverter : IYamlTypeConverter

@@ -1,7 +1,8 @@
+using Quell.Configuration;
 using YamlDotNet.Core.Events;
 using YamlDotNet.Serialization;
 
-namespace Quell.Configuration;
+namespace Quell.Yaml;
 
 /// <summary>Lets immutable config records declare IReadOnlyDictionary and IReadOnlyList while YAML fills concrete collections.</summary>
 public sealed class ReadOnlyCollectionTypeResolver : INodeTypeResolver

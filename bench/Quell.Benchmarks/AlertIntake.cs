@@ -4,6 +4,8 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Quell.Incidents;
 using Quell.Server;
+using Quell.Server.Incidents;
+using Quell.Server.Postmortems;
 
 namespace Quell.Benchmarks;
 
@@ -47,7 +49,7 @@ internal static class AlertIntake
                 await store.ApplyAsync(changes).ConfigureAwait(false);
             }
 
-            await app.Services.GetRequiredService<Postmortems.PostmortemService>().LoadMemoryAsync().ConfigureAwait(false);
+            await app.Services.GetRequiredService<Server.Postmortems.PostmortemService>().LoadMemoryAsync().ConfigureAwait(false);
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"preloaded {open} open incidents in {sw.Elapsed.TotalSeconds:0.0} s"));
 

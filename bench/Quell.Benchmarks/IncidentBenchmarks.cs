@@ -12,6 +12,7 @@ using Quell.Configuration;
 using Quell.Incidents;
 using Quell.OnCall;
 using Quell.Server;
+using Quell.Server.Incidents;
 
 namespace Quell.Benchmarks;
 

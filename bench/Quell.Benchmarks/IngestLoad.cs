@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Quell.Calls;
+using Quell.Configuration;
 using Quell.Ingest;
 using Quell.Server;
 using Quell.Simulation;
@@ -53,7 +54,7 @@ internal static class IngestLoad
             app = QuellServer.Build(new QuellServerOptions
             {
                 Detection = new Server.Detection.DetectionServiceOptions { Enabled = !args.Contains("--no-detect") },
-                Config = config with { Security = new Security.SecurityConfig { RequireApiKeys = !noAuth } },
+                Config = config with { Security = new Configuration.SecurityConfig { RequireApiKeys = !noAuth } },
                 AdminKey = Security.ApiKeySecret.New(),
                 Urls = "http://127.0.0.1:0",
                 DataDirectory = dataDir,

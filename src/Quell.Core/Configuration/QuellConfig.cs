@@ -60,13 +60,13 @@ public sealed record QuellConfig
     public PlaybookConfig Playbook { get; init; } = new();
 
     /// <summary>The model gateway: upstreams and caller headers (used by `quell gateway`).</summary>
-    public Gateway.GatewayConfig Gateway { get; init; } = new();
+    public GatewayConfig Gateway { get; init; } = new();
 
     /// <summary>Runbooks added by operators; one named like a built-in replaces it.</summary>
     public IReadOnlyList<Runbooks.RunbookDefinition> Runbooks { get; init; } = [];
 
     /// <summary>API keys and the rest of Quell's own access control.</summary>
-    public Security.SecurityConfig Security { get; init; } = new();
+    public SecurityConfig Security { get; init; } = new();
 
     public FeatureConfig FeatureOrDefault(string? feature) =>
         feature is not null && Features.TryGetValue(feature, out var f) ? f : DefaultFeature;

@@ -1,4 +1,4 @@
-using Quell.Playbook;
+using Quell.Response;
 
 namespace Quell.Mitigations;
 

@@ -1,6 +1,6 @@
 using Quell.Investigation;
 using Quell.Mitigations;
-using Quell.Playbook;
+using Quell.Response;
 
 namespace Quell.Runbooks;
 

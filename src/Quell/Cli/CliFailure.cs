@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Quell.Configuration;
+using Quell.Server.Storage;
 using Quell.Yaml;
 
 namespace Quell.Cli;
@@ -35,7 +36,7 @@ public sealed record CliFailure(int ExitCode, string Message)
             new(CannotListen, $"{verb}: cannot listen: {FirstLine(io.Message)}; stop the process using that port or choose another with --urls"),
         IOException io when Find<SocketException>(io) is { SocketErrorCode: SocketError.AccessDenied } =>
             new(CannotListen, $"{verb}: cannot listen: {FirstLine(io.Message)}; ports below 1024 need privileges, choose another with --urls"),
-        Storage.StorageOpenException storage => new(BadConfiguration, $"{verb}: {FirstLine(storage.Message)}; check --postgres (or QUELL_POSTGRES) and that the server accepts connections"),
+        Server.Storage.StorageOpenException storage => new(BadConfiguration, $"{verb}: {FirstLine(storage.Message)}; check --postgres (or QUELL_POSTGRES) and that the server accepts connections"),
         HttpRequestException http => new(Unreachable, $"{verb}: cannot reach the Quell server: {FirstLine(http.Message)}; start it with `quell serve` or point --server (or QUELL_SERVER) at it"),
         TaskCanceledException { InnerException: TimeoutException } => new(Unreachable, $"{verb}: the Quell server did not answer in time; check that it is running and not overloaded, then retry"),
         OperationCanceledException => new(Interrupted, $"{verb}: interrupted"),

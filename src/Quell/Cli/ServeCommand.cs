@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Quell.Configuration;
 using Quell.Server;
+using Quell.Server.Storage;
 
 namespace Quell.Cli;
 
@@ -11,7 +12,7 @@ public static class ServeCommand
     {
         var urls = new Option<string>("--urls") { Description = "Addresses to listen on", DefaultValueFactory = _ => "http://127.0.0.1:4318" };
         var data = new Option<string>("--data") { Description = "Directory for local files and the SQLite store", DefaultValueFactory = _ => "./quell-data" };
-        var postgres = new Option<string?>("--postgres") { Description = $"PostgreSQL connection string; keeps every store in PostgreSQL instead of SQLite (default: ${Storage.StorageSetup.PostgresVariable})" };
+        var postgres = new Option<string?>("--postgres") { Description = $"PostgreSQL connection string; keeps every store in PostgreSQL instead of SQLite (default: ${Server.Storage.StorageSetup.PostgresVariable})" };
         var config = new Option<string?>("--config") { Description = "quell.yaml with features, prices and rules (optional)" };
         var noDetect = new Option<bool>("--no-detect") { Description = "Ingest-only node: accept and store calls, leave detection to another process on the same store" };
         var leaseTtl = new Option<double>("--lease-ttl") { Description = "Seconds a detector partition lease lasts without renewal when several instances share PostgreSQL (the failover time)", DefaultValueFactory = _ => 15 };
@@ -44,7 +45,7 @@ public static class ServeCommand
                 return 2;
             }
 
-            var connection = parse.GetValue(postgres) is { Length: > 0 } given ? given : Environment.GetEnvironmentVariable(Storage.StorageSetup.PostgresVariable);
+            var connection = parse.GetValue(postgres) is { Length: > 0 } given ? given : Environment.GetEnvironmentVariable(Server.Storage.StorageSetup.PostgresVariable);
             var app = QuellServer.Build(new QuellServerOptions
             {
                 AdminKey = adminKey,
@@ -59,7 +60,7 @@ public static class ServeCommand
                 LeaseTtl = TimeSpan.FromSeconds(parse.GetValue(leaseTtl)),
             });
             await app.StartAsync(ct).ConfigureAwait(false);
-            var storage = app.Services.GetRequiredService<Storage.IStorageProvider>();
+            var storage = app.Services.GetRequiredService<Server.Storage.IStorageProvider>();
             await Console.Out.WriteLineAsync($"quell: listening on {string.Join(", ", app.Urls)}; data in {(storage.Name == "sqlite" ? Path.GetFullPath(parse.GetValue(data)!) : storage.Location)}").ConfigureAwait(false);
             await app.WaitForShutdownAsync(ct).ConfigureAwait(false);
             return 0;

@@ -1,9 +1,10 @@
+using Quell.Formatting;
 using Quell.Incidents;
 using Quell.Mitigations;
 using Quell.OnCall;
-using Quell.Playbook;
 using Quell.Response;
 using Quell.Server;
+using Quell.Server.Incidents;
 using Quell.Storage;
 
 namespace Quell.WebConsole;

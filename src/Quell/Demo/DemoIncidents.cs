@@ -1,6 +1,8 @@
 using Quell.Incidents;
 using Quell.Notifications;
 using Quell.Response;
+using Quell.Server.Incidents;
+using Quell.Server.Notifications;
 
 namespace Quell.Demo;
 

@@ -1,5 +1,6 @@
 using Quell.Incidents;
 using Quell.Response;
+using Quell.Server.Incidents;
 
 namespace Quell.Demo;
 

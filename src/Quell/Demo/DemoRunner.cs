@@ -3,6 +3,10 @@ using System.Net;
 using Quell.Calls;
 using Quell.Ingest;
 using Quell.Server;
+using Quell.Server.Evals;
+using Quell.Server.Incidents;
+using Quell.Server.Notifications;
+using Quell.Server.Postmortems;
 using Quell.Simulation;
 using Quell.Storage;
 
@@ -47,11 +51,11 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
             application.Use(scenarios);
             progress.Started(sim, scenarios, app.BoundAddress());
             options.ConsoleReady?.Invoke(new Uri(app.BoundAddress(), "/incidents"), MintKey(app, "console", Security.Scopes.Read, Security.Scopes.ReadContent, Security.Scopes.Respond, Security.Scopes.Mitigate));
-            var incidents = app.Services.GetRequiredService<Incidents.IncidentService>();
+            var incidents = app.Services.GetRequiredService<Server.Incidents.IncidentService>();
             var responder = new DemoResponder(incidents, progress, at => scenarios.Any(s => s.Name == "latency_spike" && at >= s.Onset && at < s.Onset.AddHours(6)));
             var detection = app.Services.GetRequiredService<Server.Detection.DetectionService>();
             var probes = app.Services.GetRequiredService<Server.Isolation.IsolationProbeService>();
-            var team = new DemoTeam(incidents, app.Services.GetRequiredService<Evals.EvalService>(), app.Services.GetRequiredService<Postmortems.PostmortemService>(), scenarios, application.BaseUrl, dataDir, progress);
+            var team = new DemoTeam(incidents, app.Services.GetRequiredService<Server.Evals.EvalService>(), app.Services.GetRequiredService<Server.Postmortems.PostmortemService>(), scenarios, application.BaseUrl, dataDir, progress);
             await using var obedient = new DemoObedientApp(app.BoundAddress(), clock, MintKey(app, "demo-app", Security.Scopes.Ingest, Security.Scopes.Read));
             team.Tools = new DemoTeam.Playbook(
                 app.Services.GetRequiredService<Runbooks.RunbookRunner>(),
@@ -75,7 +79,7 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
             }
 
             await responder.ActAsync(clock.GetUtcNow().AddHours(1), cancellationToken).ConfigureAwait(false);
-            var demoIncidents = await DemoIncidents.CollectAsync(incidents, app.Services.GetRequiredService<Notifications.RecordingChannel>(), cancellationToken).ConfigureAwait(false);
+            var demoIncidents = await DemoIncidents.CollectAsync(incidents, app.Services.GetRequiredService<Server.Notifications.RecordingChannel>(), cancellationToken).ConfigureAwait(false);
             outcomes = DemoIncidents.Attach(outcomes, demoIncidents, team.Fixed);
             outcomes = DemoIncidents.AttachMitigations(outcomes, scenarios, team.Mitigated, demoIncidents);
             var log = app.Services.GetRequiredService<ICallLog>();

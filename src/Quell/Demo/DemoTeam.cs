@@ -6,6 +6,9 @@ using Quell.Mitigations;
 using Quell.Postmortems;
 using Quell.Response;
 using Quell.Runbooks;
+using Quell.Server.Evals;
+using Quell.Server.Incidents;
+using Quell.Server.Postmortems;
 using Quell.Simulation;
 using Quell.Storage;
 

@@ -1,8 +1,9 @@
 using System.Text.Json;
+using Quell.Evals;
 using Quell.Security;
 using Quell.Server;
 
-namespace Quell.Evals;
+namespace Quell.Server.Evals;
 
 /// <summary>Eval suites and cases, runs, regression cases from incidents and fix verification over HTTP.</summary>
 public static class EvalEndpoints
@@ -57,7 +58,7 @@ public static class EvalEndpoints
 
         var incidents = app.MapGroup("/api/v1/incidents").RequireScope(Scopes.Respond);
         incidents.MapPost("/{id}/regression-cases", AddRegressionCasesAsync);
-        app.MapGroup("/api/v1/incidents").RequireScope(Scopes.Read).MapGet("/{id}/verification", async (string id, System.Security.Claims.ClaimsPrincipal user, EvalService evals, Incidents.IIncidentStore store, CancellationToken ct) =>
+        app.MapGroup("/api/v1/incidents").RequireScope(Scopes.Read).MapGet("/{id}/verification", async (string id, System.Security.Claims.ClaimsPrincipal user, EvalService evals, Quell.Incidents.IIncidentStore store, CancellationToken ct) =>
             await store.GetAsync(id, ct).ConfigureAwait(false) is not { } incident || !TenantView.MaySee(user, incident)
                 ? FixAndLearnHttp.NotFound($"no incident '{id}'")
                 : Results.Json(await evals.StatusAsync(id, ct).ConfigureAwait(false), FixAndLearnJson.Default.VerificationStatus));
@@ -109,7 +110,7 @@ public static class EvalEndpoints
         {
             await evals.Store.SaveSuiteAsync(suite, http.RequestAborted).ConfigureAwait(false);
         }
-        catch (Storage.StorageConflictException)
+        catch (Quell.Storage.StorageConflictException)
         {
             // Two requests created the same name at once; the other one won.
             return Problems.Create(409, "Already exists", $"a suite named '{name}' exists");

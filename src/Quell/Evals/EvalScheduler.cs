@@ -1,6 +1,7 @@
 using Quell.Configuration;
+using Quell.Evals;
 
-namespace Quell.Evals;
+namespace Quell.Server.Evals;
 
 /// <summary>Ongoing eval runs: every configured suite runs against its target once per interval of the configured clock.</summary>
 public sealed class EvalScheduler(EvalService evals, QuellConfig config, TimeProvider time, ILogger<EvalScheduler>? log = null) : BackgroundService

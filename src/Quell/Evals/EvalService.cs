@@ -1,10 +1,12 @@
 using Quell.Configuration;
 using Quell.Detection;
+using Quell.Evals;
 using Quell.Incidents;
 using Quell.Response;
+using Quell.Server.Incidents;
 using Quell.Storage;
 
-namespace Quell.Evals;
+namespace Quell.Server.Evals;
 
 /// <summary>Runs suites against targets, turns incidents into regression cases, and verifies fixes against them.</summary>
 public sealed class EvalService(IEvalStore store, IQualityLog quality, ICallLog calls, IIncidentStore incidents, IServiceProvider services, EvalGrader grader, EvalTargetClient client, QuellConfig config, TimeProvider time)

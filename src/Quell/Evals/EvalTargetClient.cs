@@ -3,8 +3,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Quell.Configuration;
+using Quell.Evals;
 
-namespace Quell.Evals;
+namespace Quell.Server.Evals;
 
 /// <summary>Sends an eval input to a target and returns its answer: an OpenAI-compatible chat endpoint or the app's own HTTP endpoint.</summary>
 public sealed class EvalTargetClient(HttpClient http)

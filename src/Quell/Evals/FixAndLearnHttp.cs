@@ -1,7 +1,8 @@
 using System.Text.Json;
+using Quell.Evals;
 using Quell.Server;
 
-namespace Quell.Evals;
+namespace Quell.Server.Evals;
 
 /// <summary>Request reading and problem responses shared by the eval and post-mortem endpoints.</summary>
 internal static class FixAndLearnHttp

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 using Quell.Evals;
 using Quell.Postmortems;
 
-namespace Quell.Evals;
+namespace Quell.Server.Evals;
 
 /// <summary>Source-generated snake_case JSON for eval, post-mortem, search and report bodies, stored and served alike.</summary>
 [JsonSourceGenerationOptions(

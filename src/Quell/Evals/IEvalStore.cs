@@ -1,4 +1,6 @@
-namespace Quell.Evals;
+using Quell.Evals;
+
+namespace Quell.Server.Evals;
 
 /// <summary>Eval suites, cases and runs. Regression cases (those with an incident) are never deleted.</summary>
 public interface IEvalStore

@@ -1,8 +1,9 @@
 using System.Text.Json;
 using Dapper;
+using Quell.Evals;
 using Quell.Storage.Sqlite;
 
-namespace Quell.Evals;
+namespace Quell.Server.Evals;
 
 /// <summary>Eval suites, cases and runs in SQLite. Regression cases (those with an incident) are never deleted.</summary>
 public sealed class SqliteEvalStore(SqliteDatabase database) : IEvalStore
@@ -19,7 +20,7 @@ public sealed class SqliteEvalStore(SqliteDatabase database) : IEvalStore
         }
         catch (Microsoft.Data.Sqlite.SqliteException ex) when (ex.SqliteErrorCode == 19)
         {
-            throw new Storage.StorageConflictException($"a suite named '{suite.Name}' exists", ex);
+            throw new Quell.Storage.StorageConflictException($"a suite named '{suite.Name}' exists", ex);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Quell.Client;
+using Quell.Configuration;
 using Quell.Contracts;
 using Quell.Pricing;
 using Yarp.ReverseProxy.Forwarder;

@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using Quell.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Quell.Gateway;

@@ -1,8 +1,9 @@
-using Quell.Calls;
 using Quell.Alerts;
+using Quell.Calls;
+using Quell.Incidents;
 using Quell.Storage;
 
-namespace Quell.Incidents;
+namespace Quell.Server.Incidents;
 
 /// <summary>
 /// Turns the detectors' alert events into incident signals, with the blast radius measured on the calls log:

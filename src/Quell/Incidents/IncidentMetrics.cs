@@ -1,8 +1,9 @@
 using System.Diagnostics.Metrics;
+using Quell.Incidents;
 using Quell.Notifications;
 using Quell.Response;
 
-namespace Quell.Incidents;
+namespace Quell.Server.Incidents;
 
 /// <summary>
 /// What an SRE alerts on in Quell's own paging: incidents opened, escalations, notifications delivered, retried and

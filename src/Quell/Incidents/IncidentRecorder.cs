@@ -1,7 +1,8 @@
+using Quell.Incidents;
 using Quell.Notifications;
 using Quell.Response;
 
-namespace Quell.Incidents;
+namespace Quell.Server.Incidents;
 
 /// <summary>Builds the incident changes fix-and-learn writes: a timeline entry with data, optionally notifications on the incident's channels.</summary>
 public static class IncidentRecorder

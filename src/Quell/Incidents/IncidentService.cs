@@ -1,8 +1,9 @@
 using Quell.Incidents;
 using Quell.Notifications;
 using Quell.Response;
+using Quell.Server.Notifications;
 
-namespace Quell.Incidents;
+namespace Quell.Server.Incidents;
 
 /// <summary>
 /// The one way into incidents for the rest of Quell and for the API: feeds signals and responder commands through the

@@ -1,6 +1,7 @@
-using Quell.Playbook;
+using Quell.Incidents;
+using Quell.Response;
 
-namespace Quell.Incidents;
+namespace Quell.Server.Incidents;
 
 /// <summary>Puts playbook events (runbook findings, mitigation changes, replays) on the incident's own timeline.</summary>
 public sealed class IncidentTimelineAdapter(Func<IncidentService> incidents) : IIncidentTimeline

@@ -1,6 +1,8 @@
+using Quell.Incidents;
 using Quell.Notifications;
+using Quell.Server.Notifications;
 
-namespace Quell.Incidents;
+namespace Quell.Server.Incidents;
 
 /// <summary>Runs the incident clock (group waits, escalation steps) and the outbox dispatcher while the server is up.</summary>
 public sealed class IncidentWorker(IncidentService incidents, NotificationDispatcher dispatcher, TimeProvider time, TimeSpan tickInterval, ILogger<IncidentWorker>? logger = null) : BackgroundService

@@ -26,11 +26,11 @@ public static class IsolationEndpoints
         app.MapGroup("/api/v1/isolation").RequireScope(Scopes.Read).MapGet("/results", async (System.Security.Claims.ClaimsPrincipal user, IsolationProbeService probes, CancellationToken ct) =>
         {
             var results = (await probes.ResultsAsync(500, ct).ConfigureAwait(false)).Where(r => TenantAccess.MayRead(user, r.Tenant)).ToList();
-            return TenantView.Json(user, results, Storage.Sqlite.SqliteAlertStore.Json, results.SelectMany(r => r.LeakedFrom.Append(r.Tenant)));
+            return TenantView.Json(user, results, Quell.Storage.Sqlite.SqliteAlertStore.Json, results.SelectMany(r => r.LeakedFrom.Append(r.Tenant)));
         });
         app.MapGroup("/api/v1/isolation").RequireScope(Scopes.Respond).RequireAllTenants().MapPost("/run", async (IsolationProbeService probes, IsolationProber prober, CancellationToken ct) =>
             prober.Enabled
-                ? Results.Json(await probes.RunOnceAsync(ct).ConfigureAwait(false), Storage.Sqlite.SqliteAlertStore.Json)
+                ? Results.Json(await probes.RunOnceAsync(ct).ConfigureAwait(false), Quell.Storage.Sqlite.SqliteAlertStore.Json)
                 : Problems.Create(409, "Isolation probes not configured", "set isolation_probes.target_url and isolation_probes.tenants in quell.yaml"));
     }
 }

@@ -3,9 +3,10 @@ using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
 using Quell.Configuration;
+using Quell.Notifications;
 using Quell.OnCall;
 
-namespace Quell.Notifications;
+namespace Quell.Server.Notifications;
 
 /// <summary>Email over SMTP with MailKit; the Message-Id is derived from the notification id so resends can be recognised.</summary>
 public sealed class EmailSender(EmailChannelConfig config) : INotificationSender

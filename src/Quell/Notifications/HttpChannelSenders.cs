@@ -2,9 +2,10 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using Quell.Configuration;
+using Quell.Notifications;
 using Quell.OnCall;
 
-namespace Quell.Notifications;
+namespace Quell.Server.Notifications;
 
 /// <summary>PagerDuty Events API v2: POST {base_url}/v2/enqueue; 202 is success, 429 and 5xx are retried, 400 is final.</summary>
 public sealed class PagerDutySender(HttpClient http, PagerDutyChannelConfig config) : INotificationSender

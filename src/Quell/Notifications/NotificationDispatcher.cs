@@ -1,8 +1,10 @@
 using System.Globalization;
 using Quell.Incidents;
+using Quell.Notifications;
 using Quell.Response;
+using Quell.Server.Incidents;
 
-namespace Quell.Notifications;
+namespace Quell.Server.Notifications;
 
 /// <summary>
 /// Delivers the outbox at least once: sends due notifications through their channel, retries 429/5xx with backoff,

@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
+using Quell.Notifications;
 using Quell.OnCall;
 using Quell.Response;
 
-namespace Quell.Notifications;
+namespace Quell.Server.Notifications;
 
 /// <summary>
 /// The local "log" channel: with no external channel configured every notification lands here. It keeps the lines in

@@ -3,7 +3,7 @@ using Quell.Configuration;
 using Quell.Investigation;
 using Quell.Storage;
 
-namespace Quell.Playbook;
+namespace Quell.Server.Playbook;
 
 /// <summary>Answers investigation questions from the calls log, the change log and the eval results.</summary>
 public sealed class InvestigationService(ICallLog calls, IChangeLog changes, IQualityLog quality, VendorStatusReader vendors, PlaybookConfig config, TimeProvider time) : IInvestigationSource
@@ -50,7 +50,7 @@ public sealed class InvestigationService(ICallLog calls, IChangeLog changes, IQu
         var evals = await quality.QueryEvalsAsync(from, to, subject.Feature, cancellationToken).ConfigureAwait(false);
         var before = evals.Where(e => e.Timestamp < onset).ToList();
         var after = evals.Where(e => e.Timestamp >= onset).ToList();
-        static double Rate(List<Detection.EvalResult> x) => x.Count == 0 ? double.NaN : x.Count(e => e.Passed) / (double)x.Count;
+        static double Rate(List<Quell.Detection.EvalResult> x) => x.Count == 0 ? double.NaN : x.Count(e => e.Passed) / (double)x.Count;
         return new EvalWindows(before.Count, Rate(before), after.Count, Rate(after), DimensionSlices.FromEvals(evals, onset));
     }
 

@@ -7,7 +7,7 @@ using Quell.Investigation;
 using Quell.Scanning;
 using Quell.Storage;
 
-namespace Quell.Playbook;
+namespace Quell.Server.Playbook;
 
 /// <summary>What to replay and where: stored calls (by ids, alert examples or a filter) sent to a target with a pin.</summary>
 public sealed record ReplayRequest

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Quell.Configuration;
 using Quell.Investigation;
 
-namespace Quell.Playbook;
+namespace Quell.Server.Playbook;
 
 /// <summary>Reads vendors' Statuspage-style status endpoints (<c>/api/v2/status.json</c>: status.indicator, status.description).</summary>
 public sealed class VendorStatusReader(PlaybookConfig config, HttpClient http)

@@ -1,11 +1,13 @@
 using Quell.Configuration;
 using Quell.Evals;
 using Quell.Incidents;
+using Quell.Postmortems;
 using Quell.Recurrence;
 using Quell.Scanning;
+using Quell.Server.Evals;
 using Quell.Storage.Sqlite;
 
-namespace Quell.Postmortems;
+namespace Quell.Server.Postmortems;
 
 /// <summary>Wires phases 4 and 5 of the playbook: evals and verification, the recurrence watch, post-mortems and incident memory.</summary>
 public static class FixAndLearnSetup
@@ -22,8 +24,8 @@ public static class FixAndLearnSetup
         });
         services.AddSingleton(sp => new EvalService(
             sp.GetRequiredService<IEvalStore>(),
-            sp.GetRequiredService<Storage.IQualityLog>(),
-            sp.GetRequiredService<Storage.ICallLog>(),
+            sp.GetRequiredService<Quell.Storage.IQualityLog>(),
+            sp.GetRequiredService<Quell.Storage.ICallLog>(),
             sp.GetRequiredService<IIncidentStore>(),
             sp,
             sp.GetRequiredService<EvalGrader>(),
@@ -36,7 +38,7 @@ public static class FixAndLearnSetup
         services.AddSingleton(sp => new PostmortemService(
             sp.GetRequiredService<IPostmortemStore>(),
             sp.GetRequiredService<IIncidentStore>(),
-            sp.GetRequiredService<Storage.ICallLog>(),
+            sp.GetRequiredService<Quell.Storage.ICallLog>(),
             sp,
             sp.GetRequiredService<RecurrenceWatch>(),
             config,

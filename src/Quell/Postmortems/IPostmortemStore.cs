@@ -1,6 +1,8 @@
 using Quell.Evals;
+using Quell.Postmortems;
+using Quell.Server.Evals;
 
-namespace Quell.Postmortems;
+namespace Quell.Server.Postmortems;
 
 /// <summary>Post-mortem versions and the incident memory: a full-text index over incidents and post-mortems.</summary>
 public interface IPostmortemStore

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
+using Quell.Postmortems;
 
-namespace Quell.Postmortems;
+namespace Quell.Server.Postmortems;
 
 /// <summary>The words of a text worth searching the incident memory for, the same for every store.</summary>
 public static partial class MemorySearchTerms

@@ -1,8 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Quell.Evals;
+using Quell.Postmortems;
+using Quell.Server.Evals;
 
-namespace Quell.Postmortems;
+namespace Quell.Server.Postmortems;
 
 /// <summary>A refused post-mortem edit: the field (JSON path without "$.") and what is wrong with it.</summary>
 public sealed record PostmortemEditError(string Field, string Message);

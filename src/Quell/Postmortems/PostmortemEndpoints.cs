@@ -2,9 +2,11 @@ using System.Globalization;
 using System.Security.Claims;
 using Quell.Evals;
 using Quell.Incidents;
+using Quell.Postmortems;
 using Quell.Security;
+using Quell.Server.Evals;
 
-namespace Quell.Postmortems;
+namespace Quell.Server.Postmortems;
 
 /// <summary>Post-mortems (read, edit, versions, Markdown export), incident memory search and the incident report over HTTP.</summary>
 public static class PostmortemEndpoints

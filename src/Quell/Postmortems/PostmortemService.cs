@@ -3,11 +3,13 @@ using System.Text.Json;
 using Quell.Configuration;
 using Quell.Evals;
 using Quell.Incidents;
+using Quell.Postmortems;
 using Quell.Recurrence;
 using Quell.Response;
+using Quell.Server.Incidents;
 using Quell.Storage;
 
-namespace Quell.Postmortems;
+namespace Quell.Server.Postmortems;
 
 /// <summary>
 /// Drafts, edits and exports post-mortems, keeps the incident memory indexed, links similar past incidents on new ones,

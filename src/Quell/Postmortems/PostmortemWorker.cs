@@ -1,9 +1,10 @@
 using Quell.Configuration;
 using Quell.Incidents;
+using Quell.Postmortems;
 using Quell.Recurrence;
 using Quell.Response;
 
-namespace Quell.Postmortems;
+namespace Quell.Server.Postmortems;
 
 /// <summary>Loads closed incidents into the recurrence watch at start, then sends post-mortem reminders on the configured clock.</summary>
 public sealed class PostmortemWorker(PostmortemService postmortems, IIncidentStore incidents, RecurrenceWatch recurrence, QuellConfig config, TimeProvider time, ILogger<PostmortemWorker>? log = null) : BackgroundService

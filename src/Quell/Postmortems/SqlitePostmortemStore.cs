@@ -1,9 +1,11 @@
 using System.Text.Json;
 using Dapper;
 using Quell.Evals;
+using Quell.Postmortems;
+using Quell.Server.Evals;
 using Quell.Storage.Sqlite;
 
-namespace Quell.Postmortems;
+namespace Quell.Server.Postmortems;
 
 /// <summary>Post-mortem versions and the incident memory (an FTS5 index over incidents and post-mortems) in SQLite.</summary>
 public sealed class SqlitePostmortemStore(SqliteDatabase database) : IPostmortemStore

@@ -4,6 +4,7 @@ using Quell.Evals;
 using Quell.Investigation;
 using Quell.Runbooks;
 using Quell.Server;
+using Quell.Server.Evals;
 
 namespace Quell.Security;
 

@@ -1,5 +1,5 @@
 using Quell.Configuration;
-using Quell.Playbook;
+using Quell.Server.Playbook;
 
 namespace Quell.Security;
 

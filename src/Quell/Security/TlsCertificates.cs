@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Quell.Configuration;
 
 namespace Quell.Security;
 

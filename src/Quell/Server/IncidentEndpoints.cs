@@ -7,6 +7,8 @@ using Quell.Notifications;
 using Quell.OnCall;
 using Quell.Response;
 using Quell.Security;
+using Quell.Server.Incidents;
+using Quell.Server.Notifications;
 using Quell.Storage.Sqlite;
 using Quell.Yaml;
 

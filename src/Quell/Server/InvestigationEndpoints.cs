@@ -3,8 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Quell.Alerts;
 using Quell.Investigation;
-using Quell.Playbook;
 using Quell.Security;
+using Quell.Server.Playbook;
 using Quell.Storage;
 
 namespace Quell.Server;

@@ -1,6 +1,6 @@
 using System.Text.Json;
+using Quell.Formatting;
 using Quell.Mitigations;
-using Quell.Playbook;
 using Quell.Security;
 using Quell.Storage.Sqlite;
 

@@ -1,9 +1,10 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Quell.Configuration;
-using Quell.Mitigations;
-using Quell.Playbook;
 using Quell.Investigation;
+using Quell.Mitigations;
+using Quell.Response;
 using Quell.Runbooks;
+using Quell.Server.Playbook;
 using Quell.Storage;
 using Quell.Storage.Sqlite;
 

@@ -6,9 +6,12 @@ using Quell.Notifications;
 using Quell.Postmortems;
 using Quell.Scanning.Canaries;
 using Quell.Security;
+using Quell.Server.Evals;
+using Quell.Server.Postmortems;
+using Quell.Storage;
 using Quell.WebConsole;
 
-namespace Quell.Storage;
+namespace Quell.Server.Storage;
 
 /// <summary>
 /// One database behind every store Quell keeps: SQLite in a data directory by default, PostgreSQL for scale-out.

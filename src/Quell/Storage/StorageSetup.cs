@@ -6,10 +6,11 @@ using Quell.Notifications;
 using Quell.Postmortems;
 using Quell.Scanning.Canaries;
 using Quell.Security;
+using Quell.Storage;
 using Quell.Storage.Sqlite;
 using Quell.WebConsole;
 
-namespace Quell.Storage;
+namespace Quell.Server.Storage;
 
 /// <summary>Registers the configured storage provider and every store it supplies.</summary>
 public static class StorageSetup
@@ -20,7 +21,7 @@ public static class StorageSetup
     /// <summary>PostgreSQL when a connection string is configured, else SQLite in the data directory.</summary>
     public static IStorageProvider Create(StorageOptions options) =>
         options.Postgres is { Length: > 0 } connection
-            ? new Postgres.PostgresStorageProvider(connection, options.Time, options.OutboxClaimLease)
+            ? new Quell.Storage.Postgres.PostgresStorageProvider(connection, options.Time, options.OutboxClaimLease)
             : new SqliteStorageProvider(options.DataDirectory, options.Time);
 
     public static IServiceCollection AddStorage(this IServiceCollection services, StorageOptions options)
@@ -41,8 +42,8 @@ public static class StorageSetup
         services.AddSingleton(sp => sp.GetRequiredService<IStorageProvider>().Audit);
         services.AddSingleton(sp => sp.GetRequiredService<IStorageProvider>().IsolationProbes);
         services.AddSingleton(sp => sp.GetRequiredService<IStorageProvider>().ConsoleFigures);
-        services.AddSingleton(sp => sp.GetRequiredService<IStorageProvider>() is Postgres.PostgresStorageProvider pg
-            ? new Cluster.ClusterCoordination(new Postgres.PostgresDetectorLeases(pg.Database, options.Time, options.DetectorPartitions, options.LeaseTtl), new Postgres.PostgresDecisionLock(pg.Database))
+        services.AddSingleton(sp => sp.GetRequiredService<IStorageProvider>() is Quell.Storage.Postgres.PostgresStorageProvider pg
+            ? new Cluster.ClusterCoordination(new Quell.Storage.Postgres.PostgresDetectorLeases(pg.Database, options.Time, options.DetectorPartitions, options.LeaseTtl), new Quell.Storage.Postgres.PostgresDecisionLock(pg.Database))
             : Cluster.ClusterCoordination.SingleInstance);
         return services;
     }
@@ -51,7 +52,7 @@ public static class StorageSetup
 /// <summary>Where Quell keeps its data: a PostgreSQL connection string, else SQLite in <see cref="DataDirectory"/>.</summary>
 public sealed record StorageOptions(string DataDirectory, string? Postgres, TimeProvider Time)
 {
-    /// <summary>How long an outbox claim lasts on PostgreSQL (see <see cref="Postgres.PostgresIncidentStore"/>); null: its default.</summary>
+    /// <summary>How long an outbox claim lasts on PostgreSQL (see <see cref="Quell.Storage.Postgres.PostgresIncidentStore"/>); null: its default.</summary>
     public TimeSpan? OutboxClaimLease { get; init; }
 
     /// <summary>Detector partitions series are hashed into when several instances share PostgreSQL.</summary>

@@ -2,6 +2,8 @@ using Microsoft.Playwright;
 using Quell.Incidents;
 using Quell.Postmortems;
 using Quell.Response;
+using Quell.Server.Incidents;
+using Quell.Server.Postmortems;
 using static Microsoft.Playwright.Assertions;
 
 namespace Quell.Tests.Console;

@@ -3,6 +3,7 @@ using Quell.Incidents;
 using Quell.Ingest;
 using Quell.Response;
 using Quell.Server.Detection;
+using Quell.Server.Incidents;
 using Quell.Simulation;
 using Quell.Simulation.Scenarios;
 using Quell.Storage;

@@ -1,6 +1,7 @@
 using Quell.Alerts;
 using Quell.Detection;
 using Quell.Incidents;
+using Quell.Server.Incidents;
 using Quell.Tests.Incidents;
 
 namespace Quell.Tests.Detection;

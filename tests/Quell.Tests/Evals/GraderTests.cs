@@ -4,6 +4,7 @@ using Quell.Configuration;
 using Quell.Evals;
 using Quell.Scanning;
 using Quell.Scanning.Canaries;
+using Quell.Server.Evals;
 
 namespace Quell.Tests.Evals;
 

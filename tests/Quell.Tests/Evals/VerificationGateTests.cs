@@ -5,6 +5,7 @@ using Quell.Calls;
 using Quell.Evals;
 using Quell.Incidents;
 using Quell.Response;
+using Quell.Server.Evals;
 using Quell.Storage;
 using Quell.Tests.Postmortems;
 

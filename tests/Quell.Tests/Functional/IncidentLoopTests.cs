@@ -2,6 +2,7 @@ using System.Text.Json;
 using Quell.Incidents;
 using Quell.Notifications;
 using Quell.Response;
+using Quell.Server.Incidents;
 
 namespace Quell.Tests.Functional;
 

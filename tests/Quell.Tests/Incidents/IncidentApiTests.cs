@@ -5,6 +5,8 @@ using System.Text.Json;
 using Quell.Configuration;
 using Quell.Incidents;
 using Quell.Notifications;
+using Quell.Server.Incidents;
+using Quell.Server.Notifications;
 using Quell.Tests.Notifications;
 using Quell.Tests.Server;
 using Quell.Yaml;

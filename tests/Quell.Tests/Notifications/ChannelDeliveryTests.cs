@@ -4,6 +4,7 @@ using Quell.Configuration;
 using Quell.Incidents;
 using Quell.Notifications;
 using Quell.Response;
+using Quell.Server.Notifications;
 using Quell.Tests.Incidents;
 
 namespace Quell.Tests.Notifications;

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Time.Testing;
 using Quell.Alerts;
 using Quell.Configuration;
 using Quell.Mitigations;
-using Quell.Playbook;
+using Quell.Response;
 using Quell.Storage.Sqlite;
 using Quell.Tests.Server;
 

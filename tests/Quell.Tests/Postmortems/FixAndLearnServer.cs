@@ -6,6 +6,7 @@ using Quell.Calls;
 using Quell.Configuration;
 using Quell.Incidents;
 using Quell.Response;
+using Quell.Server.Incidents;
 using Quell.Storage;
 using Quell.Tests.Server;
 

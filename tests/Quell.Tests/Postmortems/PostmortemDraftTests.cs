@@ -5,6 +5,8 @@ using Quell.Incidents;
 using Quell.Mitigations;
 using Quell.Postmortems;
 using Quell.Response;
+using Quell.Server.Evals;
+using Quell.Server.Postmortems;
 
 namespace Quell.Tests.Postmortems;
 
@@ -67,7 +69,7 @@ public sealed class PostmortemDraftTests
         await s.RunAsync(id, (m, i) => m.AddNote(i, "root cause: prompt support-v8 doubled the retrieved context; fix shipped at 22:17", "alice"));
         await s.RunAsync(id, (m, i) => m.Transition(i, IncidentState.Fixing, "alice", "fix shipped"));
         s.Time.Advance(TimeSpan.FromMinutes(10));
-        await s.Server.Service<Quell.Evals.EvalService>().OverrideAsync(id, "verified by hand for this test", "alice");
+        await s.Server.Service<Quell.Server.Evals.EvalService>().OverrideAsync(id, "verified by hand for this test", "alice");
         await s.RunAsync(id, (m, i) => m.Resolve(i, "alice", "verified"));
 
         var incident = (await s.Incidents.GetAsync(id))!;

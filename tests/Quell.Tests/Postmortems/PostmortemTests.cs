@@ -7,6 +7,7 @@ using Quell.Incidents;
 using Quell.Notifications;
 using Quell.Postmortems;
 using Quell.Response;
+using Quell.Server.Postmortems;
 
 namespace Quell.Tests.Postmortems;
 

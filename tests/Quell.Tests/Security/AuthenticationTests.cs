@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Quell.Configuration;
 using Quell.Security;
 using Quell.Server;
 using Quell.Tests.Server;

@@ -1,5 +1,6 @@
 using Dapper;
 using Quell.Calls;
+using Quell.Server.Storage;
 using Quell.Storage;
 using Quell.Storage.Sqlite;
 using Quell.Tests.Server;

@@ -3,6 +3,8 @@ using Quell.Incidents;
 using Quell.Notifications;
 using Quell.OnCall;
 using Quell.Response;
+using Quell.Server.Incidents;
+using Quell.Server.Notifications;
 using Quell.Storage.Postgres;
 using Quell.Tests.Incidents;
 

@@ -1,4 +1,5 @@
 using Npgsql;
+using Quell.Server.Storage;
 using Quell.Storage;
 using Quell.Storage.Postgres;
 using Quell.Storage.Sqlite;

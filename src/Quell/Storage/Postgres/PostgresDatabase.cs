@@ -1,4 +1,5 @@
 using Npgsql;
+using Quell.Server.Storage;
 
 namespace Quell.Storage.Postgres;
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dapper;
 using Npgsql;
 using Quell.Evals;
+using Quell.Server.Evals;
 
 namespace Quell.Storage.Postgres;
 

@@ -3,6 +3,8 @@ using Dapper;
 using Npgsql;
 using Quell.Evals;
 using Quell.Postmortems;
+using Quell.Server.Evals;
+using Quell.Server.Postmortems;
 
 namespace Quell.Storage.Postgres;
 

@@ -6,6 +6,9 @@ using Quell.Notifications;
 using Quell.Postmortems;
 using Quell.Scanning.Canaries;
 using Quell.Security;
+using Quell.Server.Evals;
+using Quell.Server.Postmortems;
+using Quell.Server.Storage;
 using Quell.WebConsole;
 
 namespace Quell.Storage.Postgres;

@@ -1,4 +1,4 @@
-namespace Quell.Security;
+namespace Quell.Configuration;
 
 /// <summary>quell.yaml `security:` — how Quell guards its own port: API keys, hosts, CORS, outbound targets, TLS.</summary>
 public sealed record SecurityConfig

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Quell.Playbook;
+namespace Quell.Formatting;
 
 /// <summary>Parses short durations as people type them: 30s, 5m, 2h, 1d, or a number of seconds.</summary>
 public static class DurationText

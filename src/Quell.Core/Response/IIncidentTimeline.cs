@@ -1,6 +1,4 @@
-using Quell.Response;
-
-namespace Quell.Playbook;
+namespace Quell.Response;
 
 /// <summary>Where playbook actions (mitigations, runbook findings) are reported on an incident's timeline.</summary>
 public interface IIncidentTimeline
@@ -20,9 +18,9 @@ public sealed class NullIncidentTimeline : IIncidentTimeline
 /// <summary>A timeline kept in memory, for tests and for the demo's report.</summary>
 public sealed class InMemoryIncidentTimeline : IIncidentTimeline
 {
-    private readonly List<TimelineEntry> _entries = [];
+    private readonly List<ReportedTimelineEntry> _entries = [];
 
-    public IReadOnlyList<TimelineEntry> Entries
+    public IReadOnlyList<ReportedTimelineEntry> Entries
     {
         get
         {
@@ -37,7 +35,7 @@ public sealed class InMemoryIncidentTimeline : IIncidentTimeline
     {
         lock (_entries)
         {
-            _entries.Add(new TimelineEntry(incidentId, kind, actor, text, data));
+            _entries.Add(new ReportedTimelineEntry(incidentId, kind, actor, text, data));
         }
 
         return Task.CompletedTask;
@@ -45,4 +43,4 @@ public sealed class InMemoryIncidentTimeline : IIncidentTimeline
 }
 
 /// <summary>One entry reported to an incident timeline.</summary>
-public sealed record TimelineEntry(string IncidentId, string Kind, string Actor, string Text, object? Data);
+public sealed record ReportedTimelineEntry(string IncidentId, string Kind, string Actor, string Text, object? Data);

@@ -1,4 +1,4 @@
-namespace Quell.Gateway;
+namespace Quell.Configuration;
 
 /// <summary>The gateway section of quell.yaml: where model calls go and how callers are identified.</summary>
 public sealed record GatewayConfig

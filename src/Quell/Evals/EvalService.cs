@@ -9,7 +9,7 @@ using Quell.Storage;
 namespace Quell.Server.Evals;
 
 /// <summary>Runs suites against targets, turns incidents into regression cases, and verifies fixes against them.</summary>
-public sealed class EvalService(IEvalStore store, IQualityLog quality, ICallLog calls, IIncidentStore incidents, IServiceProvider services, EvalGrader grader, EvalTargetClient client, QuellConfig config, TimeProvider time)
+public sealed class EvalService(IEvalStore store, IQualityLog quality, ICallLog calls, IIncidentStore incidents, IncidentService incidentService, IAlertStore? alerts, EvalGrader grader, EvalTargetClient client, QuellConfig config, TimeProvider time)
 {
     public const string VerificationKind = "verification";
     public const string RegressionKind = "regression_cases";
@@ -129,7 +129,6 @@ public sealed class EvalService(IEvalStore store, IQualityLog quality, ICallLog 
             return slo;
         }
 
-        var alerts = services.GetService(typeof(IAlertStore)) as IAlertStore;
         foreach (var a in incident.Alerts.Where(a => a.Signal is Alerts.AlertSignals.LatencyP95 or Alerts.AlertSignals.LatencyP99 or Alerts.AlertSignals.TtftP95))
         {
             if (alerts is not null && await alerts.GetAsync(a.AlertId, ct).ConfigureAwait(false) is { Baseline: > 0 } alert)
@@ -179,7 +178,7 @@ public sealed class EvalService(IEvalStore store, IQualityLog quality, ICallLog 
         if (added > 0)
         {
             var kinds = string.Join(", ", cases.Select(c => c.Grader.Kind).Distinct());
-            await Incidents().ExecuteAsync(incidentId, (_, i) => IncidentRecorder.Entry(i, time.GetUtcNow(), RegressionKind, by, $"{added} regression case(s) added to eval suite {suite.Name} ({kinds}); the fix must pass them", new Dictionary<string, string> { ["suite"] = suite.Id, ["added"] = added.ToString(System.Globalization.CultureInfo.InvariantCulture) }), ct).ConfigureAwait(false);
+            await incidentService.ExecuteAsync(incidentId, (_, i) => IncidentRecorder.Entry(i, time.GetUtcNow(), RegressionKind, by, $"{added} regression case(s) added to eval suite {suite.Name} ({kinds}); the fix must pass them", new Dictionary<string, string> { ["suite"] = suite.Id, ["added"] = added.ToString(System.Globalization.CultureInfo.InvariantCulture) }), ct).ConfigureAwait(false);
         }
 
         return new RegressionCasesResponse(incidentId, suite.Id, added, ids.Count - added, all);
@@ -206,7 +205,7 @@ public sealed class EvalService(IEvalStore store, IQualityLog quality, ICallLog 
         var text = cases.Count == 0
             ? $"verification against {target.Url}: the incident has no regression cases"
             : $"verification against {target.Url} {outcome}: {status.Passed}/{status.Cases} regression cases pass";
-        await Incidents().ExecuteAsync(incidentId, (_, i) => IncidentRecorder.Entry(i, time.GetUtcNow(), VerificationKind, by, text, new Dictionary<string, string> { ["outcome"] = outcome, ["target"] = target.Url }), ct).ConfigureAwait(false);
+        await incidentService.ExecuteAsync(incidentId, (_, i) => IncidentRecorder.Entry(i, time.GetUtcNow(), VerificationKind, by, text, new Dictionary<string, string> { ["outcome"] = outcome, ["target"] = target.Url }), ct).ConfigureAwait(false);
         return (last, status);
     }
 
@@ -216,7 +215,7 @@ public sealed class EvalService(IEvalStore store, IQualityLog quality, ICallLog 
         var (retired, why) = await store.RetireCaseAsync(suiteId, caseId, retirement, ct).ConfigureAwait(false);
         if (retired?.IncidentId is { } incidentId)
         {
-            await Incidents().ExecuteAsync(incidentId, (_, i) => IncidentRecorder.Entry(i, time.GetUtcNow(), RegressionKind, retirement.By, $"regression case {caseId} retired by {retirement.By}: {retirement.Reason}", new Dictionary<string, string> { ["case"] = caseId, ["retired"] = "true" }), ct).ConfigureAwait(false);
+            await incidentService.ExecuteAsync(incidentId, (_, i) => IncidentRecorder.Entry(i, time.GetUtcNow(), RegressionKind, retirement.By, $"regression case {caseId} retired by {retirement.By}: {retirement.Reason}", new Dictionary<string, string> { ["case"] = caseId, ["retired"] = "true" }), ct).ConfigureAwait(false);
         }
 
         return why;
@@ -225,7 +224,7 @@ public sealed class EvalService(IEvalStore store, IQualityLog quality, ICallLog 
     /// <summary>Lets the incident leave fixing without passing cases; the reason goes on the timeline. False when there is no such incident.</summary>
     public async Task<bool> OverrideAsync(string incidentId, string reason, string by, CancellationToken ct = default)
     {
-        var result = await Incidents().ExecuteAsync(incidentId, (_, i) => IncidentRecorder.Entry(i, time.GetUtcNow(), VerificationKind, by, $"verification overridden by {by}: {reason.Trim()}", new Dictionary<string, string> { ["outcome"] = "override", ["reason"] = reason.Trim() }), ct).ConfigureAwait(false);
+        var result = await incidentService.ExecuteAsync(incidentId, (_, i) => IncidentRecorder.Entry(i, time.GetUtcNow(), VerificationKind, by, $"verification overridden by {by}: {reason.Trim()}", new Dictionary<string, string> { ["outcome"] = "override", ["reason"] = reason.Trim() }), ct).ConfigureAwait(false);
         return result is not null;
     }
 
@@ -256,13 +255,11 @@ public sealed class EvalService(IEvalStore store, IQualityLog quality, ICallLog 
         return new VerificationStatus(incidentId, cases.Count, passed, failed, pending, verified, overridden, reason);
     }
 
-    private IncidentService Incidents() => services.GetRequiredService<IncidentService>();
-
     private static string Clip(string s) => s.Length <= 2000 ? s : s[..2000];
 }
 
 /// <summary>Keeps an incident in fixing until its regression cases pass on the fixed version, or a responder overrides with a reason.</summary>
-public sealed class VerificationGate(IServiceProvider services) : IIncidentTransitionGate
+public sealed class VerificationGate(EvalService evals) : IIncidentTransitionGate
 {
     public async Task<CommandRefusal?> CheckAsync(Incident before, Incident after, CancellationToken cancellationToken = default)
     {
@@ -271,7 +268,6 @@ public sealed class VerificationGate(IServiceProvider services) : IIncidentTrans
             return null;
         }
 
-        var evals = services.GetRequiredService<EvalService>();
         var status = await evals.StatusAsync(before.Id, cancellationToken).ConfigureAwait(false);
         if (status.Verified || (status.Cases == 0 && before.State != IncidentState.Fixing))
         {

@@ -11,10 +11,9 @@ namespace Quell.Server.Incidents;
 /// Decisions are serialised so two alerts can never open two incidents for the same group.
 /// Gates may refuse a responder's change before it is stored; observers hear of committed changes.
 /// </summary>
-public sealed class IncidentService(IIncidentStore store, IncidentManager manager, NotificationDispatcher dispatcher, IEnumerable<IIncidentTransitionGate>? gates = null, IEnumerable<IIncidentObserver>? observers = null, IncidentMetrics? metrics = null, Cluster.IIncidentDecisionLock? decisionLock = null) : IDisposable
+public sealed class IncidentService(IIncidentStore store, IncidentManager manager, NotificationDispatcher dispatcher, IncidentHookRegistry? hooks = null, IncidentMetrics? metrics = null, Cluster.IIncidentDecisionLock? decisionLock = null) : IDisposable
 {
-    private readonly IReadOnlyList<IIncidentTransitionGate> _gates = gates?.ToList() ?? [];
-    private readonly IReadOnlyList<IIncidentObserver> _observers = observers?.ToList() ?? [];
+    private readonly IncidentHookRegistry _hooks = hooks ?? new IncidentHookRegistry();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private OpenIncidentIndex? _open;
     private List<Silence>? _silences;
@@ -110,7 +109,7 @@ public sealed class IncidentService(IIncidentStore store, IncidentManager manage
             }
 
             var result = command(manager, incident);
-            foreach (var gate in result.Change is null || result.Change.Incident.State == incident.State ? [] : _gates)
+            foreach (var gate in result.Change is null || result.Change.Incident.State == incident.State ? [] : _hooks.Gates)
             {
                 if (await gate.CheckAsync(incident, result.Change!.Incident, cancellationToken).ConfigureAwait(false) is { } refusal)
                 {
@@ -192,7 +191,7 @@ public sealed class IncidentService(IIncidentStore store, IncidentManager manage
             return;
         }
 
-        foreach (var observer in _observers)
+        foreach (var observer in _hooks.Observers)
         {
             await observer.OnCommittedAsync(changes, ct).ConfigureAwait(false);
         }

@@ -27,29 +27,40 @@ public static class FixAndLearnSetup
             sp.GetRequiredService<Quell.Storage.IQualityLog>(),
             sp.GetRequiredService<Quell.Storage.ICallLog>(),
             sp.GetRequiredService<IIncidentStore>(),
-            sp,
+            sp.GetRequiredService<Server.Incidents.IncidentService>(),
+            sp.GetService<Quell.Storage.IAlertStore>(),
             sp.GetRequiredService<EvalGrader>(),
             sp.GetRequiredService<EvalTargetClient>(),
             config,
             time));
-        services.AddSingleton<IIncidentTransitionGate>(sp => new VerificationGate(sp));
+        services.AddSingleton(sp => new VerificationGate(sp.GetRequiredService<EvalService>()));
         services.AddSingleton(_ => new RecurrenceWatch(config.Recurrence));
         services.AddSingleton<IRecurrenceWatch>(sp => sp.GetRequiredService<RecurrenceWatch>());
         services.AddSingleton(sp => new PostmortemService(
             sp.GetRequiredService<IPostmortemStore>(),
             sp.GetRequiredService<IIncidentStore>(),
             sp.GetRequiredService<Quell.Storage.ICallLog>(),
-            sp,
+            sp.GetRequiredService<Server.Incidents.IncidentService>(),
             sp.GetRequiredService<RecurrenceWatch>(),
             config,
             time,
             sp.GetService<ILogger<PostmortemService>>()));
-        services.AddSingleton<IIncidentObserver>(sp => sp.GetRequiredService<PostmortemService>());
         services.AddSingleton(sp => new EvalScheduler(sp.GetRequiredService<EvalService>(), config, time, sp.GetService<ILogger<EvalScheduler>>()));
         services.AddHostedService(sp => sp.GetRequiredService<EvalScheduler>());
         services.AddSingleton(sp => new PostmortemWorker(sp.GetRequiredService<PostmortemService>(), sp.GetRequiredService<IIncidentStore>(), sp.GetRequiredService<RecurrenceWatch>(), config, time, sp.GetService<ILogger<PostmortemWorker>>()));
         services.AddHostedService(sp => sp.GetRequiredService<PostmortemWorker>());
         return services;
+    }
+
+    /// <summary>
+    /// Adds the verification gate and the post-mortem observer to the incident service. They use the incident service
+    /// themselves, so they join it once the container has built all three rather than through its constructor.
+    /// </summary>
+    public static void ConnectToIncidents(IServiceProvider services)
+    {
+        var hooks = services.GetRequiredService<Server.Incidents.IncidentHookRegistry>();
+        hooks.Add(services.GetRequiredService<VerificationGate>());
+        hooks.Add(services.GetRequiredService<PostmortemService>());
     }
 
     public static IEndpointRouteBuilder MapFixAndLearn(this IEndpointRouteBuilder app) => app.MapEvalSuites().MapPostmortems();

@@ -15,7 +15,7 @@ namespace Quell.Server.Postmortems;
 /// Drafts, edits and exports post-mortems, keeps the incident memory indexed, links similar past incidents on new ones,
 /// and reminds the incident's channels of post-mortem deadlines.
 /// </summary>
-public sealed class PostmortemService(IPostmortemStore store, IIncidentStore incidents, ICallLog calls, IServiceProvider services, RecurrenceWatch recurrence, QuellConfig config, TimeProvider time, ILogger<PostmortemService>? log = null) : IIncidentObserver
+public sealed class PostmortemService(IPostmortemStore store, IIncidentStore incidents, ICallLog calls, IncidentService incidentService, RecurrenceWatch recurrence, QuellConfig config, TimeProvider time, ILogger<PostmortemService>? log = null) : IIncidentObserver
 {
     private readonly IncidentMemoryIndex _memory = new();
 
@@ -84,7 +84,7 @@ public sealed class PostmortemService(IPostmortemStore store, IIncidentStore inc
         var saved = await store.SaveAsync(patch with { ActionItems = items, UpdatedAt = now, UpdatedBy = by }, ct).ConfigureAwait(false);
         if (saved.Status != current.Status)
         {
-            await Incidents().ExecuteAsync(incidentId, (_, i) => IncidentRecorder.Entry(i, now, TimelineKind, by, $"post-mortem {saved.Status} (version {saved.Version})"), ct).ConfigureAwait(false);
+            await incidentService.ExecuteAsync(incidentId, (_, i) => IncidentRecorder.Entry(i, now, TimelineKind, by, $"post-mortem {saved.Status} (version {saved.Version})"), ct).ConfigureAwait(false);
         }
 
         return (saved, null);
@@ -129,7 +129,7 @@ public sealed class PostmortemService(IPostmortemStore store, IIncidentStore inc
                 ? $"post-mortem for {incident.Id} is overdue (was due {due:yyyy-MM-dd})"
                 : $"post-mortem for {incident.Id} is due {due:yyyy-MM-dd}";
             var data = new Dictionary<string, string> { ["reminder"] = stage, ["due"] = due.ToString("O", CultureInfo.InvariantCulture) };
-            await Incidents().ExecuteAsync(incident.Id, (_, i) => IncidentRecorder.Notify(i, now, TimelineKind, text, data), ct).ConfigureAwait(false);
+            await incidentService.ExecuteAsync(incident.Id, (_, i) => IncidentRecorder.Notify(i, now, TimelineKind, text, data), ct).ConfigureAwait(false);
             sent++;
         }
 
@@ -177,7 +177,7 @@ public sealed class PostmortemService(IPostmortemStore store, IIncidentStore inc
             && await store.LatestAsync(incident.Id, ct).ConfigureAwait(false) is null)
         {
             var pm = await DraftAsync(incident, ct).ConfigureAwait(false);
-            await Incidents().ExecuteAsync(incident.Id, (_, i) => IncidentRecorder.Entry(i, time.GetUtcNow(), TimelineKind, TimelineKinds.System, $"post-mortem drafted (version {pm.Version}); due {pm.DueAt:yyyy-MM-dd}"), ct).ConfigureAwait(false);
+            await incidentService.ExecuteAsync(incident.Id, (_, i) => IncidentRecorder.Entry(i, time.GetUtcNow(), TimelineKind, TimelineKinds.System, $"post-mortem drafted (version {pm.Version}); due {pm.DueAt:yyyy-MM-dd}"), ct).ConfigureAwait(false);
         }
     }
 
@@ -191,7 +191,7 @@ public sealed class PostmortemService(IPostmortemStore store, IIncidentStore inc
         }
 
         var ids = similar.Select(s => s.Id).ToList();
-        await Incidents().ExecuteAsync(incident.Id, (_, i) => IncidentRecorder.Entry(
+        await incidentService.ExecuteAsync(incident.Id, (_, i) => IncidentRecorder.Entry(
             i,
             time.GetUtcNow(),
             SimilarKind,
@@ -205,5 +205,4 @@ public sealed class PostmortemService(IPostmortemStore store, IIncidentStore inc
         string.Join(" ", new[] { i.Title, i.Summary, i.Category, i.Feature, i.Provider, i.Attribution }.Where(s => !string.IsNullOrEmpty(s))
             .Concat(i.Alerts.Select(a => a.Signal)).Concat(i.Labels.Where(l => l.Key is not ("source" or "category")).Select(l => l.Value)));
 
-    private IncidentService Incidents() => services.GetRequiredService<IncidentService>();
 }

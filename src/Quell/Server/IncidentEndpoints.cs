@@ -52,7 +52,8 @@ public static class IncidentEndpoints
             return new NotificationDispatcher(sp.GetRequiredService<INotificationOutbox>(), senders, delivery, time, new Random(), sp.GetService<ILogger<NotificationDispatcher>>(), sp.GetRequiredService<IncidentMetrics>());
         });
         services.AddSingleton(sp => new IncidentMetrics(sp.GetRequiredService<Ingest.IngestMetrics>().Meter, sp.GetRequiredService<INotificationOutbox>(), time));
-        services.AddSingleton(sp => new IncidentService(sp.GetRequiredService<IIncidentStore>(), sp.GetRequiredService<IncidentManager>(), sp.GetRequiredService<NotificationDispatcher>(), sp.GetServices<IIncidentTransitionGate>(), sp.GetServices<IIncidentObserver>(), sp.GetRequiredService<IncidentMetrics>(), sp.GetRequiredService<Cluster.ClusterCoordination>().DecisionLock));
+        services.AddSingleton(sp => new IncidentHookRegistry(sp.GetServices<IIncidentTransitionGate>(), sp.GetServices<IIncidentObserver>()));
+        services.AddSingleton(sp => new IncidentService(sp.GetRequiredService<IIncidentStore>(), sp.GetRequiredService<IncidentManager>(), sp.GetRequiredService<NotificationDispatcher>(), sp.GetRequiredService<IncidentHookRegistry>(), sp.GetRequiredService<IncidentMetrics>(), sp.GetRequiredService<Cluster.ClusterCoordination>().DecisionLock));
         services.AddHostedService(sp => new IncidentWorker(sp.GetRequiredService<IncidentService>(), sp.GetRequiredService<NotificationDispatcher>(), time, config.Incidents.TickInterval, sp.GetService<ILogger<IncidentWorker>>()));
         return services;
     }

@@ -127,6 +127,7 @@ public static class QuellServer
         Isolation.IsolationEndpoints.MapIsolationProbes(app);
         var bridge = new Incidents.AlertIncidentBridge(app.Services.GetRequiredService<Incidents.IncidentService>(), app.Services.GetRequiredService<ICallLog>());
         app.Services.GetRequiredService<Server.Detection.DetectionService>().Subscribe(bridge.OnAlertAsync);
+        Postmortems.FixAndLearnSetup.ConnectToIncidents(app.Services);
         Postmortems.FixAndLearnSetup.MapFixAndLearn(app);
         app.MapPlaybook();
         WebConsole.ConsoleEndpoints.MapConsole(app);
@@ -181,7 +182,7 @@ public static class QuellServer
         });
         services.AddSingleton(sp => new Scanning.CallScanner(sp.GetRequiredService<Scanning.ContentScanner>(), feature => config.FeatureOrDefault(feature).Scan, feature => config.FeatureOrDefault(feature).Entities));
         services.AddSingleton<IngestService>();
-        services.AddSingleton<Response.IIncidentTimeline>(sp => new Incidents.IncidentTimelineAdapter(() => sp.GetRequiredService<Incidents.IncidentService>()));
+        services.AddSingleton<Response.IIncidentTimeline>(sp => new Incidents.IncidentTimelineAdapter(sp.GetRequiredService<Incidents.IncidentService>()));
         services.AddIncidents(config, options.Time);
         Isolation.IsolationEndpoints.AddIsolationProbes(services, config, options.Time);
         Postmortems.FixAndLearnSetup.AddFixAndLearn(services, config, options.Time);

@@ -180,7 +180,7 @@ public static class EvalEndpoints
         return Results.Json(cases, FixAndLearnJson.Default.ListEvalCase, statusCode: 201);
     }
 
-    private static async Task<IResult> RunAsync(string id, HttpContext http, EvalService evals)
+    private static async Task<IResult> RunAsync(string id, HttpContext http, EvalService evals, OutboundPolicy outbound)
     {
         if (await evals.Store.GetSuiteAsync(id, http.RequestAborted).ConfigureAwait(false) is not { } suite)
         {
@@ -198,7 +198,7 @@ public static class EvalEndpoints
             return FixAndLearnHttp.Field("target", "give a target: a configured target name or an http(s) URL");
         }
 
-        if (RefusedTarget(http, evals, target) is { } refused)
+        if (RefusedTarget(outbound, evals, target) is { } refused)
         {
             return refused;
         }
@@ -265,7 +265,7 @@ public static class EvalEndpoints
             : Results.Json(ContentMask.For(http.User, http.User.IsTenantLimited() ? result with { Cases = result.Cases.Where(c => TenantAccess.MayRead(http.User, c.Tenant)).ToList() } : result), FixAndLearnJson.Default.RegressionCasesResponse, statusCode: result.Added > 0 ? 201 : 200);
     }
 
-    private static async Task<IResult> VerifyAsync(string id, HttpContext http, EvalService evals)
+    private static async Task<IResult> VerifyAsync(string id, HttpContext http, EvalService evals, OutboundPolicy outbound)
     {
         var (body, problem) = await FixAndLearnHttp.ReadObjectAsync(http).ConfigureAwait(false);
         if (problem is not null)
@@ -278,7 +278,7 @@ public static class EvalEndpoints
             return FixAndLearnHttp.Field("target", "give the fixed version's target: a configured target name or an http(s) URL");
         }
 
-        if (RefusedTarget(http, evals, target) is { } refused)
+        if (RefusedTarget(outbound, evals, target) is { } refused)
         {
             return refused;
         }
@@ -320,10 +320,10 @@ public static class EvalEndpoints
     }
 
     /// <summary>A URL the caller typed (not a configured target) must pass the outbound policy.</summary>
-    private static IResult? RefusedTarget(HttpContext http, EvalService evals, Configuration.EvalTargetConfig target) =>
+    private static IResult? RefusedTarget(OutboundPolicy outbound, EvalService evals, Configuration.EvalTargetConfig target) =>
         evals.IsConfiguredTarget(target.Url) || !Uri.TryCreate(target.Url, UriKind.Absolute, out var url)
             ? null
-            : http.RequestServices.GetRequiredService<OutboundPolicy>().RefuseCallerUrl(url) is { } why ? FixAndLearnHttp.Field("target", why) : null;
+            : outbound.RefuseCallerUrl(url) is { } why ? FixAndLearnHttp.Field("target", why) : null;
 
     private static Configuration.EvalTargetConfig? TargetOf(JsonElement body, EvalService evals) =>
         FixAndLearnHttp.Str(body, "target") is { } t

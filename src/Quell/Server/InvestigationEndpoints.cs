@@ -69,7 +69,7 @@ public static class InvestigationEndpoints
 
         // Replay sends stored prompts out and returns the answers: content, so read:content.
         // Replay picks calls by feature, model and time across tenants: not for keys limited to tenants.
-        app.MapGroup("/api/v1/replay").RequireScope(Scopes.ReadContent).RequireAllTenants().MapPost(string.Empty, async (HttpContext http, ReplayService replay, Validation.InputValidator validator, TimeProvider time) =>
+        app.MapGroup("/api/v1/replay").RequireScope(Scopes.ReadContent).RequireAllTenants().MapPost(string.Empty, async (HttpContext http, ReplayService replay, Validation.InputValidator validator, TimeProvider time, Configuration.QuellConfig config, OutboundPolicy outbound) =>
         {
             ReplayRequest? request;
             try
@@ -92,9 +92,9 @@ public static class InvestigationEndpoints
                 return Problems.Create(400, "Invalid replay", $"{refused.Field}: {refused.Message}", [new IngestError(0, null, refused.Field, refused.Message)]);
             }
 
-            if (ReplayTargets.Resolve(request, http.RequestServices.GetRequiredService<Configuration.QuellConfig>(), http.RequestServices.GetRequiredService<OutboundPolicy>()) is not { } resolved)
+            if (ReplayTargets.Resolve(request, config, outbound) is not { } resolved)
             {
-                return Problems.Create(400, "Invalid replay", ReplayTargets.Refusal(request, http.RequestServices.GetRequiredService<OutboundPolicy>()), [new IngestError(0, null, "target", "not an allowed target")]);
+                return Problems.Create(400, "Invalid replay", ReplayTargets.Refusal(request, outbound), [new IngestError(0, null, "target", "not an allowed target")]);
             }
 
             var (report, problem) = await replay.RunAsync(resolved, http.RequestAborted).ConfigureAwait(false);

@@ -69,16 +69,9 @@ public static class ConsoleQueries
         var toMs = ((now.ToUnixTimeMilliseconds() / step) + 1) * step;
         var fromMs = toMs - ((long)Math.Ceiling(range.TotalMilliseconds / step) * step);
         var n = (int)((toMs - fromMs) / step);
-        var byKey = new Dictionary<string, List<FigurePoint>>(StringComparer.Ordinal);
-        await foreach (var p in figures.CallsAsync(null, null, fromMs, toMs, false, ct).ConfigureAwait(false))
-        {
-            if (!byKey.TryGetValue(p.Key, out var list))
-            {
-                byKey[p.Key] = list = [];
-            }
-
-            list.Add(p);
-        }
+        var byKey = (await figures.OverviewAsync(fromMs, toMs, step, ct).ConfigureAwait(false))
+            .GroupBy(c => string.Concat(c.Feature, SqliteConsoleFigures.KeySeparator.ToString(), c.Model), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
 
         var evals = await Group(figures.QualityAsync(false, null, fromMs, toMs, ct), ct).ConfigureAwait(false);
         var feedback = await Group(figures.QualityAsync(true, null, fromMs, toMs, ct), ct).ConfigureAwait(false);
@@ -90,25 +83,28 @@ public static class ConsoleQueries
         {
             var parts = key.Split(SqliteConsoleFigures.KeySeparator);
             var (feature, model) = (parts[0], parts.Length > 1 ? parts[1] : string.Empty);
-            var calls = byKey.GetValueOrDefault(key) ?? [];
+            var cells = byKey.GetValueOrDefault(key) ?? [];
+            var whole = cells.FirstOrDefault(c => c.Bucket < 0);
+            var buckets = cells.Where(c => c.Bucket >= 0).ToDictionary(c => c.Bucket);
+            IReadOnlyList<double?> PerBucket(Func<OverviewCell, double?> value) =>
+                Enumerable.Range(0, n).Select(i => buckets.TryGetValue(i, out var c) && c.Calls > 0 ? value(c) : null).ToList();
             var quality = evals.GetValueOrDefault(key) ?? [];
             var votes = feedback.GetValueOrDefault(key) ?? [];
-            double? Ratio(int part, int all) => all == 0 ? null : part / (double)all;
-            var latencies = calls.Where(c => c.LatencyMs is not null).Select(c => c.LatencyMs!.Value).Order().ToList();
+            double? Ratio(long part, long all) => all == 0 ? null : part / (double)all;
             var series = new OverviewSeries(
-                ConsoleSeries.FromCalls(SeriesMetric.LatencyP99, fromMs, toMs, step, calls, null).Values,
-                ConsoleSeries.FromCalls(SeriesMetric.ErrorRate, fromMs, toMs, step, calls, null).Values,
-                ConsoleSeries.FromCalls(SeriesMetric.CostPerCall, fromMs, toMs, step, calls, null).Values,
+                PerBucket(c => c.LatencyP99Ms),
+                PerBucket(c => c.Errors / (double)c.Calls),
+                PerBucket(c => c.CostUsd / c.Calls),
                 ConsoleSeries.FromQuality(SeriesMetric.EvalPassRate, fromMs, toMs, step, quality, null).Values,
                 ConsoleSeries.FromQuality(SeriesMetric.NegativeFeedbackRate, fromMs, toMs, step, votes, null).Values);
             rows.Add(new OverviewRow(
                 feature,
                 model,
-                calls.Count,
-                calls.Sum(c => c.CostUsd ?? 0),
-                latencies.Count == 0 ? null : ConsoleSeries.Quantile(latencies, 0.99),
-                Ratio(calls.Count(c => c.Error), calls.Count),
-                calls.Count == 0 ? null : calls.Sum(c => c.CostUsd ?? 0) / calls.Count,
+                whole?.Calls ?? 0,
+                whole?.CostUsd ?? 0,
+                whole?.LatencyP99Ms,
+                whole is null ? null : Ratio(whole.Errors, whole.Calls),
+                whole is null || whole.Calls == 0 ? null : whole.CostUsd / whole.Calls,
                 Ratio(quality.Count(q => q.Good), quality.Count),
                 Ratio(votes.Count(q => !q.Good), votes.Count),
                 series,

@@ -11,6 +11,9 @@ public interface IConsoleFigures
     /// <summary>One value per non-empty bucket of [from, to) for a call metric, computed next to the data.</summary>
     Task<IReadOnlyDictionary<long, double>> BucketsAsync(SeriesMetric metric, string? feature, string? model, long fromMs, long toMs, long stepMs, CancellationToken cancellationToken = default);
 
+    /// <summary>Per feature × model, over [from, to) and per bucket of it: calls, errors, spend, p99 latency (see <see cref="OverviewFigures"/>).</summary>
+    Task<IReadOnlyList<OverviewCell>> OverviewAsync(long fromMs, long toMs, long stepMs, CancellationToken cancellationToken = default);
+
     /// <summary>Eval results (Good = passed) or feedback votes (Good = not negative), keyed like <see cref="CallsAsync"/>.</summary>
     IAsyncEnumerable<QualityPoint> QualityAsync(bool feedback, string? feature, long fromMs, long toMs, CancellationToken cancellationToken = default);
 }
@@ -54,6 +57,12 @@ public sealed class SqliteConsoleFigures(SqliteDatabase database) : IConsoleFigu
                 reader.GetInt64(9),
                 reader.IsDBNull(10) ? null : reader.GetString(10));
         }
+    }
+
+    public async Task<IReadOnlyList<OverviewCell>> OverviewAsync(long fromMs, long toMs, long stepMs, CancellationToken cancellationToken = default)
+    {
+        using var connection = database.Open();
+        return await OverviewFigures.QueryAsync(connection, fromMs, toMs, stepMs, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyDictionary<long, double>> BucketsAsync(SeriesMetric metric, string? feature, string? model, long fromMs, long toMs, long stepMs, CancellationToken cancellationToken = default)

@@ -129,6 +129,8 @@ public sealed class ConsoleSeriesCacheTests
 
         public IAsyncEnumerable<QualityPoint> QualityAsync(bool feedback, string? feature, long fromMs, long toMs, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
+        public Task<IReadOnlyList<OverviewCell>> OverviewAsync(long fromMs, long toMs, long stepMs, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
         public Task<IReadOnlyDictionary<long, double>> BucketsAsync(SeriesMetric metric, string? feature, string? model, long fromMs, long toMs, long stepMs, CancellationToken cancellationToken = default)
         {
             Reads.Add((fromMs, toMs));

@@ -291,6 +291,52 @@ public abstract class StoreContractTests(StorageFixture fixture)
 
         Assert.True(Assert.Single(passes).Good);
     }
+
+    [Fact]
+    public async Task ConsoleOverview_FiguresPerFeatureModelAndBucket_EqualTheRowsTheyCover()
+    {
+        using var storage = fixture.Create(TimeProvider.System);
+        var random = new Random(11);
+        var calls = Enumerable.Range(0, 3_000).Select(i => new CallRecord
+        {
+            Id = $"ov{i}",
+            Timestamp = T0.AddSeconds(random.Next(0, 6 * 3600)),
+            Feature = i % 3 == 0 ? "search" : "chat",
+            Model = i % 2 == 0 ? "m1" : (i % 7 == 0 ? null : "m2"),
+            LatencyMs = i % 13 == 0 ? null : Math.Round(50 + (random.NextDouble() * random.NextDouble() * 4000), 1),
+            Status = i % 17 == 0 ? CallStatus.Error : CallStatus.Ok,
+            CostUsd = i % 5 == 0 ? null : random.Next(1, 1000) / 100_000.0,
+        }).ToList();
+        await storage.CallLog.AppendAsync(calls);
+        var from = T0.ToUnixTimeMilliseconds();
+        var to = T0.AddHours(6).ToUnixTimeMilliseconds();
+        const long Step = 15 * 60_000;
+
+        var cells = await storage.ConsoleFigures.OverviewAsync(from, to, Step);
+
+        // Each group of rows, the whole range (bucket −1) and each 15-minute bucket, checked against the rows themselves.
+        var expected = calls
+            .SelectMany(c => new[] { (c, Bucket: -1L), (c, Bucket: (c.Timestamp.ToUnixTimeMilliseconds() - from) / Step) })
+            .GroupBy(x => (x.c.Feature ?? string.Empty, x.c.Model ?? string.Empty, x.Bucket), x => x.c)
+            .ToDictionary(g => g.Key, g => g.ToList());
+        Assert.Equal(expected.Count, cells.Count);
+        foreach (var cell in cells)
+        {
+            var rows = expected[(cell.Feature, cell.Model, cell.Bucket)];
+            var latencies = rows.Where(r => r.LatencyMs is not null).Select(r => r.LatencyMs!.Value).Order().ToList();
+            Assert.Equal(rows.Count, cell.Calls);
+            Assert.Equal(rows.Count(r => r.Status == CallStatus.Error), cell.Errors);
+            Assert.Equal(rows.Sum(r => r.CostUsd ?? 0), cell.CostUsd, 9);
+            if (latencies.Count == 0)
+            {
+                Assert.Null(cell.LatencyP99Ms);
+            }
+            else
+            {
+                Assert.Equal(ConsoleSeries.Quantile(latencies, 0.99), cell.LatencyP99Ms!.Value, 6);
+            }
+        }
+    }
 }
 
 public sealed class SqliteStoreContractTests(SqliteStorageFixture fixture) : StoreContractTests(fixture), IClassFixture<SqliteStorageFixture>;

@@ -45,6 +45,12 @@ public sealed class PostgresConsoleFigures(PostgresDatabase database) : IConsole
         }
     }
 
+    public async Task<IReadOnlyList<OverviewCell>> OverviewAsync(long fromMs, long toMs, long stepMs, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await OverviewFigures.QueryAsync(connection, fromMs, toMs, stepMs, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<IReadOnlyDictionary<long, double>> BucketsAsync(SeriesMetric metric, string? feature, string? model, long fromMs, long toMs, long stepMs, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);

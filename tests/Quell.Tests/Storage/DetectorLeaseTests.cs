@@ -63,6 +63,37 @@ public sealed class DetectorLeaseTests(PostgresStorageFixture postgres) : IClass
     }
 
     [Fact]
+    public async Task Leases_OverThreeInstances_SettleAtSixFiveFive_AndCoverEveryPartitionOnce()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero));
+        var schema = postgres.NewSchema();
+        var opened = new[] { "a", "b", "c" }.Select(name => (Name: name, Open: Open(time, schema))).ToList();
+        try
+        {
+            var held = new Dictionary<string, IReadOnlyCollection<int>>();
+            for (var round = 0; round < 4; round++)
+            {
+                foreach (var (name, (_, leases)) in opened)
+                {
+                    held[name] = (await leases.RenewAsync(name)).Held.Keys.ToList();
+                }
+
+                time.Advance(Ttl / 3);
+            }
+
+            Assert.Equal([6, 5, 5], new[] { "a", "b", "c" }.Select(n => held[n].Count));
+            Assert.Equal(Enumerable.Range(0, 16), held.Values.SelectMany(p => p).Order());
+        }
+        finally
+        {
+            foreach (var (_, (provider, _)) in opened)
+            {
+                provider.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public async Task DecisionLock_SerialisesHoldersAcrossConnections()
     {
         var time = new FakeTimeProvider();

@@ -39,9 +39,13 @@ public sealed class PostgresDetectorLeases(PostgresDatabase database, TimeProvid
             UPDATE detector_leases SET expires_at = @expires WHERE owner = @instance AND expires_at >= @now AND partition < @partitions;
             """,
             new { instance, expires, now, forget = (long)ttl.TotalMilliseconds * 10, partitions }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var live = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
-            "SELECT count(*) FROM detector_instances WHERE expires_at >= @now", new { now }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var share = (partitions + Math.Max(1, live) - 1) / Math.Max(1, live);
+        var (live, before) = await connection.QuerySingleAsync<(int Live, int Before)>(new CommandDefinition(
+            "SELECT count(*)::int, (count(*) FILTER (WHERE instance < @instance))::int FROM detector_instances WHERE expires_at >= @now",
+            new { now, instance }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+
+        // An exact split: every live instance gets partitions / live, and the first partitions % live of them in
+        // instance order one more, so the shares add up to the partitions (16 over 3 is 6, 5, 5).
+        var share = (partitions / Math.Max(1, live)) + (before < partitions % Math.Max(1, live) ? 1 : 0);
         var held = (await connection.QueryAsync<(int Partition, long Token)>(new CommandDefinition(
             "SELECT partition, token FROM detector_leases WHERE owner = @instance AND expires_at >= @now AND partition < @partitions ORDER BY partition",
             new { instance, now, partitions }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToDictionary(p => p.Partition, p => p.Token);

@@ -163,7 +163,8 @@ public sealed partial class GatewayHandler(
         _ = hold!.SettleAsync(cost ?? (answer.HasUsage ? 0 : estimate));
         var status = http.Response.StatusCode;
         string? errorType = error != ForwarderError.None ? ForwarderErrorType(error) : status >= 400 ? ErrorType(status, answer.ErrorCode) : null;
-        if (error != ForwarderError.None)
+        // A caller that hangs up is recorded as cancelled, not logged: it says nothing about the upstream.
+        if (error is not (ForwarderError.None or ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled))
         {
             LogForwardFailed(logger, upstream.Name, error, http.Features.Get<IForwarderErrorFeature>()?.Exception?.Message);
         }

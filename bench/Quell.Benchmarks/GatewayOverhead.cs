@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using HdrHistogram;
@@ -17,72 +16,121 @@ using Quell.Server;
 namespace Quell.Benchmarks;
 
 /// <summary>
-/// Gateway overhead, side by side in one run: an open-loop load (fixed request rate, latency measured from each
-/// request's scheduled time so a stall is not hidden) from a separate process, first straight at a mock model
-/// server, then through the gateway in front of the same mock, at each rate asked for.
-/// <c>gateway-overhead [--rates 1000,5000] [--seconds 10]</c>.
+/// Gateway overhead, side by side in one run: an open-loop paced load (<see cref="PacedLoad"/>) from a process of its
+/// own alternates one-second slices straight at a mock model server and through the gateway in front of the same
+/// mock, at each rate asked for, so both see the same machine. <c>gateway-overhead [--rates 1000,5000] [--seconds 10]
+/// [--connections 64] [--gateway-env NAME=VALUE,…] [--wrk]</c>; <c>--wrk</c> adds a closed-loop cross-check with Debian's <c>wrk</c> when it is installed.
 /// </summary>
 internal static class GatewayOverhead
 {
     private static readonly byte[] Completion = Encoding.UTF8.GetBytes("""{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello."},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":5,"total_tokens":17,"prompt_tokens_details":{"cached_tokens":4}}}""");
+    private static readonly byte[] RequestBody = Encoding.UTF8.GetBytes("""{"model":"gpt-4o-mini","max_tokens":50,"messages":[{"role":"user","content":"Say hello"}]}""");
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var rates = Arg(args, "--rates", "1000,5000").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToList();
+        var rates = Arg(args, "--rates", "1000,5000");
         var seconds = int.Parse(Arg(args, "--seconds", "10"), CultureInfo.InvariantCulture);
+        var connections = int.Parse(Arg(args, "--connections", "64"), CultureInfo.InvariantCulture);
 
-        // The mock model server and the Quell server run in a process of their own, as they would on other hosts:
-        // this process holds only the gateway, and the load comes from a third.
-        using var backends = StartBackends();
-        string? line;
-        do
+        // The mock model server, the Quell server, the gateway and the load each run in a process of their own, as
+        // they would on other hosts; this one only starts them and prints the figures.
+        using var mockProcess = StartBackend("mock");
+        using var quellProcess = StartBackend("quell");
+        var mock = await ReadBackendAsync(mockProcess).ConfigureAwait(false);
+        var quell = await ReadBackendAsync(quellProcess).ConfigureAwait(false);
+        var ends = new Backends(mock.Url, quell.Url, quell.GatewayKey!, quell.ClientKey!);
+        using var gatewayProcess = StartBackend($"gateway --mock {ends.Mock} --quell {ends.Quell} --key {ends.GatewayKey}", Arg(args, "--gateway-env", ""));
+        var gatewayUrl = new Uri((await ReadBackendAsync(gatewayProcess).ConfigureAwait(false)).Url);
+        Console.WriteLine($"load average before: {LoadAverage()}");
+        Console.WriteLine($"{"rate/s",7} {"target",-8} {"sent",7} {"ok",7} {"err",5} {"achieved/s",10} {"p50 ms",8} {"p90 ms",8} {"p99 ms",8} {"p99.9 ms",9} {"max ms",8} {"lag p99",8}");
+        var self = typeof(GatewayOverhead).Assembly.Location;
+        var load = Process.Start(new ProcessStartInfo("dotnet", $"\"{self}\" gateway-load --direct {ends.Mock} --gateway {gatewayUrl} --rates {rates} --seconds {seconds} --connections {connections} --key {ends.ClientKey}")
         {
-            line = await backends.StandardOutput.ReadLineAsync().ConfigureAwait(false) ?? throw new InvalidOperationException("the backends process ended before it started");
-        }
-        while (!line.StartsWith("{\"Mock\"", StringComparison.Ordinal));
-
-        var ends = JsonSerializer.Deserialize<Backends>(line)!;
-        var drained = backends.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
-        var gateway = GatewayHost.Build(new GatewayHostOptions
-        {
-            Urls = "http://127.0.0.1:0",
-            Server = new Uri(ends.Quell),
-            ApiKey = ends.GatewayKey,
-            Config = new QuellConfig { Gateway = new GatewayConfig { Upstreams = [new UpstreamConfig { Name = "mock", Url = ends.Mock }] } },
-        });
-        await gateway.StartAsync().ConfigureAwait(false);
-        var mockUrl = new Uri(ends.Mock);
-        var clientKey = ends.ClientKey;
-
-        Console.WriteLine($"{"rate/s",7} {"target",-8} {"sent",7} {"ok",7} {"err",5} {"achieved/s",10} {"p50 ms",8} {"p90 ms",8} {"p99 ms",8} {"p99.9 ms",9} {"max ms",8}");
+            RedirectStandardOutput = true,
+        })!;
         var results = new List<LoadResult>();
-        foreach (var rate in rates)
+        Process[] measured = [gatewayProcess, mockProcess, quellProcess, load];
+        var cpuAtStart = new TimeSpan[measured.Length];
+        while (await load.StandardOutput.ReadLineAsync().ConfigureAwait(false) is { } output)
         {
-            foreach (var (name, url) in new[] { ("direct", mockUrl), ("gateway", gateway.BoundAddress()) })
+            if (output.StartsWith("measuring", StringComparison.Ordinal))
             {
-                var r = await RunChildAsync(url, rate, seconds, clientKey).ConfigureAwait(false) with { Target = name, Rate = rate };
-                results.Add(r);
-                Console.WriteLine($"{rate,7} {name,-8} {r.Sent,7} {r.Ok,7} {r.Errors,5} {r.Achieved,10:F0} {r.P50,8:F3} {r.P90,8:F3} {r.P99,8:F3} {r.P999,9:F3} {r.Max,8:F3}");
+                for (var i = 0; i < measured.Length; i++)
+                {
+                    cpuAtStart[i] = Cpu(measured[i]);
+                }
+
+                continue;
             }
 
-            var d = results[^2];
-            var g = results[^1];
-            Console.WriteLine($"{rate,7} added    p50 {g.P50 - d.P50:F3} ms, p99 {g.P99 - d.P99:F3} ms, throughput {100.0 * g.Achieved / d.Achieved:F1} % of direct");
+            if (!output.StartsWith('{'))
+            {
+                continue;
+            }
+
+            var r = JsonSerializer.Deserialize<LoadResult>(output)!;
+            results.Add(r);
+            Console.WriteLine($"{r.Rate,7} {r.Target,-8} {r.Sent,7} {r.Ok,7} {r.Errors,5} {r.Achieved,10:F0} {r.P50,8:F3} {r.P90,8:F3} {r.P99,8:F3} {r.P999,9:F3} {r.Max,8:F3} {r.SendLagP99,8:F3}");
+            if (results.Count % 2 == 0)
+            {
+                var d = results[^2];
+                var g = results[^1];
+                Console.WriteLine($"{r.Rate,7} added    p50 {g.P50 - d.P50:F3} ms, p99 {g.P99 - d.P99:F3} ms, throughput {100.0 * g.Achieved / d.Achieved:F1} % of direct; load average {LoadAverage()}");
+
+                // CPU per request, steadier than latency on a busy machine: the gateway and Quell work only for gateway
+                // requests, the mock and the load generator for both.
+                var cpu = measured.Select((p, i) => (Cpu(p) - cpuAtStart[i]).TotalMicroseconds).ToArray();
+                Console.WriteLine($"{r.Rate,7} cpu/req  gateway {cpu[0] / g.Sent:F0} µs, quell {cpu[2] / g.Sent:F0} µs (per gateway request); mock {cpu[1] / (d.Sent + g.Sent):F0} µs, load {cpu[3] / (d.Sent + g.Sent):F0} µs (per request)");
+            }
         }
 
-        await gateway.StopAsync().ConfigureAwait(false);
-        backends.StandardInput.Close();
-        await backends.WaitForExitAsync().ConfigureAwait(false);
-        await drained.ConfigureAwait(false);
-        return 0;
+        await load.WaitForExitAsync().ConfigureAwait(false);
+        if (args.Contains("--wrk"))
+        {
+            await WrkCrossCheckAsync(new Uri(ends.Mock), gatewayUrl, ends.ClientKey, Math.Min(seconds, 5)).ConfigureAwait(false);
+        }
+
+        foreach (var p in new[] { gatewayProcess, mockProcess, quellProcess })
+        {
+            p.StandardInput.Close();
+            await p.WaitForExitAsync().ConfigureAwait(false);
+        }
+
+        return load.ExitCode;
     }
 
     /// <summary>
-    /// The mock model server and a Quell server (detection off) for the gateway to use, as their own process:
-    /// <c>gateway-backends</c> prints their addresses and keys as one JSON line and stops when stdin closes.
+    /// The mock model server, a Quell server (detection off) or the gateway in front of them, as a process of its own:
+    /// <c>gateway-backends mock|quell|gateway --mock U --quell U --key K</c> prints its address (and, for Quell, the
+    /// keys) as one JSON line and stops when stdin closes.
     /// </summary>
-    public static async Task<int> BackendsAsync()
+    public static async Task<int> BackendsAsync(string[] args)
     {
+        if (args.FirstOrDefault() == "gateway")
+        {
+            var gateway = GatewayHost.Build(new GatewayHostOptions
+            {
+                Urls = "http://127.0.0.1:0",
+                Server = new Uri(Arg(args, "--quell", "")),
+                ApiKey = Arg(args, "--key", ""),
+                Config = new QuellConfig { Gateway = new GatewayConfig { Upstreams = [new UpstreamConfig { Name = "mock", Url = Arg(args, "--mock", "") }] } },
+            });
+            await gateway.StartAsync().ConfigureAwait(false);
+            Console.WriteLine(JsonSerializer.Serialize(new Backend(gateway.BoundAddress().ToString(), null, null)));
+            await Console.In.ReadToEndAsync().ConfigureAwait(false);
+            await gateway.StopAsync().ConfigureAwait(false);
+            return 0;
+        }
+
+        if (args.FirstOrDefault() == "mock")
+        {
+            var mock = await StartMockAsync().ConfigureAwait(false);
+            Console.WriteLine(JsonSerializer.Serialize(new Backend(mock.BoundAddress().ToString(), null, null)));
+            await Console.In.ReadToEndAsync().ConfigureAwait(false);
+            await mock.StopAsync().ConfigureAwait(false);
+            return 0;
+        }
+
         var dir = Path.Combine(Path.GetTempPath(), "quell-gateway-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
         var quell = QuellServer.Build(new QuellServerOptions
@@ -96,102 +144,137 @@ internal static class GatewayOverhead
         var keys = quell.Services.GetRequiredService<ApiKeyService>();
         var gatewayKey = keys.Create(new ApiKeyRequest("gateway", [Scopes.Ingest, Scopes.Read], null, null), "bench").Secret;
         var clientKey = keys.Create(new ApiKeyRequest("load", [Scopes.Ingest], null, null), "bench").Secret;
-        var mock = await StartMockAsync().ConfigureAwait(false);
-        Console.WriteLine(JsonSerializer.Serialize(new Backends(mock.BoundAddress().ToString(), quell.BoundAddress().ToString(), gatewayKey, clientKey)));
+        Console.WriteLine(JsonSerializer.Serialize(new Backend(quell.BoundAddress().ToString(), gatewayKey, clientKey)));
         await Console.In.ReadToEndAsync().ConfigureAwait(false);
-        await mock.StopAsync().ConfigureAwait(false);
         await quell.StopAsync().ConfigureAwait(false);
         Directory.Delete(dir, recursive: true);
         return 0;
     }
 
-    private static Process StartBackends()
+    private static Process StartBackend(string which, string environment = "")
     {
         var self = typeof(GatewayOverhead).Assembly.Location;
-        return Process.Start(new ProcessStartInfo("dotnet", $"\"{self}\" gateway-backends") { RedirectStandardOutput = true, RedirectStandardInput = true })!;
+        var start = new ProcessStartInfo("dotnet", $"\"{self}\" gateway-backends {which}") { RedirectStandardOutput = true, RedirectStandardInput = true };
+        if (!which.StartsWith("mock", StringComparison.Ordinal))
+        {
+            // The gateway and the Quell server run with the server GC, as the `quell` executable does.
+            start.Environment["DOTNET_gcServer"] = "1";
+        }
+
+        // --gateway-env NAME=VALUE[,NAME=VALUE]: runtime settings to try on the gateway alone.
+        foreach (var pair in environment.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            start.Environment[pair[..eq]] = pair[(eq + 1)..];
+        }
+
+        return Process.Start(start)!;
     }
 
-    /// <summary>The load generator, run as its own process: <c>gateway-load --url U --rate R --seconds S --key K</c>.</summary>
+    private static async Task<Backend> ReadBackendAsync(Process process)
+    {
+        string? line;
+        do
+        {
+            line = await process.StandardOutput.ReadLineAsync().ConfigureAwait(false) ?? throw new InvalidOperationException("a backend process ended before it started");
+        }
+        while (!line.StartsWith("{\"Url\"", StringComparison.Ordinal));
+
+        _ = process.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
+        return JsonSerializer.Deserialize<Backend>(line)!;
+    }
+
+    /// <summary>
+    /// The load generator, run as its own process: <c>gateway-load --direct U --gateway U --rates R[,R] --seconds S
+    /// --connections C --key K</c>. Prints one JSON line per rate and target.
+    /// </summary>
     public static async Task<int> LoadAsync(string[] args)
     {
-        var url = new Uri(new Uri(Arg(args, "--url", "")), "/v1/chat/completions");
-        var rate = int.Parse(Arg(args, "--rate", "1000"), CultureInfo.InvariantCulture);
+        var rates = Arg(args, "--rates", "1000").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToList();
         var seconds = int.Parse(Arg(args, "--seconds", "10"), CultureInfo.InvariantCulture);
+        var connections = int.Parse(Arg(args, "--connections", "64"), CultureInfo.InvariantCulture);
         var key = Arg(args, "--key", "");
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512, UseProxy = false, PooledConnectionLifetime = Timeout.InfiniteTimeSpan });
-        var body = Encoding.UTF8.GetBytes("""{"model":"gpt-4o-mini","max_tokens":50,"messages":[{"role":"user","content":"Say hello"}]}""");
+        using var direct = new PacedTarget("direct", new Uri(new Uri(Arg(args, "--direct", "")), "/v1/chat/completions"), key, RequestBody, connections);
+        using var viaGateway = new PacedTarget("gateway", new Uri(new Uri(Arg(args, "--gateway", "")), "/v1/chat/completions"), key, RequestBody, connections);
+        PacedTarget[] targets = [direct, viaGateway];
+        foreach (var t in targets)
+        {
+            await PacedLoad.WarmConnectionsAsync(t, rounds: 20).ConfigureAwait(false);
+        }
 
-        // A short warm-up at the same rate, not recorded: JIT, connection pools.
-        await DriveAsync(http, url, body, key, rate, Math.Min(3, seconds), null).ConfigureAwait(false);
-        var histogram = new LongConcurrentHistogram(1, TimeSpan.FromSeconds(30).Ticks, 3);
-        var (sent, ok, errors, elapsed) = await DriveAsync(http, url, body, key, rate, seconds, histogram).ConfigureAwait(false);
-        double Ms(double q) => histogram.GetValueAtPercentile(q) / (double)TimeSpan.TicksPerMillisecond;
-        var result = new LoadResult("", rate, sent, ok, errors, ok / elapsed.TotalSeconds, Ms(50), Ms(90), Ms(99), Ms(99.9), histogram.GetMaxValue() / (double)TimeSpan.TicksPerMillisecond);
-        Console.WriteLine(JsonSerializer.Serialize(result));
+        var slice = TimeSpan.FromSeconds(1);
+        foreach (var rate in rates)
+        {
+            // Unmeasured warm-up at the rate itself (JIT tiers, pools, the gateway's key cache), then the measured run:
+            // both alternate slices of the two targets, each target getting half the time.
+            PacedLoad.Run(targets, rate, TimeSpan.FromSeconds(4), slice, record: false);
+            foreach (var t in targets)
+            {
+                t.Reset();
+            }
+
+            Console.WriteLine($"measuring {rate}");
+            PacedLoad.Run(targets, rate, TimeSpan.FromSeconds(2 * seconds), slice, record: true);
+            foreach (var t in targets)
+            {
+                double Ms(double q) => t.Latency.GetValueAtPercentile(q) / 1000.0;
+                var measured = (double)t.ScheduledTicks / Stopwatch.Frequency;
+                var result = new LoadResult(t.Name, rate, t.Sent, t.Ok, t.Errors, t.Ok / measured, Ms(50), Ms(90), Ms(99), Ms(99.9), t.Latency.GetMaxValue() / 1000.0, t.SendLag.GetValueAtPercentile(99) / 1000.0);
+                Console.WriteLine(JsonSerializer.Serialize(result));
+            }
+        }
+
         return 0;
     }
 
-    private static async Task<(long Sent, long Ok, long Errors, TimeSpan Elapsed)> DriveAsync(HttpClient http, Uri url, byte[] body, string key, int rate, int seconds, LongConcurrentHistogram? histogram)
+    /// <summary>
+    /// Closed-loop cross-check with Debian's <c>wrk</c> (when installed): a fixed number of connections sending as
+    /// fast as answers come, for each target, so the most each can serve is seen too.
+    /// </summary>
+    private static async Task WrkCrossCheckAsync(Uri mock, Uri gateway, string key, int seconds)
     {
-        long ok = 0, errors = 0, sent = 0;
-        var inFlight = new List<Task>();
-        var start = Stopwatch.GetTimestamp();
-        var total = (long)rate * seconds;
-        while (sent < total)
+        var script = Path.Combine(Path.GetTempPath(), "quell-gateway-wrk-" + Environment.ProcessId + ".lua");
+        await File.WriteAllTextAsync(script, $$"""
+            wrk.method = "POST"
+            wrk.body = '{{Encoding.UTF8.GetString(RequestBody)}}'
+            wrk.headers["Content-Type"] = "application/json"
+            wrk.headers["Authorization"] = "Bearer {{key}}"
+            wrk.headers["x-quell-feature"] = "bench"
+            """).ConfigureAwait(false);
+        try
         {
-            var due = Math.Min(total, (long)(Stopwatch.GetElapsedTime(start).TotalSeconds * rate));
-            for (; sent < due; sent++)
+            foreach (var (name, url) in new[] { ("direct", mock), ("gateway", gateway) })
             {
-                var scheduled = start + (long)(sent * (double)Stopwatch.Frequency / rate);
-                inFlight.Add(SendAsync());
-
-                async Task SendAsync()
+                using var wrk = Process.Start(new ProcessStartInfo("wrk", $"-t1 -c16 -d{seconds}s --latency -s \"{script}\" {new Uri(url, "/v1/chat/completions")}") { RedirectStandardOutput = true });
+                if (wrk is null)
                 {
-                    try
-                    {
-                        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
-                        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-                        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + key);
-                        request.Headers.TryAddWithoutValidation("x-quell-feature", "bench");
-                        using var response = await http.SendAsync(request).ConfigureAwait(false);
-                        await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
-                        if (response.StatusCode == HttpStatusCode.OK)
-                        {
-                            Interlocked.Increment(ref ok);
-                        }
-                        else
-                        {
-                            Interlocked.Increment(ref errors);
-                        }
-                    }
-                    catch (HttpRequestException)
-                    {
-                        Interlocked.Increment(ref errors);
-                    }
-
-                    histogram?.RecordValue(Math.Max(1, Stopwatch.GetElapsedTime(scheduled).Ticks));
+                    return;
                 }
+
+                var text = await wrk.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
+                await wrk.WaitForExitAsync().ConfigureAwait(false);
+                var wanted = text.Split('\n').Where(l => l.Contains("Requests/sec", StringComparison.Ordinal) || l.TrimStart().StartsWith("50%", StringComparison.Ordinal) || l.TrimStart().StartsWith("99%", StringComparison.Ordinal) || l.Contains("Non-2xx", StringComparison.Ordinal));
+                Console.WriteLine($"wrk -t1 -c16 {name}: {string.Join("; ", wanted.Select(l => l.Trim()))}; load average {LoadAverage()}");
             }
-
-            await Task.Delay(1).ConfigureAwait(false);
         }
-
-        await Task.WhenAll(inFlight).ConfigureAwait(false);
-        return (sent, ok, errors, Stopwatch.GetElapsedTime(start));
-    }
-
-    private static async Task<LoadResult> RunChildAsync(Uri url, int rate, int seconds, string key)
-    {
-        var self = typeof(GatewayOverhead).Assembly.Location;
-        var start = new ProcessStartInfo("dotnet", $"\"{self}\" gateway-load --url {url} --rate {rate} --seconds {seconds} --key {key}")
+        catch (System.ComponentModel.Win32Exception)
         {
-            RedirectStandardOutput = true,
-        };
-        using var child = Process.Start(start)!;
-        var output = await child.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
-        await child.WaitForExitAsync().ConfigureAwait(false);
-        return JsonSerializer.Deserialize<LoadResult>(output.Trim().Split('\n')[^1])!;
+            Console.WriteLine("wrk is not installed (apt-get install wrk): cross-check skipped");
+        }
+        finally
+        {
+            File.Delete(script);
+        }
     }
+
+    private static TimeSpan Cpu(Process process)
+    {
+        process.Refresh();
+        return process.TotalProcessorTime;
+    }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     private static async Task<WebApplication> StartMockAsync()
     {
@@ -216,7 +299,9 @@ internal static class GatewayOverhead
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
     }
 
+    private sealed record Backend(string Url, string? GatewayKey, string? ClientKey);
+
     private sealed record Backends(string Mock, string Quell, string GatewayKey, string ClientKey);
 
-    private sealed record LoadResult(string Target, int Rate, long Sent, long Ok, long Errors, double Achieved, double P50, double P90, double P99, double P999, double Max);
+    private sealed record LoadResult(string Target, int Rate, long Sent, long Ok, long Errors, double Achieved, double P50, double P90, double P99, double P999, double Max, double SendLagP99);
 }

@@ -63,7 +63,7 @@ internal static class BenchmarkProgram
 
         if (args.Length > 0 && args[0] == "gateway-backends")
         {
-            return await GatewayOverhead.BackendsAsync().ConfigureAwait(false);
+            return await GatewayOverhead.BackendsAsync(args[1..]).ConfigureAwait(false);
         }
 
         if (args.Length > 0 && args[0] == "gateway-load")

@@ -164,7 +164,8 @@ public sealed partial class GatewayHandler(
         _ = hold!.SettleAsync(cost ?? (answer.HasUsage ? 0 : estimate));
         var status = http.Response.StatusCode;
         string? errorType = error != ForwarderError.None ? ForwarderErrorType(error) : status >= 400 ? ErrorType(status, answer.ErrorCode) : null;
-        if (error != ForwarderError.None)
+        // A caller that hangs up is recorded as cancelled, not logged: it says nothing about the upstream.
+        if (error is not (ForwarderError.None or ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled))
         {
             LogForwardFailed(logger, upstream.Name, error, http.Features.Get<IForwarderErrorFeature>()?.Exception?.Message);
         }
@@ -174,11 +175,17 @@ public sealed partial class GatewayHandler(
     }
 
     /// <summary>Budget and loop caps that cover the call: counted on the Quell server for every instance at once.</summary>
-    private List<MitigationInfo> SharedCaps(GatewayCallContext call)
+    private IReadOnlyList<MitigationInfo> SharedCaps(GatewayCallContext call)
     {
+        var mitigations = quell.Enforcer.Snapshot.Mitigations;
+        if (mitigations.Count == 0)
+        {
+            return [];
+        }
+
         var now = time.GetUtcNow();
         var context = Scope(call);
-        return quell.Enforcer.Snapshot.Mitigations
+        return mitigations
             .Where(m => (m.Kind == "budget_cap" || (m.Kind == "loop_cap" && call.TraceId is not null)) && (m.ExpiresAt is null || m.ExpiresAt > now) && m.Scope.Matches(context))
             .ToList();
     }
@@ -195,14 +202,31 @@ public sealed partial class GatewayHandler(
     /// <summary>The upstream for a model: one that lists it (or, for a fallback, has the provider), else the first catch-all.</summary>
     private UpstreamConfig? Route(string model, string? provider, GatewayDialect dialect)
     {
-        bool Speaks(UpstreamConfig u) => dialect == GatewayDialect.AnthropicMessages ? u.Kind == UpstreamKind.Anthropic : u.Kind != UpstreamKind.Anthropic;
-        var candidates = config.Upstreams.Where(Speaks).ToList();
-        if (provider is not null && candidates.FirstOrDefault(u => u.ProviderId == provider || u.Name == provider) is { } byProvider)
+        // A plain loop: this runs for every request, and the list is short.
+        UpstreamConfig? serving = null, catchAll = null;
+        foreach (var u in config.Upstreams)
         {
-            return byProvider;
+            if (dialect == GatewayDialect.AnthropicMessages ? u.Kind != UpstreamKind.Anthropic : u.Kind == UpstreamKind.Anthropic)
+            {
+                continue;
+            }
+
+            if (provider is not null && (u.ProviderId == provider || u.Name == provider))
+            {
+                return u;
+            }
+
+            if (serving is null && u.Serves(model))
+            {
+                serving = u;
+            }
+            else if (catchAll is null && u.Models.Count == 0)
+            {
+                catchAll = u;
+            }
         }
 
-        return candidates.FirstOrDefault(u => u.Serves(model)) ?? candidates.FirstOrDefault(u => u.Models.Count == 0);
+        return serving ?? catchAll;
     }
 
     /// <summary>What a budget cap sets aside before the call: input at about four characters a token plus the most output allowed.</summary>

@@ -48,6 +48,11 @@ public static class GatewayHost
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(options.QuietLogging ? LogLevel.Warning : LogLevel.Information);
 
+        // ASP.NET Core and YARP log every request and every forward at Information: two or three console lines per
+        // call on the hot path. The gateway's own messages and start-up lines stay.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+
         var services = builder.Services;
         services.AddHttpForwarder();
         services.AddSingleton(options.Time);
@@ -59,6 +64,9 @@ public static class GatewayHost
             AllowAutoRedirect = false,
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
+
+            // No Activity per forwarded request: a caller's traceparent is passed through as the header it is.
+            ActivityHeadersPropagator = null,
             EnableMultipleHttp2Connections = true,
             ConnectTimeout = TimeSpan.FromSeconds(10),
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),

@@ -20,9 +20,13 @@ internal sealed class UpstreamTransformer(UpstreamConfig upstream, string? upstr
             proxyRequest.Headers.Remove(h);
         }
 
-        foreach (var h in proxyRequest.Headers.Select(h => h.Key).Where(k => k.StartsWith("x-quell-", StringComparison.OrdinalIgnoreCase)).ToList())
+        // The caller's headers name them all; no copy of the upstream request's header list per request.
+        foreach (var h in httpContext.Request.Headers.Keys)
         {
-            proxyRequest.Headers.Remove(h);
+            if (h.StartsWith("x-quell-", StringComparison.OrdinalIgnoreCase))
+            {
+                proxyRequest.Headers.Remove(h);
+            }
         }
 
         var prefix = destinationPrefix.TrimEnd('/');

@@ -16,11 +16,18 @@ public static class ImpactFigures
         return (from, to < from ? from : to);
     }
 
+    /// <summary>How far before the window the feature's healthy trace lengths are read, for agent-loop incidents.</summary>
+    public static readonly TimeSpan LoopBaseline = TimeSpan.FromHours(24);
+
     /// <summary>Counts the calls of the incident's scope and window in the database (COUNT, SUM, COUNT DISTINCT); no row cap, no rows loaded.</summary>
     public static async Task<PostmortemImpact> CountAsync(ICallLog log, Incident incident, DateTimeOffset now, CancellationToken ct = default)
     {
         var scope = IncidentScope.From(incident);
         var (from, to) = Window(incident, now);
+        if (scope.Loop && await CountLoopsAsync(log, incident, scope, from, to, ct).ConfigureAwait(false) is { } loops)
+        {
+            return loops;
+        }
 
         // The query's end is exclusive; a call stamped exactly at resolution still belongs to the incident.
         var q = scope.ToQuery(from, to.AddTicks(1));
@@ -54,14 +61,76 @@ public static class ImpactFigures
         };
     }
 
+    /// <summary>
+    /// An agent-loop incident's impact: every trace of the feature in the window that made more calls than the
+    /// feature's longest healthy run (the 99th percentile of trace lengths in the day before), summed over all their
+    /// calls. Null when there is no healthy history to compare with; the alert's own trace is counted then.
+    /// </summary>
+    private static async Task<PostmortemImpact?> CountLoopsAsync(ICallLog log, Incident incident, IncidentScope scope, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        var flow = scope.WithoutTrace;
+        var history = await log.TotalsAsync(flow.ToQuery(from - LoopBaseline, from), ["trace_id"], cancellationToken: ct).ConfigureAwait(false);
+        if (LongestHealthyRun(history.Where(t => t.Key[0] is not null).Select(t => t.Calls)) is not { } usual)
+        {
+            return null;
+        }
+
+        var window = await log.TotalsAsync(flow.ToQuery(from, to.AddTicks(1)), ["trace_id", "user", "tenant"], cancellationToken: ct).ConfigureAwait(false);
+        var looping = window.Where(t => t.Key[0] is not null).GroupBy(t => t.Key[0]!, StringComparer.Ordinal)
+            .Where(g => g.Sum(t => t.Calls) > usual).SelectMany(g => g).ToList();
+        return new PostmortemImpact
+        {
+            From = from,
+            To = to,
+            Scope = $"{flow}, traces longer than {ReadableText.Count(usual, "call")} (the longest healthy run)",
+            Calls = looping.Sum(t => t.Calls),
+            ErrorCalls = looping.Sum(t => t.Errors),
+            FlaggedCalls = looping.Sum(t => t.FlaggedCalls),
+            Users = looping.Select(t => t.Key[1]).OfType<string>().Distinct(StringComparer.Ordinal).Count(),
+            Tenants = looping.Select(t => t.Key[2]).OfType<string>().Distinct(StringComparer.Ordinal).Count(),
+            CostUsd = looping.Sum(t => t.CostUsd),
+            InputTokens = looping.Sum(t => t.InputTokens),
+            OutputTokens = looping.Sum(t => t.OutputTokens),
+            FirstAffectedAt = looping.Select(t => t.FirstAt).Min(),
+            LastAffectedAt = looping.Select(t => t.LastAt).Max(),
+            Note = EmptyNote(incident, looping.Sum(t => t.Calls)),
+        };
+    }
+
+    /// <summary>The 99th percentile of healthy trace lengths, or null without history.</summary>
+    public static long? LongestHealthyRun(IEnumerable<long> traceLengths)
+    {
+        var lengths = traceLengths.Order().ToList();
+        return lengths.Count == 0 ? null : lengths[Math.Clamp((int)Math.Ceiling(0.99 * lengths.Count) - 1, 0, lengths.Count - 1)];
+    }
+
     /// <summary>The same count over calls already in memory (tests, backtests).</summary>
     public static PostmortemImpact From(Incident incident, IEnumerable<CallRecord> calls, DateTimeOffset now)
     {
         var scope = IncidentScope.From(incident);
         var (from, to) = Window(incident, now);
         var q = scope.ToQuery(from, to);
+        var list = calls as IReadOnlyCollection<CallRecord> ?? calls.ToList();
+        if (scope.Loop)
+        {
+            var flow = scope.WithoutTrace.ToQuery(from, to);
+            var usual = LongestHealthyRun(list.Where(c => c.Timestamp >= from - LoopBaseline && c.Timestamp < from && c.TraceId is not null && Matches(flow, c)).GroupBy(c => c.TraceId!, StringComparer.Ordinal).Select(g => (long)g.Count()));
+            if (usual is { } n)
+            {
+                var inWindow = list.Where(c => c.Timestamp >= from && c.Timestamp <= to && c.TraceId is not null && Matches(flow, c)).ToList();
+                var looping = inWindow.GroupBy(c => c.TraceId!, StringComparer.Ordinal).Where(g => g.Count() > n).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
+                var loops = new ImpactTally(scope.WithoutTrace);
+                foreach (var c in inWindow.Where(c => looping.Contains(c.TraceId!)))
+                {
+                    loops.Add(c);
+                }
+
+                return loops.Result(incident, from, to) with { Scope = $"{scope.WithoutTrace}, traces longer than {ReadableText.Count(n, "call")} (the longest healthy run)", P95LatencyMs = null };
+            }
+        }
+
         var tally = new ImpactTally(scope);
-        foreach (var c in calls.Where(c => c.Timestamp >= from && c.Timestamp <= to && Matches(q, c)))
+        foreach (var c in list.Where(c => c.Timestamp >= from && c.Timestamp <= to && Matches(q, c)))
         {
             tally.Add(c);
         }

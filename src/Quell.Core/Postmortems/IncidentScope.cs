@@ -30,6 +30,15 @@ public sealed partial record IncidentScope
     /// <summary>Only calls carrying a finding of one of these kinds (data and abuse incidents); empty for any call.</summary>
     public IReadOnlyList<string> FindingKinds { get; init; } = [];
 
+    /// <summary>
+    /// An agent-loop incident: its alerts name one trace each, but the incident is every trace of the feature that
+    /// looped in its window, so impact is counted over all of them (<see cref="WithoutTrace"/>).
+    /// </summary>
+    public bool Loop { get; init; }
+
+    /// <summary>The scope with the trace filter dropped: the whole feature flow the loops ran in.</summary>
+    public IncidentScope WithoutTrace => this with { TraceId = null, Loop = false };
+
     /// <summary>Only failed calls (error-rate incidents), optionally of one error type.</summary>
     public bool ErrorsOnly { get; init; }
     public string? ErrorType { get; init; }
@@ -76,6 +85,11 @@ public sealed partial record IncidentScope
                 if (scope.TraceId is null && L("tenant") is { } tenant)
                 {
                     scope = scope with { Tenant = tenant };
+                }
+
+                if (signal is AlertSignals.CallsPerTrace or AlertSignals.RepeatedToolCalls && scope.Feature is not null)
+                {
+                    scope = scope with { Loop = true };
                 }
 
                 break;

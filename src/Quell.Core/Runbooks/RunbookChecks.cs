@@ -13,6 +13,7 @@ public static class RunbookChecks
     {
         ["eval_check"] = EvalCheckAsync,
         ["model_version_check"] = ModelVersionCheckAsync,
+        ["prompt_version_check"] = PromptVersionCheckAsync,
         ["prompt_diff"] = PromptDiffAsync,
         ["retrieval_diff"] = RetrievalDiffAsync,
         ["change_correlation"] = ChangeCorrelationAsync,
@@ -79,9 +80,37 @@ public static class RunbookChecks
             }
         }
 
-        return changed.Count == 0
-            ? Finding(step, FindingStatus.Ok, "the model and model version did not change at the onset", versions)
-            : Finding(step, FindingStatus.Attention, string.Join("; ", changed), versions) with { Suggestion = previousModel is null ? null : new MitigationParameters { Model = previousModel } };
+        if (changed.Count == 0)
+        {
+            // Nothing changed on record, yet quality moves: the provider may be changing what the model alias serves.
+            // The last healthy version is the dated snapshot the calls reported before the onset; pinning it holds.
+            var snapshot = versions.Where(v => v.Dimension == "model_version" && v.BeforeCount > 0 && ProposalCheck.IsCallableModel(v.Value, versions)
+                    && !versions.Any(m => m.Dimension == "model" && m.Value == v.Value))
+                .OrderByDescending(v => v.BeforeCount).FirstOrDefault()?.Value;
+            return snapshot is null
+                ? Finding(step, FindingStatus.Ok, "the model and model version did not change at the onset", versions)
+                : Finding(step, FindingStatus.Ok, $"the model and model version did not change at the onset; the calls were served snapshot {snapshot} before it, which a rollback can pin", versions)
+                    with { Suggestion = new MitigationParameters { Model = snapshot } };
+        }
+
+        return Finding(step, FindingStatus.Attention, string.Join("; ", changed), versions) with { Suggestion = previousModel is null ? null : new MitigationParameters { Model = previousModel } };
+    }
+
+    private static async Task<RunbookFinding> PromptVersionCheckAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
+    {
+        var slices = (await s.VersionsAsync(subject, ct).ConfigureAwait(false)).Where(v => v.Dimension == "prompt_version" && v.Value != "(none)").ToList();
+        var beforeTotal = slices.Sum(v => v.BeforeCount);
+        var afterTotal = slices.Sum(v => v.AfterCount);
+        var fresh = slices.Where(v => v.AfterCount > 0.2 * afterTotal && v.BeforeCount < 0.05 * Math.Max(1, beforeTotal)).ToList();
+        var old = slices.Where(v => v.BeforeCount > 0).OrderByDescending(v => v.BeforeCount).FirstOrDefault();
+        if (fresh.Count == 0 || old is null)
+        {
+            return Finding(step, FindingStatus.Ok, old is null ? "no prompt version on record before the onset" : $"prompt version did not change at the onset ({old.Value})", slices);
+        }
+
+        var share = fresh.Sum(f => f.AfterCount) / Math.Max(1, afterTotal);
+        return Finding(step, FindingStatus.Attention, $"prompt version {string.Join(", ", fresh.Select(f => f.Value))} is new since the onset and serves {Pct(share)} of the calls (was {old.Value})", slices)
+            with { Suggestion = new MitigationParameters { PromptVersion = old.Value } };
     }
 
     private static async Task<RunbookFinding> PromptDiffAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
@@ -213,29 +242,70 @@ public static class RunbookChecks
         var (from, onset, to) = s.Windows(subject.Onset);
         var notes = new List<string>();
         var data = new Dictionary<string, object>(StringComparer.Ordinal);
-        foreach (var dim in (string[])["provider", "region"])
+        var degraded = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var dim in (string[])["provider", "region", "model"])
         {
             var before = await s.BreakdownAsync(dim, subject.Feature, from, onset, ct).ConfigureAwait(false);
             var after = await s.BreakdownAsync(dim, subject.Feature, onset, to, ct).ConfigureAwait(false);
             data[dim] = new { before, after };
+            degraded[dim] = [];
             foreach (var a in after.Where(a => a.Value is not null))
             {
                 var b = before.FirstOrDefault(x => x.Value == a.Value);
-                if (b is not null && b.MeanLatencyMs > 0 && a.MeanLatencyMs > 1.5 * b.MeanLatencyMs)
+                var slow = b is not null && b.MeanLatencyMs > 0 && a.MeanLatencyMs > 1.5 * b.MeanLatencyMs;
+                var failing = a.ErrorRate > 0.05 && a.ErrorRate > 2 * (b?.ErrorRate ?? 0);
+                if (slow)
                 {
-                    notes.Add($"{dim} {a.Value}: mean latency {b.MeanLatencyMs:0} → {a.MeanLatencyMs:0} ms");
+                    notes.Add($"{dim} {a.Value}: mean latency {b!.MeanLatencyMs:0} → {a.MeanLatencyMs:0} ms");
                 }
 
-                if (a.ErrorRate > 0.05 && a.ErrorRate > 2 * (b?.ErrorRate ?? 0))
+                if (failing)
                 {
                     notes.Add($"{dim} {a.Value}: error rate {Pct(b?.ErrorRate ?? 0)} → {Pct(a.ErrorRate)}");
+                }
+
+                if (slow || failing)
+                {
+                    degraded[dim].Add(a.Value!);
                 }
             }
         }
 
-        return notes.Count == 0
-            ? Finding(step, FindingStatus.Ok, "no provider or region stands out", data)
-            : Finding(step, FindingStatus.Attention, string.Join("; ", notes), data);
+        if (notes.Count == 0)
+        {
+            return Finding(step, FindingStatus.Ok, "no provider or region stands out", data);
+        }
+
+        var finding = Finding(step, FindingStatus.Attention, string.Join("; ", notes), data);
+        if (degraded["model"].Count == 0 || await HealthyRouteAsync(s, degraded["model"], degraded["provider"], onset, ct).ConfigureAwait(false) is not { } route)
+        {
+            return finding;
+        }
+
+        // Only the degraded model's calls move; the feature's other calls (embeddings, healthy models) stay where they are.
+        return finding with
+        {
+            Summary = $"{finding.Summary}; healthy route: {route.Model} ({route.Provider}, mean {route.MeanLatencyMs:0} ms, error rate {Pct(route.ErrorRate)} in the week before the onset)",
+            Suggestion = new MitigationParameters { FallbackModel = route.Model },
+            SuggestedScope = new MitigationScope { Feature = subject.Feature, Model = degraded["model"].Count == 1 ? degraded["model"][0] : null },
+        };
+    }
+
+    /// <summary>A route a fallback can take: a chat model on a provider that did not degrade.</summary>
+    private sealed record Route(string Model, string Provider, double MeanLatencyMs, double ErrorRate);
+
+    /// <summary>The fastest chat model, on a provider that did not degrade, that answered well in the week before the onset.</summary>
+    private static async Task<Route?> HealthyRouteAsync(IInvestigationSource s, IReadOnlyCollection<string> models, IReadOnlyCollection<string> providers, DateTimeOffset onset, CancellationToken ct)
+    {
+        var week = new Storage.CallQuery { From = onset - ProposalCheck.RouteLookback, To = onset, Operation = "chat" };
+        var routes = await s.TotalsAsync(week, ["model", "provider"], 100, ct).ConfigureAwait(false);
+        return routes
+            .Where(r => r.Key.Count == 2 && r.Key[0] is { } m && r.Key[1] is { } p && !models.Contains(m) && !providers.Contains(p) && r.Calls >= 100 && r.LatencyCalls > 0)
+            .Select(r => new Route(r.Key[0]!, r.Key[1]!, r.LatencyMsSum / r.LatencyCalls, (double)r.Errors / r.Calls))
+            .Where(r => r.ErrorRate < 0.02)
+            .OrderBy(r => r.MeanLatencyMs)
+            .ThenBy(r => r.Model, StringComparer.Ordinal)
+            .FirstOrDefault();
     }
 
     private static async Task<RunbookFinding> PromptRetrievalCheckAsync(IInvestigationSource s, InvestigationSubject subject, RunbookStep step, CancellationToken ct)
@@ -304,7 +374,7 @@ public static class RunbookChecks
 
     private static IReadOnlyCollection<string> DataKinds(InvestigationSubject subject) => subject.Signal switch
     {
-        "cross_tenant_leak" or "canary_leak" => [FindingKinds.CrossTenant, FindingKinds.Canary],
+        "cross_tenant_leak" or "canary_leak" or "tenant_isolation_probe" => [FindingKinds.CrossTenant, FindingKinds.Canary],
         "secret_leak" => [FindingKinds.Secret],
         "system_prompt_leak" => [FindingKinds.SystemPromptLeak],
         _ => [FindingKinds.Pii],

@@ -62,7 +62,7 @@ public sealed class RunbookRunner(RunbookCatalog catalog, IInvestigationSource s
         var parameters = step.Parameters ?? new MitigationParameters();
         foreach (var suggestion in findings.Select(f => f.Suggestion).OfType<MitigationParameters>())
         {
-            parameters = Merge(parameters, suggestion);
+            parameters = Merge(parameters, For(kind, suggestion));
         }
 
         var scope = findings.Select(f => f.SuggestedScope).OfType<MitigationScope>().LastOrDefault()
@@ -139,11 +139,22 @@ public sealed class RunbookRunner(RunbookCatalog catalog, IInvestigationSource s
         CreatedAt = default,
     }.Describe();
 
+    /// <summary>Only the settings a mitigation of this kind uses: a loop check's trace list has no place in a rollback.</summary>
+    private static MitigationParameters For(MitigationKind kind, MitigationParameters p) => kind switch
+    {
+        MitigationKind.Rollback => new MitigationParameters { Model = p.Model, PromptVersion = p.PromptVersion },
+        MitigationKind.Fallback => new MitigationParameters { FallbackModel = p.FallbackModel, FallbackProvider = p.FallbackProvider, CannedAnswer = p.CannedAnswer },
+        MitigationKind.Block => new MitigationParameters { Pattern = p.Pattern },
+        MitigationKind.LoopCap => new MitigationParameters { MaxCallsPerTrace = p.MaxCallsPerTrace, StopTraces = p.StopTraces },
+        _ => new MitigationParameters(),
+    };
+
     private static MitigationParameters Merge(MitigationParameters a, MitigationParameters b) => a with
     {
         Model = a.Model ?? b.Model,
         PromptVersion = a.PromptVersion ?? b.PromptVersion,
         FallbackModel = a.FallbackModel ?? b.FallbackModel,
+        FallbackProvider = a.FallbackProvider ?? b.FallbackProvider,
         CannedAnswer = a.CannedAnswer ?? b.CannedAnswer,
         Pattern = a.Pattern ?? b.Pattern,
         MaxCallsPerTrace = a.MaxCallsPerTrace ?? b.MaxCallsPerTrace,

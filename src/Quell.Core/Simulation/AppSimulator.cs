@@ -34,6 +34,8 @@ public sealed class AppSimulator
     private readonly IReadOnlyList<SimulatedFeature> _features;
     private readonly double _tenantWeightTotal;
     private readonly PriorityQueue<SimulatedEvent, long> _pending = new();
+    private readonly PriorityQueue<RequestRun, (long Ticks, long Order)> _runs = new();
+    private long _runOrder;
     private long _idCounter;
 
     public AppSimulator(SimulationOptions options, IReadOnlyList<IScenario>? scenarios = null, IReadOnlyList<SimulatedFeature>? features = null)
@@ -103,6 +105,7 @@ public sealed class AppSimulator
             }
 
             var horizon = now.AddSeconds(1).UtcTicks;
+            StepDue(horizon);
             while (_pending.TryPeek(out var next, out var at) && at < horizon)
             {
                 _pending.Dequeue();
@@ -130,12 +133,10 @@ public sealed class AppSimulator
         var feature = PickFeature();
         var tenant = PickTenant();
         var user = tenant.Users[_random.Next(tenant.Users.Count)];
-        var traceId = NextHex(32);
-        var sessionId = $"{user}-s{_random.Next(1000):D3}";
-        var t = at;
+        var run = new RequestRun(feature, tenant, user, NextHex(32), $"{user}-s{_random.Next(1000):D3}", at);
         if (feature.EmbeddingEndpoint is { } embed)
         {
-            var e = NewDraft(feature, tenant, user, embed, "embeddings", traceId, sessionId, t, 0);
+            var e = NewDraft(feature, tenant, user, embed, "embeddings", run.TraceId, run.SessionId, at, 0);
             e.InputTokens = Math.Max(4, (long)LogNormal(24, 0.5));
             e.OutputTokens = 0;
             e.LatencyMs = LogNormal(embed.MedianLatencyMs, embed.LatencySigma);
@@ -144,59 +145,94 @@ public sealed class AppSimulator
                 return;
             }
 
-            t = t.AddMilliseconds(e.LatencyMs + 5);
+            run.Next = at.AddMilliseconds(e.LatencyMs + 5);
         }
 
-        var steps = feature.MeanCallsPerTrace <= 1 ? 1 : 1 + Geometric(1 / feature.MeanCallsPerTrace, 7);
-        for (var step = 0; step < steps; step++)
+        run.Steps = feature.MeanCallsPerTrace <= 1 ? 1 : 1 + Geometric(1 / feature.MeanCallsPerTrace, 7);
+        Step(run);
+    }
+
+    /// <summary>
+    /// Makes the next model call of a request at its own time: like a real application, each call asks the control
+    /// plane when it is made, so a mitigation applied while a trace runs stops or reroutes its remaining calls.
+    /// </summary>
+    private void Step(RequestRun run)
+    {
+        var (feature, tenant, step, t) = (run.Feature, run.Tenant, run.Step, run.Next);
+        var endpoint = feature.Endpoints[_random.Next(feature.Endpoints.Count)];
+        var d = NewDraft(feature, tenant, run.User, endpoint, feature.Operation, run.TraceId, run.SessionId, t, step);
+        d.InputTokens = Math.Max(20, (long)LogNormal(feature.MedianInputTokens * (1 + 0.25 * step), 0.35));
+        d.OutputTokens = Math.Max(1, (long)LogNormal(feature.MedianOutputTokens, 0.45));
+        d.CachedInputTokens = (long)(d.InputTokens * feature.CachedShare * _random.NextDouble());
+        d.TtftMs = LogNormal(endpoint.MedianLatencyMs * 0.35, endpoint.LatencySigma);
+        d.LatencyMs = d.TtftMs + LogNormal(endpoint.MedianLatencyMs * 0.3, endpoint.LatencySigma) + d.OutputTokens * endpoint.MsPerOutputToken * 0.2;
+        d.SystemPrompt = feature.SystemPrompt;
+        d.Input = SimulatedText.Question(feature.Name, _random);
+        d.Output = SimulatedText.Answer(feature.Name, _random);
+        for (var r = 0; r < feature.RetrievedDocuments; r++)
         {
-            var endpoint = feature.Endpoints[_random.Next(feature.Endpoints.Count)];
-            var d = NewDraft(feature, tenant, user, endpoint, feature.Operation, traceId, sessionId, t, step);
-            d.InputTokens = Math.Max(20, (long)LogNormal(feature.MedianInputTokens * (1 + 0.25 * step), 0.35));
-            d.OutputTokens = Math.Max(1, (long)LogNormal(feature.MedianOutputTokens, 0.45));
-            d.CachedInputTokens = (long)(d.InputTokens * feature.CachedShare * _random.NextDouble());
-            d.TtftMs = LogNormal(endpoint.MedianLatencyMs * 0.35, endpoint.LatencySigma);
-            d.LatencyMs = d.TtftMs + LogNormal(endpoint.MedianLatencyMs * 0.3, endpoint.LatencySigma) + d.OutputTokens * endpoint.MsPerOutputToken * 0.2;
-            d.SystemPrompt = feature.SystemPrompt;
-            d.Input = SimulatedText.Question(feature.Name, _random);
-            d.Output = SimulatedText.Answer(feature.Name, _random);
-            for (var r = 0; r < feature.RetrievedDocuments; r++)
-            {
-                d.Retrieved.Add(new RetrievedDocument($"{tenant.Name}-doc-{_random.Next(500):D4}", tenant.Name));
-            }
-
-            if (feature.MeanCallsPerTrace > 1 && step < steps - 1)
-            {
-                var tool = _random.NextDouble() < 0.6 ? "search_web" : "read_page";
-                d.ToolCalls.Add(new ToolCallRecord(tool, NextHex(16)));
-            }
-
-            if (_random.NextDouble() < endpoint.ErrorRate)
-            {
-                d.Failed = true;
-                d.ErrorType = _random.NextDouble() < 0.5 ? ErrorTypes.RateLimited : ErrorTypes.ServerError;
-                d.LatencyMs = Math.Min(d.LatencyMs, LogNormal(300, 0.5));
-            }
-
-            if (!Finish(d))
-            {
-                // A refused call ends the request: the app shows the user an error or a canned answer.
-                break;
-            }
-
-            if (d.LoopRepeat > steps)
-            {
-                steps = d.LoopRepeat;
-            }
-
-            if (!d.Failed && step == steps - 1 && _random.NextDouble() < _options.FeedbackShare)
-            {
-                var positive = _random.NextDouble() < d.Quality;
-                Enqueue(new SimulatedFeedback(d.Timestamp.AddSeconds(5 + _random.Next(60)), d.Id, feature.Name, positive, positive ? null : "not helpful", tenant.Name, d.Endpoint.Model, d.Endpoint.ModelVersion, d.PromptVersion));
-            }
-
-            t = t.AddMilliseconds(d.LatencyMs + 50 + _random.Next(400));
+            d.Retrieved.Add(new RetrievedDocument($"{tenant.Name}-doc-{_random.Next(500):D4}", tenant.Name));
         }
+
+        if (feature.MeanCallsPerTrace > 1 && step < run.Steps - 1)
+        {
+            var tool = _random.NextDouble() < 0.6 ? "search_web" : "read_page";
+            d.ToolCalls.Add(new ToolCallRecord(tool, NextHex(16)));
+        }
+
+        if (_random.NextDouble() < endpoint.ErrorRate)
+        {
+            d.Failed = true;
+            d.ErrorType = _random.NextDouble() < 0.5 ? ErrorTypes.RateLimited : ErrorTypes.ServerError;
+            d.LatencyMs = Math.Min(d.LatencyMs, LogNormal(300, 0.5));
+        }
+
+        if (!Finish(d))
+        {
+            // A refused call ends the request: the app shows the user an error or a canned answer.
+            return;
+        }
+
+        if (d.LoopRepeat > run.Steps)
+        {
+            run.Steps = d.LoopRepeat;
+        }
+
+        if (!d.Failed && step == run.Steps - 1 && _random.NextDouble() < _options.FeedbackShare)
+        {
+            var positive = _random.NextDouble() < d.Quality;
+            Enqueue(new SimulatedFeedback(d.Timestamp.AddSeconds(5 + _random.Next(60)), d.Id, feature.Name, positive, positive ? null : "not helpful", tenant.Name, d.Endpoint.Model, d.Endpoint.ModelVersion, d.PromptVersion));
+        }
+
+        if (step + 1 < run.Steps)
+        {
+            run.Step = step + 1;
+            run.Next = t.AddMilliseconds(d.LatencyMs + 50 + _random.Next(400));
+            _runs.Enqueue(run, (run.Next.UtcTicks, ++_runOrder));
+        }
+    }
+
+    /// <summary>Runs every request step due before <paramref name="horizon"/>, in time order.</summary>
+    private void StepDue(long horizon)
+    {
+        while (_runs.TryPeek(out var run, out var due) && due.Ticks < horizon)
+        {
+            _runs.Dequeue();
+            Step(run);
+        }
+    }
+
+    /// <summary>One user request in progress: whose it is, which step comes next and when.</summary>
+    private sealed class RequestRun(SimulatedFeature feature, SimulatedTenant tenant, string user, string traceId, string sessionId, DateTimeOffset start)
+    {
+        public SimulatedFeature Feature { get; } = feature;
+        public SimulatedTenant Tenant { get; } = tenant;
+        public string User { get; } = user;
+        public string TraceId { get; } = traceId;
+        public string SessionId { get; } = sessionId;
+        public int Steps { get; set; } = 1;
+        public int Step { get; set; }
+        public DateTimeOffset Next { get; set; } = start;
     }
 
     private void EvalRun(DateTimeOffset now)

@@ -85,7 +85,10 @@ public abstract class ScenarioBase(DateTimeOffset onset, TimeSpan? duration) : I
 
     private readonly List<DateTimeOffset> _hits = [];
 
-    /// <summary>Times of the calls this scenario actually damaged: the ground truth for "did the bleeding stop".</summary>
+    /// <summary>What one hit is, in a reader's words ("looping calls past the 8th"), for the demo's damage figures.</summary>
+    public virtual string DamageUnit => "damaged calls";
+
+    /// <summary>Times of the calls this scenario actually damaged, in the order the application made them: the ground truth for "did the bleeding stop".</summary>
     public IReadOnlyList<DateTimeOffset> Hits => _hits;
 
     /// <summary>Told about each call the scenario made itself that the application actually sent.</summary>

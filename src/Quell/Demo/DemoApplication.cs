@@ -34,6 +34,11 @@ public sealed class DemoApplication : IAsyncDisposable
 
     public TimeProvider Clock { get; set; } = TimeProvider.System;
 
+    /// <summary>The application's obedience to the control plane for its own endpoint (feature, tenant): null serves everything.</summary>
+    public Func<string, string, bool>? Admit { get; set; }
+
+    private long _requests;
+
     public static async Task<DemoApplication> StartAsync(CancellationToken ct)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -46,6 +51,12 @@ public sealed class DemoApplication : IAsyncDisposable
             using var doc = await JsonDocument.ParseAsync(request.Body).ConfigureAwait(false);
             var tenant = doc.RootElement.TryGetProperty("tenant", out var t) ? t.GetString() ?? string.Empty : string.Empty;
             var breach = demo._scenarios.OfType<IsolationProbeFailureScenario>().FirstOrDefault();
+            if (demo.Admit is { } admit && !admit(breach?.Feature ?? "doc_search", tenant))
+            {
+                // A kill switch or a block on the flow: the cache is not consulted and nothing is served.
+                return Results.Json(new Dictionary<string, object> { ["error"] = "temporarily unavailable" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+
             var (answer, retrieved) = breach?.Answer(demo.Clock.GetUtcNow(), tenant)
                 ?? ("Your workspace has 12 documents.", [($"{tenant}-doc-0001", tenant)]);
             return Results.Json(new Dictionary<string, object>
@@ -90,6 +101,9 @@ public sealed class DemoApplication : IAsyncDisposable
     }
 
     public void Use(IReadOnlyList<IScenario> scenarios) => _scenarios = scenarios;
+
+    /// <summary>A trace id for one request to the endpoint.</summary>
+    public string NextTraceId() => $"app-{Interlocked.Increment(ref _requests):x28}";
 
     public async ValueTask DisposeAsync()
     {

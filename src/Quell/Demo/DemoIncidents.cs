@@ -83,14 +83,21 @@ public static class DemoIncidents
         outcomes.Select(o =>
         {
             var scenario = scenarios.First(s => s.Name == o.Name);
+            var hits = (scenario as Simulation.ScenarioBase)?.Hits ?? [];
+            var unit = (scenario as Simulation.ScenarioBase)?.DamageUnit;
             if (!mitigated.TryGetValue(o.Name, out var m))
             {
-                return o with { CauseChange = scenario.CauseChangeId };
+                // Nothing was applied: whatever the scenario damaged after its detection was never stopped.
+                var unstopped = o.DetectedAt is { } at ? hits.Count(h => h >= at) : hits.Count;
+                return o with { CauseChange = scenario.CauseChangeId, DamageUnit = unit, DamageBeforeMitigation = hits.Count - unstopped, DamageAfterMitigation = unstopped };
             }
 
-            var hits = (scenario as Simulation.ScenarioBase)?.Hits ?? [];
-            var end = scenario.End ?? DateTimeOffset.MaxValue;
             var detected = incidents.FirstOrDefault(i => i.Id == m.IncidentId)?.DetectedAt;
+
+            // Hits are kept in the order the application made the calls: those after the count at the moment the app
+            // obeyed the mitigation are calls that got past it (none once a scenario's fix has shipped: it stops hitting).
+            var before = m.HitsWhenApplied ?? hits.Count(h => detected is null || h < detected);
+            var after = hits.Count - before;
             var mitigation = new DemoMitigation
             {
                 Kind = m.Kind,
@@ -99,13 +106,19 @@ public static class DemoIncidents
                 ProposedAt = m.ProposedAt,
                 AppliedAt = m.AppliedAt,
                 TimeToMitigateSeconds = m.AppliedAt is { } a && detected is { } d ? Math.Round((a - d).TotalSeconds) : null,
-                DamagedBefore = hits.Count(h => h < (m.AppliedAt ?? end)),
-                DamagedAfter = m.AppliedAt is { } applied ? hits.Count(h => h >= applied && h < end) : 0,
+                DamagedBefore = before,
+                DamagedAfter = after,
                 Runbook = m.Runbook,
                 RunbookFindings = m.RunbookFindings,
+                MitigationIds = m.MitigationIds,
+                Renewals = m.Renewals,
+                ExpectedEffects = m.ExpectedEffects,
             };
             return o with
             {
+                DamageUnit = unit,
+                DamageBeforeMitigation = before,
+                DamageAfterMitigation = after,
                 Mitigation = m.Kind is null ? null : mitigation,
                 TopChange = m.TopChange,
                 TopChangeSentence = m.TopChangeSentence,

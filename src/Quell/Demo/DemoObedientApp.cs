@@ -71,7 +71,13 @@ public sealed class DemoObedientApp : IAsyncDisposable
 
         var seen = _model.LastOptions;
         _model.LastOptions = null;
-        if (seen?.ModelId is { } model && model != call.Endpoint.Model)
+        if (seen?.ModelId is { } snapshot && snapshot != call.Endpoint.Model && snapshot.StartsWith(call.Endpoint.Model + "-", StringComparison.Ordinal))
+        {
+            // A pin to a dated snapshot of the same model: same provider and region, a fixed version.
+            call.Endpoint = call.Endpoint with { Model = snapshot, ModelVersion = snapshot };
+            call.ModelPinned = true;
+        }
+        else if (seen?.ModelId is { } model && model != call.Endpoint.Model)
         {
             // A fallback route: another model, served by another provider in another region.
             call.Endpoint = call.Endpoint with { Model = model, ModelVersion = model, Provider = model.StartsWith("claude", StringComparison.Ordinal) ? "anthropic" : model.StartsWith("gemini", StringComparison.Ordinal) ? "google" : "openai", Region = "us-east" };
@@ -85,6 +91,36 @@ public sealed class DemoObedientApp : IAsyncDisposable
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Asks the client whether one request to the application's own endpoint may be served (the endpoint the
+    /// isolation probes query): kill switches, blocks and fallbacks apply to it as to every other call.
+    /// </summary>
+    public bool AdmitRequest(string feature, string tenant, string user, string traceId)
+    {
+        var options = new ChatOptions
+        {
+            AdditionalProperties = new AdditionalPropertiesDictionary
+            {
+                [QuellClientOptions.TenantKey] = tenant,
+                [QuellClientOptions.UserKey] = user,
+                [QuellClientOptions.FeatureKey] = feature,
+                [QuellClientOptions.TraceIdKey] = traceId,
+            },
+        };
+        try
+        {
+            var response = _client.GetResponseAsync([new ChatMessage(ChatRole.User, "What is in my workspace?")], options).GetAwaiter().GetResult();
+            var served = _model.LastOptions is not null || response.AdditionalProperties?.ContainsKey(QuellClientOptions.MitigationIdKey) != true;
+            _model.LastOptions = null;
+            return served;
+        }
+        catch (QuellRefusedException)
+        {
+            Refused++;
+            return false;
+        }
     }
 
     public async ValueTask DisposeAsync()

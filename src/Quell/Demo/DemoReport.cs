@@ -56,6 +56,18 @@ public sealed record ScenarioOutcome
     public string? Attribution { get; init; }
     public IReadOnlyList<string> Paged { get; init; } = [];
     public DemoMitigation? Mitigation { get; init; }
+
+    /// <summary>
+    /// Calls the scenario damaged after its runbook's mitigation took effect (the app obeyed it) until the fix; with no
+    /// mitigation applied, everything it damaged after its detection. The target is 0.
+    /// </summary>
+    public int? DamageAfterMitigation { get; init; }
+
+    /// <summary>Calls the scenario damaged before the mitigation took effect.</summary>
+    public int? DamageBeforeMitigation { get; init; }
+
+    /// <summary>What one damaged call is for this scenario ("looping calls past the 8th of a run").</summary>
+    public string? DamageUnit { get; init; }
     public double? TimeToAcknowledgeSeconds { get; init; }
     public int? RegressionCases { get; init; }
     public string? Verification { get; init; }
@@ -121,4 +133,11 @@ public sealed record DemoMitigation
     public int DamagedAfter { get; init; }
     public string? Runbook { get; init; }
     public int RunbookFindings { get; init; }
+
+    /// <summary>The runbook's proposals the on-call approved, and the effect the runbook expected of each.</summary>
+    public IReadOnlyList<string> MitigationIds { get; init; } = [];
+    public IReadOnlyList<string> ExpectedEffects { get; init; } = [];
+
+    /// <summary>How often the on-call renewed it before it expired, until the fix shipped.</summary>
+    public int Renewals { get; init; }
 }

@@ -65,6 +65,7 @@ public sealed class DemoRunner(DemoOptions options, IDemoProgress progress)
                 obedient);
             responder.Team = team;
             var simulator = new AppSimulator(sim, scenarios) { Admit = obedient.Admit };
+            application.Admit = (feature, tenant) => obedient.AdmitRequest(feature, tenant, $"{tenant}-probe", application.NextTraceId());
             var figures = await DriveAsync(simulator, clock, http, sim, responder, detection, probes, cancellationToken).ConfigureAwait(false);
 
             // Let the detectors close the simulated span.

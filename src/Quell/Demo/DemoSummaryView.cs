@@ -22,11 +22,14 @@ public static class DemoSummaryView
                 Line(console, "attribution", s.Attribution);
                 Line(console, "incident", s.IncidentId is null ? null : $"{s.IncidentId} {s.Severity}; {string.Join("; ", s.Paged.Take(2))}");
                 Line(console, "investigation", s.TopChange is null ? null : $"ranked first {s.TopChange}{(s.TopChangeCorrect == true ? " (the change the scenario made)" : string.Empty)}");
-                Line(console, "mitigation", s.Mitigation is { } m ? $"{m.Description} ({(m.Auto ? "auto" : "approved")}); damaged calls {m.DamagedBefore} before, {m.DamagedAfter} after" : null);
+                Line(console, "mitigation", s.Mitigation is { } m ? $"{m.Description} ({(m.Auto ? "auto" : "approved")}, runbook {m.Runbook})" : "none applied");
+                Line(console, "damage", s.DamageAfterMitigation is { } after ? $"{s.DamageBeforeMitigation} {s.DamageUnit} before the mitigation took effect, {after} after" : null);
                 Line(console, "fix", s.Verification is null ? null : $"{s.RegressionCases} regression cases, verification {s.Verification}; post-mortem {s.Postmortem}");
                 Line(console, "recurrence", s.Recurrence);
             }
 
+            var unstopped = report.Scenarios.Where(s => s.DamageAfterMitigation is > 0).ToList();
+            console.MarkupLineInterpolated($"damage after mitigation: {report.Scenarios.Sum(s => s.DamageAfterMitigation ?? 0)} calls ({(unstopped.Count == 0 ? "every scenario stopped" : "not stopped: " + string.Join(", ", unstopped.Select(s => $"{s.Name} {s.DamageAfterMitigation}")))})");
             var postmortems = report.Scenarios.Select(s => s.Postmortem).Where(p => p is not null).Distinct().Count();
             console.MarkupLineInterpolated($"post-mortems written: {postmortems} (in {Path.Combine(report.DataDirectory ?? ".", "postmortems")})");
         }

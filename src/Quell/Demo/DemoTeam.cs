@@ -27,8 +27,21 @@ public sealed class DemoTeam(IncidentService incidents, EvalService evals, Postm
     /// <summary>The playbook the team works with: runbooks, change correlation, the control plane, the obedient app.</summary>
     public sealed record Playbook(RunbookRunner Runbooks, IInvestigationSource Investigation, MitigationControlPlane ControlPlane, IAlertStore Alerts, DemoObedientApp App);
 
-    /// <summary>How one scenario's bleeding was stopped (keyed by scenario name).</summary>
-    public sealed record MitigationOutcome(string IncidentId, string? MitigationId, string? Kind, string? Scope, DateTimeOffset? ProposedAt, DateTimeOffset? AppliedAt, bool Auto, string? TopChange, string? TopChangeSentence, int RunbookFindings, string? Runbook);
+    /// <summary>
+    /// How one scenario's bleeding was stopped (keyed by scenario name): the runbook's proposals, when the on-call
+    /// approved them, and how many calls the scenario had damaged when the application obeyed them.
+    /// </summary>
+    public sealed record MitigationOutcome(string IncidentId, IReadOnlyList<string> MitigationIds, string? Kind, string? Scope, DateTimeOffset? ProposedAt, DateTimeOffset? AppliedAt, bool Auto, string? TopChange, string? TopChangeSentence, int RunbookFindings, string? Runbook)
+    {
+        /// <summary>The scenario's damaged calls when the application first obeyed the mitigation; later ones got past it.</summary>
+        public int? HitsWhenApplied { get; init; }
+
+        /// <summary>What the runbook expected approving its proposals to do.</summary>
+        public IReadOnlyList<string> ExpectedEffects { get; init; } = [];
+
+        /// <summary>How often the on-call put the mitigation in place again before it expired, until the fix shipped.</summary>
+        public int Renewals { get; init; }
+    }
 
     public Playbook? Tools { get; set; }
 
@@ -44,6 +57,7 @@ public sealed class DemoTeam(IncidentService incidents, EvalService evals, Postm
         if (Tools is { } tools)
         {
             await MitigateAsync(tools, now, ct).ConfigureAwait(false);
+            await RenewAsync(tools, now, ct).ConfigureAwait(false);
         }
 
         foreach (var incident in await incidents.ListAsync(new IncidentQuery(Limit: 1000), ct).ConfigureAwait(false))
@@ -86,24 +100,102 @@ public sealed class DemoTeam(IncidentService incidents, EvalService evals, Postm
                 _mitigated[scenario.Name] = outcome;
             }
 
-            // A proposal waits for the on-call's approval, given a few simulated minutes after it appeared.
-            if (outcome is { AppliedAt: null, MitigationId: { } id, ProposedAt: { } proposed } && now >= proposed.AddMinutes(5))
+            // The runbook's proposals wait for the on-call's approval, given a few simulated minutes after they appeared;
+            // the on-call approves every one of them, as proposed.
+            if (outcome is { AppliedAt: null, MitigationIds.Count: > 0, ProposedAt: { } proposed } && now >= proposed.AddMinutes(5))
             {
                 var approver = incident.Pages.Count > 0 ? incident.Pages[^1].User : "on-call";
-                var approved = await tools.ControlPlane.ApproveAsync(id, approver, ct).ConfigureAwait(false);
-                if (approved.Succeeded)
+                var applied = 0;
+                foreach (var id in outcome.MitigationIds)
+                {
+                    var state = tools.ControlPlane.Open.FirstOrDefault(m => m.Id == id)?.State;
+                    if (state == MitigationState.Active || (await tools.ControlPlane.ApproveAsync(id, approver, ct).ConfigureAwait(false)).Succeeded)
+                    {
+                        applied++;
+                    }
+                }
+
+                if (applied > 0)
                 {
                     outcome = outcome with { AppliedAt = now };
+                    outcome = await AppliedAsync(tools, incident, scenario, outcome, approver, now, ct).ConfigureAwait(false);
                     _mitigated[scenario.Name] = outcome;
-                    await AppliedAsync(tools, incident, outcome, approver, now, ct).ConfigureAwait(false);
                 }
+            }
+        }
+    }
+
+    /// <summary>How long before its expiry the on-call renews a stop-gap whose fix has not shipped yet, and for how long.</summary>
+    private static readonly TimeSpan RenewAhead = TimeSpan.FromMinutes(30);
+    private static readonly TimeSpan RenewFor = TimeSpan.FromHours(12);
+
+    /// <summary>
+    /// Mitigations expire (4 hours by default: triage, not fixes). Until the scenario's fix ships, the on-call puts the
+    /// same mitigation in place again before the old one lapses, so the application never runs unprotected.
+    /// </summary>
+    private async Task RenewAsync(Playbook tools, DateTimeOffset now, CancellationToken ct)
+    {
+        foreach (var (name, outcome) in _mitigated.ToList())
+        {
+            var scenario = scenarios.First(s => s.Name == name);
+            if (outcome.AppliedAt is null || scenario.End is not { } end || now >= end || _fixed.ContainsKey(name))
+            {
+                continue;
+            }
+
+            var ids = new List<string>(outcome.MitigationIds.Count);
+            var renewed = false;
+            foreach (var id in outcome.MitigationIds)
+            {
+                var m = tools.ControlPlane.Open.FirstOrDefault(x => x.Id == id);
+                if (m is not { State: MitigationState.Active, ExpiresAt: { } expires } || expires - now > RenewAhead)
+                {
+                    ids.Add(id);
+                    continue;
+                }
+
+                var by = m.ApprovedBy ?? "on-call";
+                var again = await tools.ControlPlane.CreateAsync(new MitigationRequest
+                {
+                    Kind = m.Kind,
+                    Scope = m.Scope,
+                    Parameters = m.Parameters,
+                    Reason = $"renewed {m.Id} until the fix ships: {m.Reason}",
+                    IncidentId = m.IncidentId,
+                    AlertId = m.AlertId,
+                    CreatedBy = by,
+                    ExpiresIn = RenewFor,
+                    Mode = MitigationMode.Apply,
+                    ExpectedEffect = m.ExpectedEffect,
+                }, ct).ConfigureAwait(false);
+                if (again.Mitigation is not { } fresh)
+                {
+                    ids.Add(id);
+                    continue;
+                }
+
+                // The new one is live before the old one goes, so no call slips between them.
+                await tools.App.SyncAsync(tools.ControlPlane.Current.Version, ct).ConfigureAwait(false);
+                await tools.ControlPlane.RevokeAsync(m.Id, by, $"renewed as {fresh.Id}", ct).ConfigureAwait(false);
+                ids.Add(fresh.Id);
+                renewed = true;
+                progress.Note(now, $"incident {m.IncidentId}: {by} renewed {m.Describe()} as {fresh.Id} until the fix ships");
+            }
+
+            if (renewed)
+            {
+                await tools.App.SyncAsync(tools.ControlPlane.Current.Version, ct).ConfigureAwait(false);
+                _mitigated[name] = outcome with { MitigationIds = ids, Renewals = outcome.Renewals + 1 };
             }
         }
     }
 
     private async Task<MitigationOutcome> InvestigateAndProposeAsync(Playbook tools, Incident incident, IScenario scenario, DateTimeOffset now, CancellationToken ct)
     {
-        var alertId = incident.Alerts.Count > 0 ? incident.Alerts[0].AlertId : null;
+        // The on-call investigates what paged them now: on a reopened incident that is the latest firing, not the one
+        // that opened it days ago (whose onset would put every before/after window of the runbook on the wrong day).
+        var paging = incident.Alerts.Where(a => a.FirstAt >= now.AddHours(-6)).MinBy(a => a.FirstAt) ?? incident.Alerts.MaxBy(a => a.LastAt);
+        var alertId = paging?.AlertId;
         var alert = alertId is null ? null : await tools.Alerts.GetAsync(alertId, ct).ConfigureAwait(false);
         var subject = alert is null
             ? new InvestigationSubject(incident.Category, string.Empty, incident.Feature, incident.OnsetAt ?? incident.DetectedAt) { IncidentId = incident.Id }
@@ -117,34 +209,43 @@ public sealed class DemoTeam(IncidentService incidents, EvalService evals, Postm
             ? $"incident {incident.Id}: investigation ranks first {topChange}: {top.Sentence}"
             : $"incident {incident.Id}: investigation: nothing on record explains it");
 
-        var plan = DemoMitigations.For(scenario, incident.Id, alert?.Labels ?? incident.Labels);
-        if (plan is not { } p)
+        // The runbook proposed its mitigations (each with its expected effect) while it ran; the team takes them as they are.
+        var proposals = run?.Findings.Where(f => f.MitigationId is not null && f.Status == FindingStatus.Proposed).ToList() ?? [];
+        var open = proposals.Select(f => tools.ControlPlane.Open.FirstOrDefault(m => m.Id == f.MitigationId)).OfType<Mitigation>().ToList();
+        foreach (var f in run?.Findings.Where(f => f.Kind == RunbookStepKind.Mitigation && f.MitigationId is null && f.Status != FindingStatus.Skipped) ?? [])
         {
-            return new MitigationOutcome(incident.Id, null, null, null, null, null, false, topChange, top?.Sentence, run?.Findings.Count ?? 0, run?.Runbook);
+            progress.Note(now, $"incident {incident.Id}: runbook {run!.Runbook} step {f.StepId}: {f.Summary}");
         }
 
-        var created = await tools.ControlPlane.CreateAsync(p.Request with { Mode = p.Auto ? MitigationMode.Apply : MitigationMode.Propose, AlertId = alertId }, ct).ConfigureAwait(false);
-        var m = created.Mitigation;
-        var outcome = new MitigationOutcome(incident.Id, m?.Id, p.Request.Kind?.ToString(), m?.Describe(), now, p.Auto && m is not null ? now : null, p.Auto, topChange, top?.Sentence, run?.Findings.Count ?? 0, run?.Runbook);
-        progress.Note(now, $"incident {incident.Id}: {(p.Auto ? "auto-applied" : "proposed")} {m?.Describe() ?? "(refused: " + created.Failure + ")"}");
-        if (p.Auto && m is not null)
+        if (open.Count == 0)
         {
-            await AppliedAsync(tools, incident, outcome, "quell-policy", now, ct).ConfigureAwait(false);
+            progress.Note(now, $"incident {incident.Id}: runbook {run?.Runbook ?? "(none)"} proposed no mitigation");
+            return new MitigationOutcome(incident.Id, [], null, null, null, null, false, topChange, top?.Sentence, run?.Findings.Count ?? 0, run?.Runbook);
         }
 
-        return outcome;
+        foreach (var m in open)
+        {
+            progress.Note(now, $"incident {incident.Id}: runbook {run!.Runbook} proposed {m.Describe()}{(m.ExpectedEffect is { } e ? "; expected: " + e : string.Empty)}");
+        }
+
+        return new MitigationOutcome(incident.Id, open.Select(m => m.Id).ToList(), string.Join("+", open.Select(m => m.Kind.ToString()).Distinct()), string.Join("; ", open.Select(m => m.Describe())), now, null, false, topChange, top?.Sentence, run!.Findings.Count, run.Runbook)
+        {
+            ExpectedEffects = open.Select(m => m.ExpectedEffect).OfType<string>().ToList(),
+        };
     }
 
-    private async Task AppliedAsync(Playbook tools, Incident incident, MitigationOutcome outcome, string by, DateTimeOffset now, CancellationToken ct)
+    private async Task<MitigationOutcome> AppliedAsync(Playbook tools, Incident incident, IScenario scenario, MitigationOutcome outcome, string by, DateTimeOffset now, CancellationToken ct)
     {
         if (incident.State == IncidentState.Acknowledged)
         {
             await incidents.ExecuteAsync(incident.Id, (m, i) => m.Transition(i, IncidentState.Mitigating, by, $"mitigation applied: {outcome.Scope}"), ct).ConfigureAwait(false);
         }
 
-        // The application follows the control plane before simulated time moves on.
+        // The application follows the control plane before simulated time moves on; from here on every call it makes
+        // asks the new control plane, so any damage the scenario still does got past the mitigation.
         await tools.App.SyncAsync(tools.ControlPlane.Current.Version, ct).ConfigureAwait(false);
         progress.Note(now, $"incident {incident.Id}: mitigation active ({outcome.Scope}); the app obeys through Quell.Client");
+        return outcome with { HitsWhenApplied = (scenario as ScenarioBase)?.Hits.Count };
     }
 
     private async Task<FixOutcome> FixAsync(Incident incident, IScenario scenario, DateTimeOffset now, CancellationToken ct)
@@ -152,10 +253,14 @@ public sealed class DemoTeam(IncidentService incidents, EvalService evals, Postm
         var owner = incident.Assignee ?? (incident.Pages.Count > 0 ? incident.Pages[0].User : "on-call");
         await incidents.ExecuteAsync(incident.Id, (m, i) => m.AddNote(i, $"root cause: {scenario.Description}; fix shipped at {scenario.End:yyyy-MM-dd HH:mm}", owner), ct).ConfigureAwait(false);
         await incidents.ExecuteAsync(incident.Id, (m, i) => m.Transition(i, IncidentState.Fixing, owner, "fix shipped"), ct).ConfigureAwait(false);
-        if (Tools is { } tools && _mitigated.TryGetValue(scenario.Name, out var mitigation) && mitigation.MitigationId is { } mitigationId)
+        if (Tools is { } tools && _mitigated.TryGetValue(scenario.Name, out var mitigation) && mitigation.MitigationIds.Count > 0)
         {
             // The fix makes the stop-gap unnecessary.
-            await tools.ControlPlane.RevokeAsync(mitigationId, owner, "fix shipped", ct).ConfigureAwait(false);
+            foreach (var mitigationId in mitigation.MitigationIds)
+            {
+                await tools.ControlPlane.RevokeAsync(mitigationId, owner, "fix shipped", ct).ConfigureAwait(false);
+            }
+
             await tools.App.SyncAsync(tools.ControlPlane.Current.Version, ct).ConfigureAwait(false);
         }
 

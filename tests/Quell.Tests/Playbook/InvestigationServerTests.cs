@@ -35,8 +35,14 @@ public sealed class InvestigationServerTests(SimulatedIncidentsFixture fixture) 
         var run = await RunAsync(new { incident_id = "inc-cost", category = "cost", signal = "cost_per_call", feature = "support_chat", onset = SimulatedIncidentsFixture.CostOnset });
         Assert.Equal("cost_blowup", run.GetProperty("runbook").GetString());
         var findings = Findings(run);
-        Assert.Equal(["top_cost_flows", "loop_check", "prompt_length", "rate_limit", "root_cause"], findings.Keys);
+        Assert.Equal(["top_cost_flows", "loop_check", "loop_cap", "prompt_length", "prompt_version_check", "rollback_prompt", "root_cause"], findings.Keys);
+        Assert.Equal("skipped", findings["loop_cap"].Status);
         Assert.Equal("attention", findings["prompt_length"].Status);
+        Assert.Equal("attention", findings["prompt_version_check"].Status);
+
+        // The prompt that bloated the input is rolled back to the version served before the onset, nothing else.
+        Assert.Equal("proposed", findings["rollback_prompt"].Status);
+        Assert.Contains("rollback feature=support_chat to support-v7", findings["rollback_prompt"].Summary, StringComparison.Ordinal);
         Assert.Equal("attention", findings["root_cause"].Status);
         Assert.Contains(fixture.Cost.CauseChangeId!, findings["root_cause"].Summary, StringComparison.Ordinal);
         Assert.DoesNotContain(findings.Values, f => f.Status == "error");

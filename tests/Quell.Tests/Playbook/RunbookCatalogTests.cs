@@ -12,8 +12,8 @@ public sealed class RunbookCatalogTests
         var all = RunbookCatalog.BuiltIn;
         Assert.Equal(["quality_regression", "cost_blowup", "latency", "pii_leak", "cross_tenant_leak", "prompt_injection"], all.Select(r => r.Name));
         Assert.Equal(["eval_check", "model_version_check", "prompt_diff", "retrieval_diff", "rollback"], all[0].Steps.Select(s => s.Id));
-        Assert.Equal(["top_cost_flows", "loop_check", "prompt_length", "rate_limit", "root_cause"], all[1].Steps.Select(s => s.Id));
-        Assert.Equal(["vendor_status", "infra_health", "prompt_retrieval_check", "rollback_or_scale"], all[2].Steps.Select(s => s.Id));
+        Assert.Equal(["top_cost_flows", "loop_check", "loop_cap", "prompt_length", "prompt_version_check", "rollback_prompt", "root_cause"], all[1].Steps.Select(s => s.Id));
+        Assert.Equal(["vendor_status", "infra_health", "prompt_retrieval_check", "fallback_route", "rollback_or_scale"], all[2].Steps.Select(s => s.Id));
         Assert.Equal(["isolate_flow", "isolate_fallback", "count_affected_users", "legal_notification", "technical_fix", "tenant_isolation_audit"], all[3].Steps.Select(s => s.Id));
         Assert.Contains(all[5].Steps, s => s.Id == "harden_prompt_boundary");
     }
@@ -24,6 +24,7 @@ public sealed class RunbookCatalogTests
     [InlineData("latency", "latency_p99", "latency")]
     [InlineData("data", "pii_leak", "pii_leak")]
     [InlineData("data", "canary_leak", "cross_tenant_leak")]
+    [InlineData("data", "tenant_isolation_probe", "cross_tenant_leak")]
     [InlineData("abuse", "injection_campaign", "prompt_injection")]
     public void Select_CategoryAndSignal_AttachesTheRightRunbook(string category, string signal, string expected) =>
         Assert.Equal(expected, new RunbookCatalog().Select(category, signal)!.Name);

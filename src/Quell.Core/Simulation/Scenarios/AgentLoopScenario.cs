@@ -24,6 +24,8 @@ public sealed class AgentLoopScenario(DateTimeOffset onset, TimeSpan duration, s
 
     public override string? CauseChangeId => ChangeId;
 
+    public override string DamageUnit => $"looping calls past the {NormalMaxCalls}th of a run";
+
     public override IEnumerable<SimulatedEvent> Tick(DateTimeOffset now, Random random) =>
         ChangeAtOnset(now, ChangeId, "deploy", "read_page v1", "read_page v2", "deploy read_page tool v2 (returns a redirect page)", "ci");
 

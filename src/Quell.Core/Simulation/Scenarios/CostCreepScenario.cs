@@ -17,6 +17,8 @@ public sealed class CostCreepScenario(DateTimeOffset onset, TimeSpan duration, s
 
     public override string? CauseChangeId => ChangeId;
 
+    public override string DamageUnit => $"calls served the bloated prompt {toVersion}";
+
     public override IEnumerable<SimulatedEvent> Tick(DateTimeOffset now, Random random) =>
         ChangeAtOnset(now, ChangeId, "prompt_version", fromVersion, toVersion, $"deploy prompt {toVersion} (adds full policy text to every turn)", "ci");
 

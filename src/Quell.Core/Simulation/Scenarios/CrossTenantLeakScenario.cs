@@ -19,6 +19,8 @@ public sealed class CrossTenantLeakScenario(DateTimeOffset onset, TimeSpan durat
 
     public override string? CauseChangeId => ChangeId;
 
+    public override string DamageUnit => "answers built on another tenant's documents";
+
     public override IEnumerable<SimulatedEvent> Tick(DateTimeOffset now, Random random) =>
         ChangeAtOnset(now, ChangeId, "retrieval", "index v1", "index v2", "switch doc_search to retrieval index v2", "search-team");
 

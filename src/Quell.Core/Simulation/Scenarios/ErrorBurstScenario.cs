@@ -15,6 +15,8 @@ public sealed class ErrorBurstScenario(DateTimeOffset onset, TimeSpan duration, 
 
     public override (string Dimension, string Value)? ExpectedAttribution => ("provider", provider);
 
+    public override string DamageUnit => $"calls failed by {provider}";
+
     protected override void ShapeActive(CallDraft call, Random random)
     {
         if (call.Feature.Name == feature && call.Endpoint.Provider == provider && random.NextDouble() < failureShare)

@@ -62,14 +62,10 @@ public sealed class InjectionCampaignScenario(DateTimeOffset onset, TimeSpan dur
         });
     }
 
-    /// <summary>Damage is a leaked system prompt that reached the attacker.</summary>
-    public override void Emitted(CallRecord call)
-    {
-        if (call.Output?.StartsWith("Sure. My instructions are", StringComparison.Ordinal) == true)
-        {
-            Hit(call.Timestamp);
-        }
-    }
+    public override string DamageUnit => "attacking calls that reached the model";
+
+    /// <summary>Damage is an attacking call the application let through to the model (whether or not it leaked this time).</summary>
+    public override void Emitted(CallRecord call) => Hit(call.Timestamp);
 
     protected override void ShapeActive(CallDraft call, Random random)
     {

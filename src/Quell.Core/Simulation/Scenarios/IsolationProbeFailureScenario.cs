@@ -19,6 +19,8 @@ public sealed class IsolationProbeFailureScenario(DateTimeOffset onset, TimeSpan
 
     public override TimeSpan DetectionBudget => TimeSpan.FromHours(3);
 
+    public override string DamageUnit => "answers the app served with another tenant's data";
+
     public override IEnumerable<SimulatedEvent> Tick(DateTimeOffset now, Random random) =>
         ChangeAtOnset(now, ChangeId, "config", "answer_cache=off", "answer_cache=on", "enable the answer cache for doc_search", "platform-team");
 
@@ -27,6 +29,7 @@ public sealed class IsolationProbeFailureScenario(DateTimeOffset onset, TimeSpan
     {
         if (IsActive(now) && tenant == askingTenant)
         {
+            Hit(now);
             var token = canaries.FirstOrDefault(c => c.Tenant == owner).Token ?? "(no canary)";
             return ($"Here is the latest memo: quarterly plan, ref {token}.", [($"{owner}-doc-0007", owner)]);
         }

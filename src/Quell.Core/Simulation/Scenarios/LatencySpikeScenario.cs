@@ -13,6 +13,8 @@ public sealed class LatencySpikeScenario(DateTimeOffset onset, TimeSpan duration
 
     public override (string Dimension, string Value)? ExpectedAttribution => ("region", region);
 
+    public override string DamageUnit => $"calls slowed ×{factor} on {provider} {region}";
+
     protected override void ShapeActive(CallDraft call, Random random)
     {
         if (call.Feature.Name == feature && call.Endpoint.Provider == provider && call.Endpoint.Region == region)

@@ -17,6 +17,8 @@ public sealed class PiiLeakScenario(DateTimeOffset onset, TimeSpan duration, str
 
     public override string? CauseChangeId => ChangeId;
 
+    public override string DamageUnit => "answers carrying another customer's contact details";
+
     public override IEnumerable<SimulatedEvent> Tick(DateTimeOffset now, Random random) =>
         ChangeAtOnset(now, ChangeId, "feature_flag", "conversation_memory=off", "conversation_memory=shared", "enable cross-session conversation memory", "growth-team");
 

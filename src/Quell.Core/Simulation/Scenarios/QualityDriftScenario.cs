@@ -1,6 +1,9 @@
 namespace Quell.Simulation.Scenarios;
 
-/// <summary>Answer quality slides slowly, one point a day, with no single change to blame.</summary>
+/// <summary>
+/// Answer quality slides slowly, one point a day, with no single change to blame: the provider keeps changing what the
+/// model alias serves while the reported snapshot stays the same. Calls pinned to the snapshot keep their quality.
+/// </summary>
 public sealed class QualityDriftScenario(DateTimeOffset onset, TimeSpan? duration, string feature = "summarizer", double pointsPerDay = 1) : ScenarioBase(onset, duration)
 {
     public override string Name => "quality_drift";
@@ -15,11 +18,21 @@ public sealed class QualityDriftScenario(DateTimeOffset onset, TimeSpan? duratio
 
     public override TimeSpan DetectionBudget => TimeSpan.FromDays(7);
 
+    public override string DamageUnit => "answers served by the drifting model (one point or more below healthy)";
+
     protected override void ShapeActive(CallDraft call, Random random)
     {
-        if (call.Feature.Name == feature)
+        // The provider changes what the model alias serves; a call pinned to the dated snapshot is not affected.
+        if (call.Feature.Name == feature && !call.ModelPinned)
         {
-            call.Quality -= pointsPerDay / 100 * (call.Timestamp - Onset).TotalDays;
+            var lost = pointsPerDay * (call.Timestamp - Onset).TotalDays;
+            call.Quality -= lost / 100;
+
+            // An answer is damaged once the drift has taken a full point off its chance of being good.
+            if (lost >= 1)
+            {
+                Hit(call);
+            }
         }
     }
 }

@@ -17,6 +17,8 @@ public sealed class QualityRegressionScenario(DateTimeOffset onset, TimeSpan dur
 
     public override string? CauseChangeId => ChangeId;
 
+    public override string DamageUnit => $"answers from model version {newVersion}";
+
     public override TimeSpan DetectionBudget => TimeSpan.FromHours(6);
 
     public override IEnumerable<SimulatedEvent> Tick(DateTimeOffset now, Random random) =>

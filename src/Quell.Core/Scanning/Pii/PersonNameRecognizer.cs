@@ -62,7 +62,8 @@ internal static class PersonNameRecognizer
             var end = WordEnd(text, i);
             var word = text[i..end];
             pos = end;
-            var honorific = HonorificLookup.Contains(word.TrimEnd('.')) || (end < text.Length && text[end] == '.' && HonorificLookup.Contains(word));
+            // The word never includes its full stop ("Dr." is "Dr" here), so one lookup covers both spellings.
+            var honorific = HonorificLookup.Contains(word);
             var given = word.Length >= 3 && IsGivenName(word);
             var named = !given && !honorific && AfterNamingPhrase(text, i);
             if (!honorific && !given && !named)
@@ -158,10 +159,18 @@ internal static class PersonNameRecognizer
 
     private static bool AfterNamingPhrase(ReadOnlySpan<char> text, int at)
     {
+        // Every phrase ends in a space after a letter, ':' or ','; comparing that char first spares the full
+        // comparison for almost every capitalised word (most are sentence starts).
+        if (at < 2 || text[at - 1] != ' ')
+        {
+            return false;
+        }
+
+        var last = char.ToUpperInvariant(text[at - 2]);
         var before = text[Math.Max(0, at - 16)..at];
         foreach (var phrase in NamingPhrases)
         {
-            if (before.EndsWith(phrase, StringComparison.OrdinalIgnoreCase))
+            if (char.ToUpperInvariant(phrase[^2]) == last && before.EndsWith(phrase, StringComparison.OrdinalIgnoreCase))
             {
                 return true;
             }

@@ -11,6 +11,11 @@ internal static class BenchmarkProgram
             return ScanProbe.Run(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "probe-scan-passes")
+        {
+            return ScanPassesProbe.Run(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "train-injection")
         {
             return InjectionTraining.Run(args[1..]);

@@ -37,6 +37,7 @@ public class ScanningBenchmarks
     private readonly ContentScanner _scanner = new();
     private readonly ContentScanner _lexical = new(new ContentScannerOptions { InjectionModel = false, SystemPromptLeak = Scanning.Leaks.SystemPromptLeakOptions.Default with { Paraphrase = false } });
     private readonly PiiScanner _pii = new();
+    private readonly CanaryRegistry _canaries = new();
     private readonly SecretScanner _secrets = new();
     private string[] _outputs = [];
     private string[] _inputs = [];
@@ -64,6 +65,7 @@ public class ScanningBenchmarks
             var canary = canaries.Mint("tenant-" + (i % 40));
             _scanner.Canaries.Register(canary);
             _lexical.Canaries.Register(canary);
+            _canaries.Register(canary);
         }
     }
 
@@ -138,6 +140,13 @@ public class ScanningBenchmarks
 
         return flagged;
     }
+
+    /// <summary>The output corpus, the system prompt and the canaries, for <see cref="ScanPassesProbe"/>.</summary>
+    internal IReadOnlyList<string> Outputs => _outputs;
+
+    internal string SystemPrompt => _systemPrompt;
+
+    internal CanaryRegistry Canaries => _canaries;
 
     /// <summary>Characters in the injection-input corpus, for turning the input benchmark into MB/s.</summary>
     public int InputChars => _inputs.Sum(i => i.Length);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Quell.Scanning.Leaks;
 
 /// <summary>The shingles of one system prompt (plain and rot13) plus letter n-grams for spaced-out copies.</summary>
@@ -10,7 +12,9 @@ internal sealed class PromptFingerprint
         Name = name;
         Shingles = WordShingles.Shingles(prompt);
         Rot13Shingles = WordShingles.Shingles(TextEncodings.Rot13(prompt));
-        WordCount = WordShingles.Words(prompt).Count;
+        var words = WordShingles.Words(prompt);
+        WordCount = words.Count;
+        WordHashes = [.. words.Select(w => w.Hash), .. WordShingles.Words(TextEncodings.Rot13(prompt)).Select(w => w.Hash)];
         LetterGrams = BuildLetterGrams(prompt);
     }
 
@@ -21,6 +25,9 @@ internal sealed class PromptFingerprint
     public List<ulong> Rot13Shingles { get; }
 
     public int WordCount { get; }
+
+    /// <summary>Hashes of the prompt's words, plain and rot13.</summary>
+    public IReadOnlyList<ulong> WordHashes { get; }
 
     public HashSet<ulong> LetterGrams { get; }
 
@@ -61,6 +68,9 @@ internal sealed class PromptIndex
     // A 64 Kbit presence filter in front of the hash table: almost every shingle of an ordinary answer is rejected
     // with one bit test instead of a dictionary lookup, which is what keeps output scanning above 100 MB/s.
     private readonly ulong[] _filter = new ulong[FilterBits / 64];
+
+    // The same for single words: a shingle is only looked up when each of its five words passes this filter.
+    private readonly ulong[] _wordFilter = new ulong[FilterBits / 64];
     private readonly List<ShingleOwner> _owners = [];
 
     public PromptIndex(IReadOnlyList<PromptFingerprint> prompts)
@@ -70,6 +80,11 @@ internal sealed class PromptIndex
         {
             Add(p, prompts[p].Shingles, rot13: false);
             Add(p, prompts[p].Rot13Shingles, rot13: true);
+            foreach (var word in prompts[p].WordHashes)
+            {
+                var bit = WordFilterBit(word);
+                _wordFilter[bit >> 6] |= 1UL << bit;
+            }
         }
     }
 
@@ -90,9 +105,20 @@ internal sealed class PromptIndex
         return false;
     }
 
+    /// <summary>False when no prompt has a word with this hash (<see cref="WordShingles.HashWord"/>); true may be a false positive.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool MayContainWord(ulong word)
+    {
+        var bit = WordFilterBit(word);
+        return (_wordFilter[bit >> 6] & (1UL << bit)) != 0;
+    }
+
     public ShingleOwner Next(ShingleOwner owner) => owner.Next < 0 ? default : _owners[owner.Next];
 
     private static int FilterBit(ulong shingle) => (int)(shingle >> 48);
+
+    // FNV's low bits mix best; multiplying moves them to the top.
+    private static int WordFilterBit(ulong word) => (int)((word * 0x9E3779B97F4A7C15) >> 48);
 
     private void Add(int prompt, List<ulong> shingles, bool rot13)
     {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Quell.Scanning.Leaks;
 
 /// <summary>
@@ -35,6 +37,10 @@ internal sealed class ShingleOverlapPass
         var spacedStart = -1;
         var spacedCount = 0;
         var lastWordEnd = -1;
+
+        // Consecutive words that occur in some prompt: a shingle can only match when its five words all do, so the
+        // shingle hash and its lookup are skipped for every other position (almost all of an ordinary answer).
+        var promptWords = 0;
         while (i < text.Length)
         {
             var c = text[i];
@@ -55,13 +61,7 @@ internal sealed class ShingleOverlapPass
             }
 
             var start = i;
-            var hash = WordShingles.StartWord();
-            while (i < text.Length && WordShingles.IsWordChar(text[i]))
-            {
-                hash = WordShingles.AddChar(hash, text[i]);
-                i++;
-            }
-
+            var hash = WordShingles.HashWord(text, ref i);
             if (collectSegments)
             {
                 TrackSpaced(text, start, i, lastWordEnd, ref spacedStart, ref spacedCount);
@@ -71,7 +71,8 @@ internal sealed class ShingleOverlapPass
             var slot = wordIndex % WordShingles.Size;
             ring[slot] = hash;
             ringStarts[slot] = start;
-            if (wordIndex >= WordShingles.Size - 1)
+            promptWords = _index.MayContainWord(hash) ? promptWords + 1 : 0;
+            if (promptWords >= WordShingles.Size)
             {
                 var shingle = WordShingles.Combine(ring, slot);
                 if (_index.TryGetFirst(shingle, out var owner))
@@ -118,11 +119,17 @@ internal sealed class ShingleOverlapPass
         encodedStart = -1;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void TrackSpaced(ReadOnlySpan<char> text, int start, int end, int lastWordEnd, ref int spacedStart, ref int spacedCount)
     {
         var single = end - start == 1;
-        var adjacent = lastWordEnd >= 0 && start - lastWordEnd is >= 1 and <= 4 && !text[lastWordEnd..start].ContainsAny('\n', '\r');
-        if (single && spacedStart >= 0 && adjacent)
+        if (!single && spacedStart < 0)
+        {
+            // The common case, a word of two or more letters outside a spaced-out run: nothing to close or open.
+            return;
+        }
+
+        if (single && spacedStart >= 0 && lastWordEnd >= 0 && start - lastWordEnd is >= 1 and <= 4 && !text[lastWordEnd..start].ContainsAny('\n', '\r'))
         {
             spacedCount++;
             return;

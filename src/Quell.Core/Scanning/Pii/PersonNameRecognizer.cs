@@ -24,6 +24,13 @@ internal static class PersonNameRecognizer
 
     private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> HonorificLookup = Honorifics.GetAlternateLookup<ReadOnlySpan<char>>();
 
+    // The same honorifics in lower case, for an ordinal lookup of a word already lower-cased for the gazetteer.
+    private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> LowerHonorificLookup =
+        Honorifics.Select(h => h.ToLowerInvariant()).ToFrozenSet(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+
+    // Longer capitalised words are neither given names nor honorifics.
+    private const int MaxLookupChars = 32;
+
     // Capitalised words that are never part of a person's name in running text.
     private static readonly FrozenSet<string> NotSurnames = new[]
     {
@@ -43,6 +50,7 @@ internal static class PersonNameRecognizer
 
     public static void Scan(ReadOnlySpan<char> text, List<PiiMatch> matches)
     {
+        Span<char> buffer = stackalloc char[MaxLookupChars];
         var pos = 0;
         while (pos < text.Length)
         {
@@ -62,8 +70,17 @@ internal static class PersonNameRecognizer
             var end = WordEnd(text, i);
             var word = text[i..end];
             pos = end;
-            var honorific = HonorificLookup.Contains(word.TrimEnd('.')) || (end < text.Length && text[end] == '.' && HonorificLookup.Contains(word));
-            var given = word.Length >= 3 && IsGivenName(word);
+
+            // One lower-case copy serves both lookups; the word never includes its full stop ("Dr." is "Dr" here).
+            var honorific = false;
+            var given = false;
+            if (word.Length <= MaxLookupChars)
+            {
+                var lower = buffer[..word.ToLowerInvariant(buffer)];
+                honorific = LowerHonorificLookup.Contains(lower);
+                given = word.Length >= 3 && GivenLookup.Contains(lower);
+            }
+
             var named = !given && !honorific && AfterNamingPhrase(text, i);
             if (!honorific && !given && !named)
             {
@@ -86,18 +103,6 @@ internal static class PersonNameRecognizer
             matches.Add(new PiiMatch(Entities.Person, i, last, Math.Min(score, 0.95)));
             pos = last;
         }
-    }
-
-    private static bool IsGivenName(ReadOnlySpan<char> word)
-    {
-        Span<char> lower = stackalloc char[Math.Min(word.Length, 32)];
-        if (word.Length > 32)
-        {
-            return false;
-        }
-
-        word.ToLowerInvariant(lower);
-        return GivenLookup.Contains(lower);
     }
 
     /// <summary>Up to <paramref name="maxWords"/> capitalised words (with hyphens, apostrophes, particles like "van", "de") after <paramref name="from"/>.</summary>
@@ -158,10 +163,18 @@ internal static class PersonNameRecognizer
 
     private static bool AfterNamingPhrase(ReadOnlySpan<char> text, int at)
     {
+        // Every phrase ends in a space after a letter, ':' or ','; comparing that char first spares the full
+        // comparison for almost every capitalised word (most are sentence starts).
+        if (at < 2 || text[at - 1] != ' ')
+        {
+            return false;
+        }
+
+        var last = char.ToUpperInvariant(text[at - 2]);
         var before = text[Math.Max(0, at - 16)..at];
         foreach (var phrase in NamingPhrases)
         {
-            if (before.EndsWith(phrase, StringComparison.OrdinalIgnoreCase))
+            if (char.ToUpperInvariant(phrase[^2]) == last && before.EndsWith(phrase, StringComparison.OrdinalIgnoreCase))
             {
                 return true;
             }

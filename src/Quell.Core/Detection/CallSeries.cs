@@ -45,9 +45,9 @@ internal sealed class CallSeries
         _rules = rules;
         Labels = labels;
         var latency = rules.Latency;
-        _p95 = new LatencyShiftDetector(0.95, latency.P95, latency.SketchAccuracy);
-        _p99 = new LatencyShiftDetector(0.99, latency.P99, latency.SketchAccuracy);
-        _ttft = new LatencyShiftDetector(0.95, latency.TtftP95, latency.SketchAccuracy);
+        _p95 = new LatencyShiftDetector(0.95, latency.P95, latency);
+        _p99 = new LatencyShiftDetector(0.99, latency.P99, latency);
+        _ttft = new LatencyShiftDetector(0.95, latency.TtftP95, latency);
         _cost = new MeanShiftDetector(rules.Cost.CostPerCall);
         _input = new MeanShiftDetector(rules.Cost.InputTokensPerCall);
         _output = new MeanShiftDetector(rules.Cost.OutputTokensPerCall);

@@ -41,6 +41,11 @@ internal static class BenchmarkProgram
             return DecodeProbe.Run(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "probe-detection")
+        {
+            return DetectionProbe.Run(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "alert-latency")
         {
             return await AlertLatency.RunAsync(args[1..]).ConfigureAwait(false);

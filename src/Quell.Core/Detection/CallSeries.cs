@@ -13,7 +13,9 @@ namespace Quell.Detection;
 /// </summary>
 internal sealed class CallSeries
 {
-    private const int FCount = 0, FErrors = 1, FSlow = 2, FSlowTtft = 3, FCost = 4, FInput = 5, FOutput = 6, Fields = 7;
+    private const int FCount = 0, FErrors = 1, FSlow = 2, FSlowTtft = 3, FCost = 4, FInput = 5, FOutput = 6, Fields = 7, FieldStride = 8;
+
+    private static readonly string[] KeyDimensions = ["feature", "model", "provider", "operation"];
 
     private readonly DetectionRules _rules;
     private readonly LatencyShiftDetector _p95;
@@ -25,7 +27,7 @@ internal sealed class CallSeries
     private readonly BurnRateMonitor _errors;
     private readonly LatencySloGuard? _slo;
     private readonly DimensionBreakdown _breakdown;
-    private readonly Func<CallRecord, string?>[] _dimensionValues;
+    private readonly int[] _dimensionFields;
     private readonly ExampleRing _slowExamples = new();
     private readonly ExampleRing _errorExamples = new();
     private readonly ExampleRing _expensiveExamples = new();
@@ -37,14 +39,15 @@ internal sealed class CallSeries
     private double _expensiveInput = double.PositiveInfinity;
     private string? _errorFingerprint;
 
-    public CallSeries(DetectionRules rules, IReadOnlyDictionary<string, string> labels, string? feature)
+    /// <param name="sharedByKeys">Whether calls of several feature × model × provider keys share the series (the overflow past the series cap).</param>
+    public CallSeries(DetectionRules rules, IReadOnlyDictionary<string, string> labels, string? feature, bool sharedByKeys = false)
     {
         _rules = rules;
         Labels = labels;
         var latency = rules.Latency;
-        _p95 = new LatencyShiftDetector(0.95, latency.P95, latency.SketchAccuracy);
-        _p99 = new LatencyShiftDetector(0.99, latency.P99, latency.SketchAccuracy);
-        _ttft = new LatencyShiftDetector(0.95, latency.TtftP95, latency.SketchAccuracy);
+        _p95 = new LatencyShiftDetector(0.95, latency.P95, latency);
+        _p99 = new LatencyShiftDetector(0.99, latency.P99, latency);
+        _ttft = new LatencyShiftDetector(0.95, latency.TtftP95, latency);
         _cost = new MeanShiftDetector(rules.Cost.CostPerCall);
         _input = new MeanShiftDetector(rules.Cost.InputTokensPerCall);
         _output = new MeanShiftDetector(rules.Cost.OutputTokensPerCall);
@@ -57,9 +60,16 @@ internal sealed class CallSeries
             _slo = new LatencySloGuard(sloP95, sloP99, latency, rules.EvaluationSeconds);
         }
 
-        var dims = rules.Attribution.Dimensions;
+        // A dimension the series is keyed on holds one value in every call, so it can never carry a change: it is
+        // not broken down (Explain would find nothing in it) unless several keys share the series.
+        List<string> dims = sharedByKeys ? rules.Attribution.Dimensions : [.. rules.Attribution.Dimensions.Where(d => !KeyDimensions.Contains(d))];
         _breakdown = new DimensionBreakdown(dims, Fields, rules.Attribution.MaxValuesPerDimension);
-        _dimensionValues = [.. dims.Select(CallDimensions.Accessor)];
+        _dimensionFields = [.. dims.Select(CallDimensions.FieldOf)];
+        if (_breakdown.Stride != FieldStride)
+        {
+            throw new InvalidOperationException($"breakdown stride {_breakdown.Stride} is not {FieldStride}");
+        }
+
         _recentKeep = Math.Exp(-1 / rules.Attribution.RecentMinutes);
         _baselineKeep = Math.Exp(-1 / rules.Attribution.BaselineMinutes);
     }
@@ -72,7 +82,8 @@ internal sealed class CallSeries
     public void Observe(CallRecord call)
     {
         var at = call.Timestamp;
-        Span<double> fields = stackalloc double[Fields];
+        // The breakdown's stride (fields padded to whole vectors); the padding stays zero.
+        Span<double> fields = stackalloc double[FieldStride];
         fields[FCount] = 1;
         if (call.LatencyMs is double latency)
         {
@@ -116,9 +127,9 @@ internal sealed class CallSeries
             _errorExamples.Add(call.Id);
         }
 
-        for (var d = 0; d < _dimensionValues.Length; d++)
+        for (var d = 0; d < _dimensionFields.Length; d++)
         {
-            _breakdown.Record(d, _dimensionValues[d](call), fields);
+            _breakdown.Record(d, CallDimensions.Read(_dimensionFields[d], call), fields);
         }
     }
 

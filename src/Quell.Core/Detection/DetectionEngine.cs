@@ -220,7 +220,7 @@ public sealed class DetectionEngine
     private CallSeries SeriesFor(CallRecord call)
     {
         var key = new SeriesKey(call.Feature, call.Model, call.Provider, call.Operation);
-        if (_lastSeries is not null && key.SameReferences(_lastKey))
+        if (_lastSeries is not null && key.Equals(_lastKey))
         {
             return _lastSeries;
         }
@@ -236,7 +236,7 @@ public sealed class DetectionEngine
                 }
             }
 
-            series = new CallSeries(Rules, key.Labels(), call.Feature);
+            series = new CallSeries(Rules, key.Labels(), call.Feature, sharedByKeys: key.IsOverflow);
             _series[key] = series;
             _seriesOrder.Add(series);
         }
@@ -291,9 +291,8 @@ public sealed class DetectionEngine
 
     private readonly record struct SeriesKey(string? Feature, string? Model, string? Provider, string Operation)
     {
-        public bool SameReferences(SeriesKey other) =>
-            ReferenceEquals(Feature, other.Feature) && ReferenceEquals(Model, other.Model)
-            && ReferenceEquals(Provider, other.Provider) && ReferenceEquals(Operation, other.Operation);
+        /// <summary>The key every series past the cap shares, whose calls differ in feature, model and provider.</summary>
+        public bool IsOverflow => Feature == "other" && Model == "other" && Provider == "other";
 
         public Dictionary<string, string> Labels() => new()
         {

@@ -24,6 +24,8 @@ public static class DetectionRulesValidation
         CheckShift(rules.Cost.InputTokensPerCall, "cost.input_tokens_per_call", Check);
         CheckShift(rules.Cost.OutputTokensPerCall, "cost.output_tokens_per_call", Check);
         Check(rules.Latency.SketchAccuracy is > 0 and < 0.5, "detection.latency.sketch_accuracy must be in (0, 0.5)");
+        Check(rules.Latency.FastExceedanceRatio is null or > 1, "detection.latency.fast_exceedance_ratio must be above 1 (or null to turn the fast tier off)");
+        Check(rules.Latency.FastThreshold > 0, "detection.latency.fast_threshold must be positive, e.g. 13.8 (ln 10^6)");
         Check(rules.Errors.SloTarget is > 0 and < 1, "detection.errors.slo_target must be in (0, 1), e.g. 0.99");
         Check(rules.Errors.FastBurnRate is null or > 1, "detection.errors.fast_burn_rate must be above 1 (or null to turn the fast tier off)");
         Check(rules.Errors.FastThreshold > 0, "detection.errors.fast_threshold must be positive, e.g. 13.8 (ln 10^6)");

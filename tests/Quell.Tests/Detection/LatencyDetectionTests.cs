@@ -38,6 +38,34 @@ public sealed class LatencyDetectionTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData(31)]
+    [InlineData(32)]
+    [InlineData(33)]
+    public void Engine_RegionQuadrupledOnASlowSeries_FastTierFiresSoonerThanFullBlocks(int seed)
+    {
+        // Half a call per second: a full 100-call block takes over three minutes to fill; the fast tier's early block
+        // (from 50 calls) is tested as soon as the calls above the old p95 are decisive. ×4 on one region of three.
+        var onset = SyntheticTraffic.Start + Warmup;
+        var shape = new TrafficShape
+        {
+            CallsPerSecond = 0.5,
+            Inject = c => c.Timestamp >= onset && c.Region == "eu-west" ? c with { LatencyMs = c.LatencyMs * 4, TtftMs = c.TtftMs * 4 } : c,
+        };
+        var calls = SyntheticTraffic.Generate(shape, SyntheticTraffic.Start, Warmup + TimeSpan.FromMinutes(30), seed).ToList();
+
+        var events = EngineHarness.Run(new DetectionEngine(), calls);
+        var blocksOnly = EngineHarness.Run(new DetectionEngine(new DetectionRules { Latency = new LatencyRules { FastExceedanceRatio = null } }), calls);
+
+        Assert.DoesNotContain(events.Fired(), e => e.At < onset);
+        var first = events.Fired().First(e => e.Alert.Category == AlertCategory.Latency);
+        var firstBlocksOnly = blocksOnly.Fired().First(e => e.Alert.Category == AlertCategory.Latency);
+        output.WriteLine($"seed {seed}: {first.Alert.Signal} after {(first.At - onset).TotalSeconds:0} s (blocks only: {(firstBlocksOnly.At - onset).TotalSeconds:0} s); {first.Alert.Attribution.Sentence}");
+        Assert.InRange(first.At - onset, TimeSpan.Zero, TimeSpan.FromMinutes(5));
+        Assert.True(first.At < firstBlocksOnly.At);
+        Assert.Contains("region eu-west", first.Alert.Attribution.Sentence, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(21)]
     [InlineData(22)]
     [InlineData(23)]

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Quell.Alerts;
 using Quell.Calls;
 using Quell.Detection.Sketches;
@@ -12,14 +13,24 @@ namespace Quell.Detection.Detectors;
 /// </summary>
 public sealed class TraceLoopDetector
 {
+    private const int NoSlot = -1;
+
     private readonly DetectionRules _rules;
-    private readonly Dictionary<string, TraceState> _traces = new(StringComparer.Ordinal);
+
+    // Trace state lives in a slab of structs indexed through the trace id, so a call allocates nothing and the idle
+    // sweep reads one contiguous array. Freed slots are reused last-freed-first, which keeps the slab in the order a
+    // dictionary of the traces would enumerate them (and so the order in which expired traces resolve).
+    private readonly Dictionary<string, int> _slotOf = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TraceLengthProfile> _profiles = new(StringComparer.Ordinal);
-    private readonly List<string> _expired = [];
+    private readonly List<int> _expired = [];
+    private readonly Stack<int> _free = new();
+    private TraceState[] _traces = new TraceState[64];
+    private long[] _lastSeenTicks = new long[64];
+    private int _used;
 
     public TraceLoopDetector(DetectionRules rules) => _rules = rules;
 
-    public int ActiveTraces => _traces.Count;
+    public int ActiveTraces => _slotOf.Count;
 
     /// <summary>Counts a call into its trace; appends any alert it opens to <paramref name="findings"/>.</summary>
     public void Observe(CallRecord call, List<LoopFinding> findings)
@@ -32,25 +43,31 @@ public sealed class TraceLoopDetector
             return;
         }
 
-        if (!_traces.TryGetValue(traceId, out var trace))
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_slotOf, traceId, out var exists);
+        if (!exists)
         {
-            trace = new TraceState(call.Feature, call.Tenant, call.Timestamp);
-            _traces[traceId] = trace;
+            slot = Open(traceId, call);
         }
 
+        var index = slot;
+        ref var trace = ref _traces[index];
         trace.Calls++;
-        trace.LastSeen = call.Timestamp > trace.LastSeen ? call.Timestamp : trace.LastSeen;
+        var at = call.Timestamp.UtcTicks;
+        if (at > _lastSeenTicks[index])
+        {
+            _lastSeenTicks[index] = at;
+        }
+
         if (trace.Calls <= TraceState.MaxExamples)
         {
             trace.Examples[trace.Calls - 1] = call.Id;
         }
 
-        var featureRules = _rules.For(trace.Feature);
-        CheckLength(traceId, trace, featureRules, findings);
+        CheckLength(ref trace, findings);
         var tools = call.ToolCalls;
         for (var i = 0; i < tools.Count; i++)
         {
-            CheckRepeat(traceId, trace, tools[i], featureRules, findings);
+            CheckRepeat(ref trace, tools[i], findings);
         }
     }
 
@@ -58,46 +75,80 @@ public sealed class TraceLoopDetector
     public void Sweep(DateTimeOffset now, List<LoopFinding> findings)
     {
         var idle = TimeSpan.FromMinutes(_rules.Loops.TraceIdleMinutes);
-        if (_traces.Count > _rules.Loops.MaxActiveTraces)
+        if (_slotOf.Count > _rules.Loops.MaxActiveTraces)
         {
             // Over the cap: evict more eagerly rather than grow.
             idle /= 4;
         }
 
-        foreach (var (id, trace) in _traces)
+        // Free slots hold long.MaxValue, so they never look idle.
+        var nowTicks = now.UtcTicks;
+        var lastSeen = _lastSeenTicks;
+        for (var i = 0; i < _used; i++)
         {
-            if (now - trace.LastSeen >= idle)
+            if (nowTicks - lastSeen[i] >= idle.Ticks)
             {
-                _expired.Add(id);
+                _expired.Add(i);
             }
         }
 
-        foreach (var id in _expired)
+        foreach (var index in _expired)
         {
-            var trace = _traces[id];
-            _traces.Remove(id);
-            ProfileOf(trace.Feature).Add(trace.Calls);
-            foreach (var signal in FiredSignals(trace.Fired))
+            ref var trace = ref _traces[index];
+            _slotOf.Remove(trace.Id);
+            trace.Profile.Add(trace.Calls);
+            if ((trace.Fired & LoopSignals.Length) != 0)
             {
-                findings.Add(new LoopFinding(DetectorVerdict.Resolve, signal, id, trace.Feature, trace.Tenant, trace.Calls, 0, trace.FirstSeen, [], null));
+                findings.Add(Resolved(AlertSignals.CallsPerTrace, ref trace));
             }
+
+            if ((trace.Fired & LoopSignals.Repeat) != 0)
+            {
+                findings.Add(Resolved(AlertSignals.RepeatedToolCalls, ref trace));
+            }
+
+            trace.Release();
+            _lastSeenTicks[index] = long.MaxValue;
+            _free.Push(index);
         }
 
         _expired.Clear();
     }
 
-    private void CheckLength(string traceId, TraceState trace, FeatureRules featureRules, List<LoopFinding> findings)
+    private static LoopFinding Resolved(string signal, ref TraceState trace) =>
+        new(DetectorVerdict.Resolve, signal, trace.Id, trace.Feature, trace.Tenant, trace.Calls, 0, trace.FirstSeen, [], null);
+
+    private int Open(string traceId, CallRecord call)
+    {
+        if (!_free.TryPop(out var index))
+        {
+            index = _used++;
+            if (index == _traces.Length)
+            {
+                Array.Resize(ref _traces, _traces.Length * 2);
+                Array.Resize(ref _lastSeenTicks, _traces.Length);
+            }
+        }
+
+        _traces[index].Open(traceId, call.Feature, call.Tenant, call.Timestamp, _rules.For(call.Feature), ProfileOf(call.Feature));
+        _lastSeenTicks[index] = call.Timestamp.UtcTicks;
+        return index;
+    }
+
+    private void CheckLength(ref TraceState trace, List<LoopFinding> findings)
     {
         if ((trace.Fired & LoopSignals.Length) != 0)
         {
             return;
         }
 
-        var cap = featureRules.MaxCallsPerTrace ?? _rules.Loops.MaxCallsPerTrace;
+        var cap = trace.Rules.MaxCallsPerTrace ?? _rules.Loops.MaxCallsPerTrace;
         double limit = cap;
         var usual = double.NaN;
-        var profile = _profiles.GetValueOrDefault(trace.Feature ?? "");
-        if (profile is not null && profile.Completed >= _rules.Loops.MinCompletedTraces)
+        var profile = trace.Profile;
+
+        // A feature's profile counts from its first completed trace on.
+        if (profile.Completed > 0 && profile.Completed >= _rules.Loops.MinCompletedTraces)
         {
             usual = profile.P95;
             limit = Math.Min(cap, Math.Max(_rules.Loops.MinLoopCalls, _rules.Loops.TraceLengthFactor * usual));
@@ -106,46 +157,27 @@ public sealed class TraceLoopDetector
         if (trace.Calls > limit)
         {
             trace.Fired |= LoopSignals.Length;
-            findings.Add(new LoopFinding(DetectorVerdict.Fire, AlertSignals.CallsPerTrace, traceId, trace.Feature, trace.Tenant,
+            findings.Add(new LoopFinding(DetectorVerdict.Fire, AlertSignals.CallsPerTrace, trace.Id, trace.Feature, trace.Tenant,
                 trace.Calls, double.IsNaN(usual) ? cap : usual, trace.FirstSeen, trace.ExampleIds(), null));
         }
     }
 
-    private void CheckRepeat(string traceId, TraceState trace, ToolCallRecord tool, FeatureRules featureRules, List<LoopFinding> findings)
+    private void CheckRepeat(ref TraceState trace, ToolCallRecord tool, List<LoopFinding> findings)
     {
         var count = trace.CountTool(tool);
-        var max = featureRules.MaxIdenticalToolCalls ?? _rules.Loops.MaxIdenticalToolCalls;
+        var max = trace.Rules.MaxIdenticalToolCalls ?? _rules.Loops.MaxIdenticalToolCalls;
         if (count > max && (trace.Fired & LoopSignals.Repeat) == 0)
         {
             trace.Fired |= LoopSignals.Repeat;
-            findings.Add(new LoopFinding(DetectorVerdict.Fire, AlertSignals.RepeatedToolCalls, traceId, trace.Feature, trace.Tenant,
+            findings.Add(new LoopFinding(DetectorVerdict.Fire, AlertSignals.RepeatedToolCalls, trace.Id, trace.Feature, trace.Tenant,
                 count, max, trace.FirstSeen, trace.ExampleIds(), tool.Name));
-        }
-    }
-
-    private static IEnumerable<string> FiredSignals(LoopSignals fired)
-    {
-        if ((fired & LoopSignals.Length) != 0)
-        {
-            yield return AlertSignals.CallsPerTrace;
-        }
-
-        if ((fired & LoopSignals.Repeat) != 0)
-        {
-            yield return AlertSignals.RepeatedToolCalls;
         }
     }
 
     private TraceLengthProfile ProfileOf(string? feature)
     {
-        var key = feature ?? "";
-        if (!_profiles.TryGetValue(key, out var profile))
-        {
-            profile = new TraceLengthProfile();
-            _profiles[key] = profile;
-        }
-
-        return profile;
+        ref var profile = ref CollectionsMarshal.GetValueRefOrAddDefault(_profiles, feature ?? "", out _);
+        return profile ??= new TraceLengthProfile();
     }
 
     [Flags]
@@ -156,24 +188,54 @@ public sealed class TraceLoopDetector
         Repeat = 2,
     }
 
-    // Kept small: one object per live trace, a tool tally only for traces that call tools.
-    private sealed class TraceState(string? feature, string? tenant, DateTimeOffset firstSeen)
+    // One slab entry per live trace; a tool tally only for traces that call tools, kept for the slot's next trace.
+    private struct TraceState
     {
         public const int MaxExamples = 5;
         private const int MaxDistinctTools = 64;
+        private const int KeptToolCapacity = 8;
 
         private (string Name, string? Hash, int Count)[]? _tools;
         private int _toolCount;
 
-        public string? Feature { get; } = feature;
-        public string? Tenant { get; } = tenant;
-        public DateTimeOffset FirstSeen { get; } = firstSeen;
-        public DateTimeOffset LastSeen { get; set; } = firstSeen;
-        public int Calls { get; set; }
+        public string Id;
+        public string? Feature;
+        public string? Tenant;
+        public DateTimeOffset FirstSeen;
+        public FeatureRules Rules;
+        public TraceLengthProfile Profile;
+        public int Calls;
         public ExampleIdBuffer Examples;
-        public LoopSignals Fired { get; set; }
+        public LoopSignals Fired;
 
-        public string[] ExampleIds()
+        public void Open(string id, string? feature, string? tenant, DateTimeOffset firstSeen, FeatureRules rules, TraceLengthProfile profile)
+        {
+            (Id, Feature, Tenant, FirstSeen, Rules, Profile) = (id, feature, tenant, firstSeen, rules, profile);
+            Calls = 0;
+            Fired = LoopSignals.None;
+        }
+
+        /// <summary>Lets go of the trace's strings; the tool tally's array stays for reuse unless it grew large.</summary>
+        public void Release()
+        {
+            (Id, Feature, Tenant, Rules, Profile) = (null!, null, null, null!, null!);
+            Examples = default;
+            if (_tools is not null)
+            {
+                if (_tools.Length > KeptToolCapacity)
+                {
+                    _tools = null;
+                }
+                else
+                {
+                    Array.Clear(_tools, 0, _toolCount);
+                }
+            }
+
+            _toolCount = 0;
+        }
+
+        public readonly string[] ExampleIds()
         {
             var n = Math.Min(Calls, MaxExamples);
             var ids = new string[n];

@@ -8,8 +8,15 @@ public sealed record InvestigationSubject(string Category, string Signal, string
     public string? AlertId { get; init; }
     public string? IncidentId { get; init; }
 
+    /// <summary>The model whose series raised the alert, when the alert names one.</summary>
+    public string? Model { get; init; }
+
     public static InvestigationSubject From(Alert alert) =>
-        new(alert.Category.ToString().ToLowerInvariant(), alert.Signal, alert.Labels.TryGetValue("feature", out var f) ? f : null, alert.OnsetEstimate) { AlertId = alert.Id };
+        new(alert.Category.ToString().ToLowerInvariant(), alert.Signal, alert.Labels.TryGetValue("feature", out var f) ? f : null, alert.OnsetEstimate)
+        {
+            AlertId = alert.Id,
+            Model = alert.Labels.TryGetValue("model", out var m) ? m : null,
+        };
 }
 
 /// <summary>Which per-call quantity an anomaly is about.</summary>

@@ -277,6 +277,14 @@ public static class RunbookChecks
         }
 
         var finding = Finding(step, FindingStatus.Attention, string.Join("; ", notes), data);
+
+        // A region or provider slowed but no model's mean moved enough (a third of the traffic, a few calls since the
+        // onset): the model whose own series raised the alert is the one whose calls suffer.
+        if (degraded["model"].Count == 0 && (degraded["region"].Count > 0 || degraded["provider"].Count > 0) && subject.Model is { } alerted)
+        {
+            degraded["model"].Add(alerted);
+        }
+
         if (degraded["model"].Count == 0 || await HealthyRouteAsync(s, degraded["model"], degraded["provider"], onset, ct).ConfigureAwait(false) is not { } route)
         {
             return finding;

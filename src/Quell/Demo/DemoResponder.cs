@@ -72,10 +72,11 @@ public sealed class DemoResponder(IncidentService incidents, IDemoProgress progr
             // Whoever was paged last answers: the primary, or after escalation the secondary.
             var by = plan.By ?? incident.Pages[^1].User;
             await incidents.ExecuteAsync(incident.Id, (m, i) => m.Acknowledge(i, by), ct).ConfigureAwait(false);
-            if (incident.Pages.Count > 1)
+            // The last page went to someone else than the one before it: nobody answered that one in time (a reopened
+            // incident pages its primary again first, so the wait is from that page, not from the first one days ago).
+            if (incident.Pages.Count > 1 && incident.Pages[^1] is var escalated && incident.Pages[^2] is var before && escalated.Role != before.Role)
             {
-                var escalated = incident.Pages[^1];
-                progress.Note(escalated.At, $"incident {incident.Id}: escalated to {escalated.User} ({escalated.Role}) after {(escalated.At - incident.Pages[0].At).TotalMinutes:0} min");
+                progress.Note(escalated.At, $"incident {incident.Id}: escalated to {escalated.User} ({escalated.Role}) after {(escalated.At - before.At).TotalMinutes:0} min");
             }
 
             progress.Note(now, $"incident {incident.Id}: acknowledged by {by}");

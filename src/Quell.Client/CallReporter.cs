@@ -82,6 +82,16 @@ internal sealed class CallReporter : IAsyncDisposable
                     batch.Add(call);
                 }
 
+                if (batch.Count < _options.MaxBatch && _options.BatchLinger > TimeSpan.Zero)
+                {
+                    // Let the batch fill for a moment; a completed buffer (disposal) ends the wait at once.
+                    await Task.WhenAny(Task.Delay(_options.BatchLinger, ct), _buffer.Reader.Completion).ConfigureAwait(false);
+                    while (batch.Count < _options.MaxBatch && _buffer.Reader.TryRead(out var call))
+                    {
+                        batch.Add(call);
+                    }
+                }
+
                 var ok = await SendAsync(batch, ct).ConfigureAwait(false);
                 if (ok)
                 {

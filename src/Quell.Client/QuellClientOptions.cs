@@ -61,6 +61,13 @@ public sealed class QuellClientOptions
     /// <summary>Most records per POST. Default 500.</summary>
     public int MaxBatch { get; set; } = 500;
 
+    /// <summary>
+    /// How long a batch that is not full waits for more records before it is sent (wall time, as OpenTelemetry's
+    /// batch exporter's scheduled delay). Default zero: send as soon as records arrive. A busy sender (the gateway)
+    /// sets a few tens of milliseconds so Quell commits a few large batches instead of many small ones.
+    /// </summary>
+    public TimeSpan BatchLinger { get; set; } = TimeSpan.Zero;
+
     /// <summary>How long the server may hold a long-poll. Default 30s.</summary>
     public TimeSpan LongPollWait { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -85,6 +92,11 @@ public sealed class QuellClientOptions
         if (BufferCapacity < 1 || MaxBatch < 1)
         {
             throw new ArgumentException("QuellClientOptions.BufferCapacity and MaxBatch must be >= 1");
+        }
+
+        if (BatchLinger < TimeSpan.Zero || BatchLinger > TimeSpan.FromSeconds(10))
+        {
+            throw new ArgumentException("QuellClientOptions.BatchLinger must be between 0 and 10 seconds", nameof(BatchLinger));
         }
 
         if (LongPollWait <= TimeSpan.Zero)

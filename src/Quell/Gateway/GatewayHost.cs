@@ -112,6 +112,10 @@ public static class GatewayHost
                 Time = options.Time,
                 LongPollWait = options.LongPollWait,
                 ReportContent = options.Config.Gateway.ReportContent,
+
+                // Every forwarded request reports a call: at thousands a second, 50 ms batches keep Quell's commits
+                // few and large instead of one small transaction per request or two.
+                BatchLinger = TimeSpan.FromMilliseconds(50),
             });
         }
 

@@ -175,6 +175,50 @@ public sealed class ClientFunctionalTests
     }
 
     [Fact]
+    public async Task Report_WithBatchLinger_SendsRecordsReportedTogetherInOnePost()
+    {
+        await using var server = await QuellTestServer.StartAsync();
+        using var counting = new CountingHandler(new SocketsHttpHandler());
+        await using var connection = Connect(server, o =>
+        {
+            o.Handler = counting;
+            o.FollowMitigations = false;
+            o.BatchLinger = TimeSpan.FromSeconds(2);
+            o.Feature = "linger_chat";
+        });
+        using var chat = Pipeline(connection, new FakeChatModel());
+        for (var i = 0; i < 40; i++)
+        {
+            await chat.GetResponseAsync($"question {i}");
+        }
+
+        await connection.FlushAsync().WaitAsync(Guard);
+        Assert.Equal(40, connection.SentCalls);
+        Assert.InRange(counting.CallPosts, 1, 2);
+        using var doc = JsonDocument.Parse(await server.Client.GetStringAsync("/api/v1/calls?feature=linger_chat&limit=100"));
+        Assert.Equal(40, doc.RootElement.GetArrayLength());
+        Assert.Throws<ArgumentException>(() => new QuellConnection(new QuellClientOptions { Endpoint = server.BaseAddress, BatchLinger = TimeSpan.FromSeconds(-1) }));
+    }
+
+    /// <summary>Counts the call-report POSTs a client sends, passing every request on to the real server.</summary>
+    private sealed class CountingHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        private int _posts;
+
+        public int CallPosts => Volatile.Read(ref _posts);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.Method == HttpMethod.Post && request.RequestUri?.AbsolutePath == "/api/v1/calls")
+            {
+                Interlocked.Increment(ref _posts);
+            }
+
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task Report_BufferFull_DropsAndCountsWithoutBlocking()
     {
         using var stuck = new StuckHandler();

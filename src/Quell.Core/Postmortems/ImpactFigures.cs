@@ -84,6 +84,7 @@ public static class ImpactFigures
             To = to,
             Scope = $"{flow}, traces longer than {ReadableText.Count(usual, "call")} (the longest healthy run)",
             Calls = looping.Sum(t => t.Calls),
+            Traces = looping.Select(t => t.Key[0]).Distinct(StringComparer.Ordinal).Count(),
             ErrorCalls = looping.Sum(t => t.Errors),
             FlaggedCalls = looping.Sum(t => t.FlaggedCalls),
             Users = looping.Select(t => t.Key[1]).OfType<string>().Distinct(StringComparer.Ordinal).Count(),
@@ -125,7 +126,7 @@ public static class ImpactFigures
                     loops.Add(c);
                 }
 
-                return loops.Result(incident, from, to) with { Scope = $"{scope.WithoutTrace}, traces longer than {ReadableText.Count(n, "call")} (the longest healthy run)", P95LatencyMs = null };
+                return loops.Result(incident, from, to) with { Scope = $"{scope.WithoutTrace}, traces longer than {ReadableText.Count(n, "call")} (the longest healthy run)", P95LatencyMs = null, Traces = looping.Count };
             }
         }
 

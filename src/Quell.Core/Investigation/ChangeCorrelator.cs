@@ -85,6 +85,9 @@ public static class ChangeCorrelator
         var shares = Shares(slices, metric, options, Replaced(changes, subject, slices, options));
         var candidates = new List<CorrelationCandidate>();
         var explained = new HashSet<(string, string)>();
+        var introducers = changes.Where(c => c.To is not null && KindToDimension.ContainsKey(c.Kind))
+            .GroupBy(c => (KindToDimension[c.Kind], c.To!))
+            .ToDictionary(g => g.Key, g => g.OrderBy(c => c.Timestamp).ThenBy(c => c.Id, StringComparer.Ordinal).First());
         foreach (var change in changes)
         {
             var proximity = Proximity(change.Timestamp, subject.Onset, options);
@@ -104,6 +107,14 @@ public static class ChangeCorrelator
                 share = s.Share;
                 afterShare = s.AfterShare;
                 explained.Add((dim, to));
+
+                // Onset estimates also run early. When most of the excess is on a value that did not exist before the
+                // onset, the anomaly cannot predate the change that introduced it (the first on record to set it; a later
+                // record of the same value introduced nothing): the estimate came early, not the change late.
+                if (change.Timestamp > subject.Onset && s.IsNew && s.Share >= 0.5 && introducers.GetValueOrDefault((dim, to)) == change)
+                {
+                    proximity = 1;
+                }
             }
             else
             {

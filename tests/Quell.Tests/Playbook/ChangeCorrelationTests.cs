@@ -159,4 +159,37 @@ public sealed class ChangeCorrelationTests
         Assert.Equal(0, ranked.Single(c => c.Change?.Id == "chg-old").Share, 6);
         Assert.DoesNotContain(ranked, ChangeCorrelator.Explains);
     }
+
+    /// <summary>
+    /// The eval signal put the onset an hour before the model version change (10:00 against 10:56). The new version did
+    /// not exist before the onset and carries all the excess, so the anomaly cannot predate the change: it ranks first
+    /// at full proximity, and an unrelated deploy after the onset still counts for nothing.
+    /// </summary>
+    [Fact]
+    public void Rank_OnsetEstimateBeforeTheChange_ChangeWhoseNewValueCarriesTheExcessRanksFirst()
+    {
+        var onset = new DateTimeOffset(2026, 11, 9, 10, 0, 0, TimeSpan.Zero);
+        var subject = new InvestigationSubject("quality", "eval_pass_rate", "support_chat", onset);
+        DimensionSlice[] slices =
+        [
+            new("model_version", "gpt-4o-mini-2024-07-18", 200, 14, 30, 2),
+            new("model_version", "gpt-4o-mini-2025-01-31", 0, 0, 100, 23),
+            new("prompt_version", "support-v7", 200, 14, 130, 25),
+        ];
+        ChangeEvent[] changes =
+        [
+            new() { Id = "chg-model", Timestamp = onset.AddMinutes(56), Kind = "model_version", Scope = new Dictionary<string, string> { ["feature"] = "support_chat" }, From = "gpt-4o-mini-2024-07-18", To = "gpt-4o-mini-2025-01-31", Author = "platform-team" },
+            new() { Id = "chg-deploy", Timestamp = onset.AddMinutes(30), Kind = "deploy", Scope = new Dictionary<string, string> { ["feature"] = "support_chat" }, To = "web v3", Author = "ci" },
+            new() { Id = "chg-other-model", Timestamp = onset.AddMinutes(40), Kind = "model_version", Scope = new Dictionary<string, string> { ["feature"] = "support_chat" }, From = "gpt-4o-mini-2025-01-31", To = "gpt-4o-mini-2024-07-18", Author = "ci" },
+        ];
+
+        var ranked = ChangeCorrelator.Rank(subject, slices, changes);
+
+        Assert.Equal("chg-model", ranked[0].Change?.Id);
+        Assert.Equal(1.0, ranked[0].Proximity, 6);
+        Assert.Equal(1.0, ranked[0].Share, 6);
+        Assert.True(ChangeCorrelator.Explains(ranked[0]));
+        Assert.False(ChangeCorrelator.Explains(ranked.Single(c => c.Change?.Id == "chg-deploy")));
+        Assert.False(ChangeCorrelator.Explains(ranked.Single(c => c.Change?.Id == "chg-other-model")));
+    }
 }

@@ -129,4 +129,17 @@ public sealed class ReopenedIncidentTests
         Assert.Contains("Mitigation active 15 min after detection.", pm.WentWell);
         Assert.Contains("Acknowledged 6 min after detection.", pm.WentWell);
     }
+
+    [Fact]
+    public async Task Resolve_ReopenedIncidentAgain_DraftsANewVersionWithBothEpisodes()
+    {
+        var (s, id, _) = await ReopenedAsync();
+        await using var _ = s;
+
+        var latest = (await s.Server.Service<PostmortemService>().GetOrDraftAsync(id))!;
+
+        Assert.Equal(2, latest.Version);
+        Assert.Equal(15 * 60, latest.Facts.Single(f => f.Name == "time_to_mitigate").Seconds);
+        Assert.Equal(14 * 60, latest.Facts.Single(f => f.Name == "episode_1_time_to_mitigate").Seconds);
+    }
 }

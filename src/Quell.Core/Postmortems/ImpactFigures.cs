@@ -9,9 +9,11 @@ namespace Quell.Postmortems;
 public static class ImpactFigures
 {
     /// <summary>The window impact is counted over: onset (or detection) to resolution (or now).</summary>
+    /// <remarks>A reopened incident's window is its current episode's, from the recurrence's onset: the days between episodes are no part of it.</remarks>
     public static (DateTimeOffset From, DateTimeOffset To) Window(Incident incident, DateTimeOffset now)
     {
-        var from = incident.OnsetAt is { } o && o < incident.DetectedAt ? o : incident.DetectedAt;
+        var (onset, detected) = incident.ReopenedAt is { } reopened ? (incident.ReopenOnsetAt, reopened) : (incident.OnsetAt, incident.DetectedAt);
+        var from = onset is { } o && o < detected ? o : detected;
         var to = incident.ResolvedAt ?? now;
         return (from, to < from ? from : to);
     }

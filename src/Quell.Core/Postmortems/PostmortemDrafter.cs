@@ -80,7 +80,7 @@ public static class PostmortemDrafter
         var title = Lower(IncidentTitles.For(i, impact));
         var what = episodes.Count == 1
             ? $"{ReadableText.Article(sev)} {sev} {i.Category} incident: {title} from {start:yyyy-MM-dd HH:mm} UTC."
-            : $"{ReadableText.Article(sev)} {sev} {i.Category} incident: {title}, recurring from {start:yyyy-MM-dd HH:mm} UTC after it was resolved (episode {episodes.Count} of {episodes.Count}; the response times below are this episode's).";
+            : $"{ReadableText.Article(sev)} {sev} {i.Category} incident: {title}, recurring from {start:yyyy-MM-dd HH:mm} UTC after it was resolved (episode {episodes.Count} of {episodes.Count}; its impact and response times below are this episode's).";
         var who = Who(i, impact);
         var why = cause is null ? "The cause is not yet established." : $"Cause: {cause.TrimEnd('.')}.";
         var earlier = string.Join(" ", episodes.SkipLast(1).Select(e => $"Episode {e.Episode}: {EpisodeText(e, timeline)}"));

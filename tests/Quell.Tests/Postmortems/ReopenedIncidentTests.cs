@@ -118,9 +118,11 @@ public sealed class ReopenedIncidentTests
         Assert.Equal(14 * 60, facts["episode_1_time_to_mitigate"]);
         Assert.Equal(60 * 60, facts["episode_1_time_to_resolve"]);
         Assert.Equal(reopened, pm.Facts.Single(f => f.Name == "time_to_mitigate").From);
+        Assert.Equal(reopened.AddMinutes(-2), pm.Impact.From);
+        Assert.Equal(reopened.AddMinutes(40), pm.Impact.To);
         Assert.Contains("recurrence", pm.Facts.Single(f => f.Name == "time_to_mitigate").Source, StringComparison.Ordinal);
 
-        Assert.Contains($"recurring from {reopened.AddMinutes(-2):yyyy-MM-dd HH:mm} UTC after it was resolved (episode 2 of 2; the response times below are this episode's).", pm.Summary, StringComparison.Ordinal);
+        Assert.Contains($"recurring from {reopened.AddMinutes(-2):yyyy-MM-dd HH:mm} UTC after it was resolved (episode 2 of 2; its impact and response times below are this episode's).", pm.Summary, StringComparison.Ordinal);
         Assert.Contains($"Episode 1: detected {T0:yyyy-MM-dd HH:mm} UTC. Stopped by disable feature=support_chat", pm.Summary, StringComparison.Ordinal);
         Assert.Contains("active 14 min after detection. Resolved 1 h after detection.", pm.Summary, StringComparison.Ordinal);
         Assert.Contains("Episode 2: Stopped by disable feature=support_chat", pm.Summary, StringComparison.Ordinal);

@@ -58,6 +58,15 @@ public sealed record Incident
 
     public DateTimeOffset? OnsetAt { get; init; }
 
+    /// <summary>
+    /// When the current episode began: the last time a recurrence reopened the resolved incident (its detection in
+    /// that episode). Null while the incident is in its first episode, whose detection is <see cref="DetectedAt"/>.
+    /// </summary>
+    public DateTimeOffset? ReopenedAt { get; init; }
+
+    /// <summary>The onset of the current episode as the reopening signal estimated it; null in the first episode.</summary>
+    public DateTimeOffset? ReopenOnsetAt { get; init; }
+
     public required DateTimeOffset DetectedAt { get; init; }
 
     public DateTimeOffset? AcknowledgedAt { get; init; }
@@ -86,11 +95,15 @@ public sealed record Incident
     /// <summary>Counter behind notification idempotency keys.</summary>
     public int NotificationSeq { get; init; }
 
+    /// <summary>The current episode's response times: a reopened incident counts from its reopening, not its first detection.</summary>
     public IncidentTimings Timings => new(
-        OnsetAt is { } o ? DetectedAt - o : null,
-        AcknowledgedAt - DetectedAt,
-        MitigatedAt - DetectedAt,
-        ResolvedAt - DetectedAt);
+        (ReopenedAt is null ? OnsetAt : ReopenOnsetAt) is { } o ? EpisodeDetectedAt - o : null,
+        AcknowledgedAt - EpisodeDetectedAt,
+        MitigatedAt - EpisodeDetectedAt,
+        ResolvedAt - EpisodeDetectedAt);
+
+    /// <summary>Detection of the current episode: the reopening, or the first detection.</summary>
+    public DateTimeOffset EpisodeDetectedAt => ReopenedAt ?? DetectedAt;
 }
 
 /// <summary>One alert (by fingerprint) grouped into an incident.</summary>
@@ -146,5 +159,5 @@ public sealed record EscalationProgress(string Policy, int Step, int Round, Date
 /// <summary>A person paged for an incident, in which role, when and over which channels.</summary>
 public sealed record PageRecord(string User, string Role, DateTimeOffset At, IReadOnlyList<string> Channels);
 
-/// <summary>Time to detect (onset → detected), acknowledge, mitigate and resolve (each from detection).</summary>
+/// <summary>Time to detect (onset → detected), acknowledge, mitigate and resolve (each from detection), of the current episode.</summary>
 public sealed record IncidentTimings(TimeSpan? ToDetect, TimeSpan? ToAcknowledge, TimeSpan? ToMitigate, TimeSpan? ToResolve);

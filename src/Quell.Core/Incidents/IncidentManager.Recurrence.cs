@@ -25,6 +25,12 @@ public sealed partial class IncidentManager
             draft.Set(draft.Incident with
             {
                 State = IncidentState.Detected,
+
+                // A new episode: its detection is now, and acknowledgement and mitigation are still to come.
+                ReopenedAt = now,
+                ReopenOnsetAt = Min(signal.OnsetEstimate ?? signal.FiredAt, now),
+                AcknowledgedAt = null,
+                MitigatedAt = null,
                 ResolvedAt = null,
                 NotifyAt = now,
                 Escalation = null,
@@ -34,6 +40,7 @@ public sealed partial class IncidentManager
             {
                 ["outcome"] = "reopened",
                 ["resolved_at"] = match.ResolvedAt.ToString("O", CultureInfo.InvariantCulture),
+                ["onset"] = Min(signal.OnsetEstimate ?? signal.FiredAt, now).ToString("O", CultureInfo.InvariantCulture),
             });
             NotifyIfDue(draft, now, silences);
             var reopened = draft.ToChange(created: false);

@@ -82,9 +82,12 @@ public static class ChangeCorrelator
     {
         options ??= new CorrelationOptions();
         var metric = AnomalyMetrics.For(subject.Category, subject.Signal);
-        var shares = Shares(slices, metric, options);
+        var shares = Shares(slices, metric, options, Replaced(changes, subject, slices, options));
         var candidates = new List<CorrelationCandidate>();
         var explained = new HashSet<(string, string)>();
+        var introducers = changes.Where(c => c.To is not null && KindToDimension.ContainsKey(c.Kind))
+            .GroupBy(c => (KindToDimension[c.Kind], c.To!))
+            .ToDictionary(g => g.Key, g => g.OrderBy(c => c.Timestamp).ThenBy(c => c.Id, StringComparer.Ordinal).First());
         foreach (var change in changes)
         {
             var proximity = Proximity(change.Timestamp, subject.Onset, options);
@@ -104,6 +107,14 @@ public static class ChangeCorrelator
                 share = s.Share;
                 afterShare = s.AfterShare;
                 explained.Add((dim, to));
+
+                // Onset estimates also run early. When most of the excess is on a value that did not exist before the
+                // onset, the anomaly cannot predate the change that introduced it (the first on record to set it; a later
+                // record of the same value introduced nothing): the estimate came early, not the change late.
+                if (change.Timestamp > subject.Onset && s.IsNew && s.Share >= 0.5 && introducers.GetValueOrDefault((dim, to)) == change)
+                {
+                    proximity = 1;
+                }
             }
             else
             {
@@ -154,8 +165,34 @@ public static class ChangeCorrelator
         return candidates.OrderByDescending(c => c.Score).ThenBy(c => c.Change?.Id ?? c.Value, StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>
+    /// Values a recorded change introduced before the onset, with the value each replaced. Onset estimates run late
+    /// (a rate signal decides only after enough results), so the before window can hold calls or eval cases that came
+    /// after the change: those are already the anomaly, and the new value's own "baseline" is no baseline at all.
+    /// </summary>
+    /// <remarks>Only changes close enough to matter (within three proximity constants of the onset) count; an older one's value is the baseline.</remarks>
+    public static Dictionary<(string Dimension, string Value), string> Replaced(IReadOnlyList<ChangeEvent> changes, InvestigationSubject subject, IReadOnlyList<DimensionSlice> slices, CorrelationOptions? options = null)
+    {
+        options ??= new CorrelationOptions();
+        var result = new Dictionary<(string, string), string>();
+        foreach (var change in changes.Where(c => c.Timestamp < subject.Onset && subject.Onset - c.Timestamp <= 3 * options.ProximityTau).OrderBy(c => c.Timestamp))
+        {
+            if (KindToDimension.TryGetValue(change.Kind, out var dim) && change.To is { } to && change.From is { } from && to != from
+                && slices.Any(x => x.Dimension == dim && x.Value == to))
+            {
+                result[(dim, to)] = from;
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>Per dimension value: its share of the dimension's positive excess and of the after-window metric.</summary>
-    public static Dictionary<(string Dimension, string Value), (double Share, double AfterShare, bool IsNew, double TrafficShare)> Shares(IReadOnlyList<DimensionSlice> slices, AnomalyMetric metric, CorrelationOptions options)
+    /// <param name="replaced">
+    /// Values a change introduced before the onset and the value each replaced: such a value is measured against the
+    /// rate of the value it replaced (or of the dimension's other values), not against its own before-window calls.
+    /// </param>
+    public static Dictionary<(string Dimension, string Value), (double Share, double AfterShare, bool IsNew, double TrafficShare)> Shares(IReadOnlyList<DimensionSlice> slices, AnomalyMetric metric, CorrelationOptions options, IReadOnlyDictionary<(string Dimension, string Value), string>? replaced = null)
     {
         var result = new Dictionary<(string, string), (double, double, bool, double)>();
         foreach (var dim in slices.GroupBy(s => s.Dimension, StringComparer.Ordinal))
@@ -173,7 +210,9 @@ public static class ChangeCorrelator
                     return (s, Excess: s.AfterCount - expected);
                 }
 
-                var rate = s.BeforeCount >= options.MinBaselineCount ? s.BeforeMetric / s.BeforeCount : overallRate;
+                var rate = replaced?.GetValueOrDefault((s.Dimension, s.Value)) is { } previous
+                    ? BaselineOf(dim, previous, s.Value, options) ?? overallRate
+                    : s.BeforeCount >= options.MinBaselineCount ? s.BeforeMetric / s.BeforeCount : overallRate;
                 expected = s.AfterCount * rate;
                 return (s, Excess: s.AfterMetric - expected);
             }).ToList();
@@ -190,6 +229,20 @@ public static class ChangeCorrelator
         }
 
         return result;
+    }
+
+    /// <summary>The rate a changed-to value is held to: the replaced value's, else that of every other value of the dimension.</summary>
+    private static double? BaselineOf(IEnumerable<DimensionSlice> dimension, string previous, string changedTo, CorrelationOptions options)
+    {
+        var list = dimension.ToList();
+        if (list.FirstOrDefault(x => x.Value == previous) is { } p && p.BeforeCount >= options.MinBaselineCount)
+        {
+            return p.BeforeMetric / p.BeforeCount;
+        }
+
+        var others = list.Where(x => x.Value != changedTo).ToList();
+        var count = others.Sum(x => x.BeforeCount);
+        return count >= options.MinBaselineCount ? others.Sum(x => x.BeforeMetric) / count : null;
     }
 
     public static double Proximity(DateTimeOffset changeAt, DateTimeOffset onset, CorrelationOptions options)

@@ -9,9 +9,11 @@ namespace Quell.Postmortems;
 public static class ImpactFigures
 {
     /// <summary>The window impact is counted over: onset (or detection) to resolution (or now).</summary>
+    /// <remarks>A reopened incident's window is its current episode's, from the recurrence's onset: the days between episodes are no part of it.</remarks>
     public static (DateTimeOffset From, DateTimeOffset To) Window(Incident incident, DateTimeOffset now)
     {
-        var from = incident.OnsetAt is { } o && o < incident.DetectedAt ? o : incident.DetectedAt;
+        var (onset, detected) = incident.ReopenedAt is { } reopened ? (incident.ReopenOnsetAt, reopened) : (incident.OnsetAt, incident.DetectedAt);
+        var from = onset is { } o && o < detected ? o : detected;
         var to = incident.ResolvedAt ?? now;
         return (from, to < from ? from : to);
     }
@@ -84,6 +86,7 @@ public static class ImpactFigures
             To = to,
             Scope = $"{flow}, traces longer than {ReadableText.Count(usual, "call")} (the longest healthy run)",
             Calls = looping.Sum(t => t.Calls),
+            Traces = looping.Select(t => t.Key[0]).Distinct(StringComparer.Ordinal).Count(),
             ErrorCalls = looping.Sum(t => t.Errors),
             FlaggedCalls = looping.Sum(t => t.FlaggedCalls),
             Users = looping.Select(t => t.Key[1]).OfType<string>().Distinct(StringComparer.Ordinal).Count(),
@@ -125,7 +128,7 @@ public static class ImpactFigures
                     loops.Add(c);
                 }
 
-                return loops.Result(incident, from, to) with { Scope = $"{scope.WithoutTrace}, traces longer than {ReadableText.Count(n, "call")} (the longest healthy run)", P95LatencyMs = null };
+                return loops.Result(incident, from, to) with { Scope = $"{scope.WithoutTrace}, traces longer than {ReadableText.Count(n, "call")} (the longest healthy run)", P95LatencyMs = null, Traces = looping.Count };
             }
         }
 

@@ -8,8 +8,22 @@ namespace Quell.Postmortems;
 public static partial class IncidentTitles
 {
     /// <summary>"Input tokens per call rose 1.7× on support_chat (prompt_version support-v8)".</summary>
-    public static string For(Incident incident)
+    public static string For(Incident incident) => For(incident, null);
+
+    /// <summary>
+    /// The title with the incident's own impact at hand: an agent-loop incident is every looping trace of its feature in
+    /// its window, so it is titled by them ("Runaway agent loops on research_agent: 14 traces"), not by the one trace
+    /// whose alert opened it.
+    /// </summary>
+    public static string For(Incident incident, PostmortemImpact? impact)
     {
+        if (impact?.Traces is { } traces && IncidentScope.From(incident) is { Loop: true } loop)
+        {
+            var on = loop.Feature is { } lf ? $" on {lf}" : string.Empty;
+            return traces == 1 ? $"Runaway agent loop{on}: 1 trace" : $"Runaway agent loops{on}: {traces.ToString("#,0", System.Globalization.CultureInfo.InvariantCulture)} traces";
+        }
+
+
         var signal = incident.Labels.GetValueOrDefault("signal") ?? incident.Alerts.OrderBy(a => a.FirstAt).FirstOrDefault()?.Signal ?? incident.Category;
         var scope = IncidentScope.From(incident);
         var ratio = incident.Attribution is { } a && Ratio().Match(a) is { Success: true } m ? " " + m.Groups[1].Value + "×" : string.Empty;

@@ -95,6 +95,9 @@ public sealed record PostmortemImpact
     /// <summary>Entity counts of the matching findings (PHONE_NUMBER ×3), for data and abuse incidents.</summary>
     public IReadOnlyDictionary<string, long> Entities { get; init; } = new Dictionary<string, long>();
 
+    /// <summary>Agent-loop incidents: the looping traces the figures are summed over; null for other incidents.</summary>
+    public long? Traces { get; init; }
+
     public double CostUsd { get; init; }
 
     public long InputTokens { get; init; }

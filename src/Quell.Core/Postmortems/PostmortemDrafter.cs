@@ -22,15 +22,16 @@ public static class PostmortemDrafter
 
     public static Postmortem Draft(Incident incident, IReadOnlyList<TimelineEntry> timeline, PostmortemImpact impact, DateTimeOffset now, TimeSpan deadline, IReadOnlyList<string>? similar = null)
     {
-        var facts = ResponseFacts.From(incident, timeline, impact.FirstAffectedAt);
+        var episodes = ResponseFacts.Episodes(incident, timeline, impact.FirstAffectedAt);
+        var facts = episodes[^1];
         var mitigations = timeline.Where(e => e.Kind.StartsWith("mitigation_", StringComparison.Ordinal) || e.Kind == TimelineKinds.Action).OrderBy(e => e.At).ToList();
         var cause = Cause(incident, timeline);
         return new Postmortem
         {
             IncidentId = incident.Id,
-            Title = IncidentTitles.For(incident),
-            Summary = Summary(incident, impact, facts, cause, timeline),
-            Facts = Facts(facts),
+            Title = IncidentTitles.For(incident, impact),
+            Summary = Summary(incident, impact, episodes, cause, timeline),
+            Facts = [.. Facts(facts), .. episodes.SkipLast(1).SelectMany(e => Facts(e).Select(x => x with { Name = $"episode_{e.Episode}_{x.Name}" }))],
             Impact = impact,
             Detection = Detection(incident, facts),
             Timeline = timeline.Where(e => e.Kind is not (TimelineKinds.Delivery or TimelineKinds.Notification))
@@ -71,19 +72,40 @@ public static class PostmortemDrafter
         return list;
     }
 
-    private static string Summary(Incident i, PostmortemImpact impact, ResponseFacts f, string? cause, IReadOnlyList<TimelineEntry> timeline)
+    private static string Summary(Incident i, PostmortemImpact impact, IReadOnlyList<ResponseFacts> episodes, string? cause, IReadOnlyList<TimelineEntry> timeline)
     {
+        var f = episodes[^1];
         var sev = i.Severity.ToString();
         var start = f.Onset?.At ?? f.Detected.At;
-        var what = $"{ReadableText.Article(sev)} {sev} {i.Category} incident: {Lower(IncidentTitles.For(i))} from {start:yyyy-MM-dd HH:mm} UTC.";
+        var title = Lower(IncidentTitles.For(i, impact));
+        var what = episodes.Count == 1
+            ? $"{ReadableText.Article(sev)} {sev} {i.Category} incident: {title} from {start:yyyy-MM-dd HH:mm} UTC."
+            : $"{ReadableText.Article(sev)} {sev} {i.Category} incident: {title}, recurring from {start:yyyy-MM-dd HH:mm} UTC after it was resolved (episode {episodes.Count} of {episodes.Count}; its impact and response times below are this episode's).";
         var who = Who(i, impact);
         var why = cause is null ? "The cause is not yet established." : $"Cause: {cause.TrimEnd('.')}.";
-        var stop = timeline.Where(e => e.Kind is "mitigation_applied" or "mitigation_approved").OrderBy(e => e.At).FirstOrDefault();
-        var stopped = stop is not null && f.ToMitigate is { } tm
+        var earlier = string.Join(" ", episodes.SkipLast(1).Select(e => $"Episode {e.Episode}: {EpisodeText(e, timeline)}"));
+        var stopped = StopText(f, timeline);
+        return string.Join(" ", new[] { what, who, why, earlier, episodes.Count > 1 ? $"Episode {f.Episode}: {stopped}" : stopped }.Where(s => s.Length > 0));
+    }
+
+    /// <summary>"detected 2026-11-03 10:02 UTC; stopped by …, active 6 min after detection; resolved 2.1 h after detection."</summary>
+    private static string EpisodeText(ResponseFacts e, IReadOnlyList<TimelineEntry> timeline)
+    {
+        var resolved = e.ToResolve is { } r ? $" Resolved {Span(r)} after detection." : string.Empty;
+        return $"detected {e.Detected.At:yyyy-MM-dd HH:mm} UTC. {StopText(e, timeline)}{resolved}";
+    }
+
+    /// <summary>What stopped an episode: the first mitigation applied after its detection, else its fix.</summary>
+    private static string StopText(ResponseFacts f, IReadOnlyList<TimelineEntry> timeline)
+    {
+        var stop = f.Mitigated is { } m
+            ? timeline.Where(e => e.Kind is "mitigation_applied" or "mitigation_approved" && e.At == m.At).FirstOrDefault()
+            : null;
+        return stop is not null && f.ToMitigate is { } tm
             ? $"Stopped by {MitigationText(stop.Message)}, active {Span(tm)} after detection."
+            : f.ToMitigate is { } other ? $"Mitigated {Span(other)} after detection."
             : f.ToFix is { } fix ? $"No mitigation was applied; the fix shipped {Span(fix)} after detection."
             : "Nothing on record has stopped it yet.";
-        return string.Join(" ", new[] { what, who, why, stopped }.Where(s => s.Length > 0));
     }
 
     /// <summary>"It affected 1,732 calls of 394 users in 23 tenants (cost $3.18)." or the data-leak form.</summary>

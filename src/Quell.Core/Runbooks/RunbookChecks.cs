@@ -50,8 +50,13 @@ public static class RunbookChecks
             return Finding(step, FindingStatus.Info, "no eval results since the onset", evals);
         }
 
+        // A value nearly every case carried before and after the onset (the one prompt version in use) explains nothing.
+        var beforeTotals = evals.Slices.GroupBy(x => x.Dimension, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(x => x.BeforeCount), StringComparer.Ordinal);
+        bool Everywhere((string Dimension, string Value) key, double trafficShare) =>
+            trafficShare >= 0.95 && beforeTotals.GetValueOrDefault(key.Dimension) is > 0 and var total
+            && evals.Slices.Where(x => x.Dimension == key.Dimension && x.Value == key.Value).Sum(x => x.BeforeCount) >= 0.95 * total;
         var worst = ChangeCorrelator.Shares(evals.Slices, AnomalyMetric.EvalFailures, new CorrelationOptions())
-            .Where(p => p.Value.Share > 0).OrderByDescending(p => p.Value.AfterShare).ThenByDescending(p => p.Value.Share).FirstOrDefault();
+            .Where(p => p.Value.Share > 0 && !Everywhere(p.Key, p.Value.TrafficShare)).OrderByDescending(p => p.Value.AfterShare).ThenByDescending(p => p.Value.Share).FirstOrDefault();
         var dropped = evals.BeforeCases > 0 && evals.AfterPassRate < evals.BeforePassRate - 0.05;
         var where = worst.Key.Dimension is null ? "" : $"; {Pct(worst.Value.AfterShare)} of failing evals since the onset are on {worst.Key.Dimension} {worst.Key.Value}";
         return Finding(step, dropped ? FindingStatus.Attention : FindingStatus.Ok, $"eval pass rate {Pct(evals.BeforePassRate)} → {Pct(evals.AfterPassRate)} ({evals.AfterCases} cases){where}", evals);

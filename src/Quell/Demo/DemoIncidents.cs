@@ -13,10 +13,14 @@ public static class DemoIncidents
     {
         var list = await incidents.ListAsync(new IncidentQuery(Limit: 10_000), ct).ConfigureAwait(false);
         var pagesById = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var episodesById = new Dictionary<string, IReadOnlyList<Quell.Postmortems.ResponseFacts>>(StringComparer.Ordinal);
         foreach (var incident in list)
         {
+            var timeline = await incidents.TimelineAsync(incident.Id, ct).ConfigureAwait(false);
+            episodesById[incident.Id] = Quell.Postmortems.ResponseFacts.Episodes(incident, timeline);
+
             // Pages and escalations as the timeline tells them: who, when, through which channels.
-            pagesById[incident.Id] = (await incidents.TimelineAsync(incident.Id, ct).ConfigureAwait(false))
+            pagesById[incident.Id] = timeline
                 .Where(e => e.Kind is TimelineKinds.Page or TimelineKinds.Escalation)
                 .Select(e => $"{e.At:yyyy-MM-dd HH:mm} {e.Message}")
                 .Distinct()
@@ -43,6 +47,7 @@ public static class DemoIncidents
             Notifications = pages.For(i.Id),
             Attribution = i.Attribution,
             Related = i.Related,
+            Episodes = episodesById[i.Id],
         }).ToList();
     }
 
@@ -59,7 +64,9 @@ public static class DemoIncidents
                 IncidentId = incident.Id,
                 Severity = incident.Severity,
                 Paged = incident.Paged,
-                TimeToAcknowledgeSeconds = incident.TimeToAcknowledgeSeconds,
+                TimeToAcknowledgeSeconds = incident.Episodes.Count > 1 && o.DetectedAt is { } at
+                    ? incident.EpisodeNear(at)?.ToAcknowledge?.TotalSeconds is { } ack ? Math.Round(ack) : null
+                    : incident.TimeToAcknowledgeSeconds,
                 RegressionCases = fix?.RegressionCases,
                 Verification = fix is null ? null : fix.Verified ? "passed" : "overridden",
                 Postmortem = fix?.PostmortemPath,
@@ -92,7 +99,9 @@ public static class DemoIncidents
                 return o with { CauseChange = scenario.CauseChangeId, DamageUnit = unit, DamageBeforeMitigation = hits.Count - unstopped, DamageAfterMitigation = unstopped };
             }
 
-            var detected = incidents.FirstOrDefault(i => i.Id == m.IncidentId)?.DetectedAt;
+            // A reopened incident's mitigation counts from the detection of the episode it was applied in, not the first one.
+            var incident = incidents.FirstOrDefault(i => i.Id == m.IncidentId);
+            var detected = m.AppliedAt is { } applied && incident?.EpisodeAt(applied) is { } episode ? episode.Detected.At : incident?.DetectedAt;
 
             // Hits are kept in the order the application made the calls: those after the count at the moment the app
             // obeyed the mitigation are calls that got past it (none once a scenario's fix has shipped: it stops hitting).

@@ -116,6 +116,18 @@ public sealed record DemoIncident
     public IReadOnlyList<string> AlertFingerprints { get; init; } = [];
     public string? Attribution { get; init; }
     public IReadOnlyList<string> Related { get; init; } = [];
+
+    /// <summary>The response facts of each episode (a recurrence that reopened the incident starts one), oldest first.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<Quell.Postmortems.ResponseFacts> Episodes { get; init; } = [];
+
+    /// <summary>The episode under way at <paramref name="at"/>: the last one detected at or before it (the first when none was).</summary>
+    public Quell.Postmortems.ResponseFacts? EpisodeAt(DateTimeOffset at) =>
+        Episodes.LastOrDefault(e => e.Detected.At <= at) ?? (Episodes.Count > 0 ? Episodes[0] : null);
+
+    /// <summary>The episode whose detection is closest to an alert fired at <paramref name="at"/> (the incident may take it in a little later).</summary>
+    public Quell.Postmortems.ResponseFacts? EpisodeNear(DateTimeOffset at) =>
+        Episodes.OrderBy(e => (e.Detected.At - at).Duration()).FirstOrDefault();
 }
 
 /// <summary>A mitigation applied for a scenario (filled once the control plane runs in the demo).</summary>

@@ -38,8 +38,9 @@ public sealed class InvestigationService(ICallLog calls, IChangeLog changes, IQu
             slices = list;
         }
 
-        // Changes up to a day before the window and a little after the onset are candidates.
-        var recorded = await changes.QueryAsync(from.AddHours(-24), onset.AddHours(1), null, 500, cancellationToken).ConfigureAwait(false);
+        // Changes up to a day before the window and up to the end of the after window are candidates (the onset
+        // estimate can come before the change that caused the anomaly; the correlator decides what a late change explains).
+        var recorded = await changes.QueryAsync(from.AddHours(-24), Max(to, onset.AddHours(1)), null, 500, cancellationToken).ConfigureAwait(false);
         var ratio = (onset - from).TotalSeconds > 0 ? (to - onset).TotalSeconds / (onset - from).TotalSeconds : 1;
         return ChangeCorrelator.Rank(subject, slices, recorded, new CorrelationOptions { AfterToBeforeDuration = ratio });
     }
@@ -158,4 +159,6 @@ public sealed class InvestigationService(ICallLog calls, IChangeLog changes, IQu
 
     public Task<IReadOnlyList<CallTotals>> TotalsAsync(CallQuery filter, IReadOnlyList<string>? groupBy = null, int maxGroups = int.MaxValue, CancellationToken cancellationToken = default) =>
         calls.TotalsAsync(filter, groupBy, maxGroups, cancellationToken);
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 }

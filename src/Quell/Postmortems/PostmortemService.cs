@@ -173,8 +173,11 @@ public sealed class PostmortemService(IPostmortemStore store, IIncidentStore inc
             await LinkSimilarAsync(incident, ct).ConfigureAwait(false);
         }
 
+        // A reopened incident resolved again gets a new draft with every episode's facts, unless a responder has taken
+        // the post-mortem over (their version stays the latest; the facts of the new episode are on the timeline).
         if (incident.State == IncidentState.Monitoring && incident.ResolvedAt is not null && change.Timeline.Any(e => e.Kind == TimelineKinds.Transition)
-            && await store.LatestAsync(incident.Id, ct).ConfigureAwait(false) is null)
+            && await store.LatestAsync(incident.Id, ct).ConfigureAwait(false) is var latest
+            && (latest is null || (incident.ReopenedAt is { } reopened && latest.UpdatedAt < reopened && latest.UpdatedBy == TimelineKinds.System && latest.Status == PostmortemStatus.Draft)))
         {
             var pm = await DraftAsync(incident, ct).ConfigureAwait(false);
             await incidentService.ExecuteAsync(incident.Id, (_, i) => IncidentRecorder.Entry(i, time.GetUtcNow(), TimelineKind, TimelineKinds.System, $"post-mortem drafted (version {pm.Version}); due {pm.DueAt:yyyy-MM-dd}"), ct).ConfigureAwait(false);

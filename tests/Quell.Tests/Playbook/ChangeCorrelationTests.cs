@@ -99,4 +99,97 @@ public sealed class ChangeCorrelationTests
         Assert.Equal(2, diff.BeforeDocsPerCall);
         Assert.Equal(1.5, diff.AfterDocsPerCall);
     }
+
+    /// <summary>
+    /// A rate signal decides late: the onset estimate lands 15 minutes after the model version change, so 40 eval cases
+    /// on the new version (25 % failing) fall in the before window. Measured against that "baseline" the new version
+    /// carries no excess; measured against the version it replaced (7 % failing) it carries all of it.
+    /// </summary>
+    [Fact]
+    public void Rank_OnsetEstimateAfterTheChange_NewVersionIsHeldToTheVersionItReplaced()
+    {
+        var onset = new DateTimeOffset(2026, 11, 9, 11, 11, 0, TimeSpan.Zero);
+        var subject = new InvestigationSubject("quality", "negative_feedback_rate", "support_chat", onset);
+        DimensionSlice[] slices =
+        [
+            new("model_version", "gpt-4o-mini-2024-07-18", 200, 14, 0, 0),
+            new("model_version", "gpt-4o-mini-2025-01-31", 40, 10, 80, 14),
+            new("prompt_version", "support-v7", 240, 24, 80, 14),
+            new("model", "gpt-4o-mini", 240, 24, 80, 14),
+        ];
+        ChangeEvent Change(string id, DateTimeOffset at, string kind, string feature, string? from, string to) => new()
+        {
+            Id = id, Timestamp = at, Kind = kind, Scope = new Dictionary<string, string> { ["feature"] = feature }, From = from, To = to, Author = "platform-team",
+            Description = id,
+        };
+        ChangeEvent[] changes =
+        [
+            Change("chg-prompt-revert", onset.AddHours(-38), "prompt_version", "support_chat", "support-v8", "support-v7"),
+            Change("chg-tool-v2", onset.AddHours(-44), "deploy", "research_agent", "read_page v1", "read_page v2"),
+            Change("chg-model", onset.AddMinutes(-15), "model_version", "support_chat", "gpt-4o-mini-2024-07-18", "gpt-4o-mini-2025-01-31"),
+        ];
+
+        var ranked = ChangeCorrelator.Rank(subject, slices, changes);
+
+        Assert.Equal("chg-model", ranked[0].Change?.Id);
+        Assert.Equal(1.0, ranked[0].Share, 6);
+        Assert.True(ChangeCorrelator.Explains(ranked[0]));
+        Assert.Equal("100% of failing evals since 11:11 are on model gpt-4o-mini-2025-01-31, deployed 10:56 by platform-team (chg-model)", ranked[0].Sentence);
+        Assert.All(ranked.Skip(1).Where(c => c.Kind == "change"), c => Assert.False(ChangeCorrelator.Explains(c), c.Change?.Id));
+    }
+
+    [Fact]
+    public void Rank_ChangeLongBeforeTheOnset_ItsValueKeepsItsOwnBaseline()
+    {
+        // The version moved a day ago and has failed 25 % ever since: it is the baseline, not the anomaly.
+        var onset = new DateTimeOffset(2026, 11, 9, 11, 11, 0, TimeSpan.Zero);
+        var subject = new InvestigationSubject("quality", "eval_pass_rate", "support_chat", onset);
+        DimensionSlice[] slices =
+        [
+            new("model_version", "gpt-4o-mini-2024-07-18", 40, 3, 0, 0),
+            new("model_version", "gpt-4o-mini-2025-01-31", 200, 50, 80, 20),
+        ];
+        ChangeEvent[] changes =
+        [
+            new() { Id = "chg-old", Timestamp = onset.AddHours(-20), Kind = "model_version", Scope = new Dictionary<string, string> { ["feature"] = "support_chat" }, From = "gpt-4o-mini-2024-07-18", To = "gpt-4o-mini-2025-01-31" },
+        ];
+
+        var ranked = ChangeCorrelator.Rank(subject, slices, changes);
+
+        Assert.Equal(0, ranked.Single(c => c.Change?.Id == "chg-old").Share, 6);
+        Assert.DoesNotContain(ranked, ChangeCorrelator.Explains);
+    }
+
+    /// <summary>
+    /// The eval signal put the onset an hour before the model version change (10:00 against 10:56). The new version did
+    /// not exist before the onset and carries all the excess, so the anomaly cannot predate the change: it ranks first
+    /// at full proximity, and an unrelated deploy after the onset still counts for nothing.
+    /// </summary>
+    [Fact]
+    public void Rank_OnsetEstimateBeforeTheChange_ChangeWhoseNewValueCarriesTheExcessRanksFirst()
+    {
+        var onset = new DateTimeOffset(2026, 11, 9, 10, 0, 0, TimeSpan.Zero);
+        var subject = new InvestigationSubject("quality", "eval_pass_rate", "support_chat", onset);
+        DimensionSlice[] slices =
+        [
+            new("model_version", "gpt-4o-mini-2024-07-18", 200, 14, 30, 2),
+            new("model_version", "gpt-4o-mini-2025-01-31", 0, 0, 100, 23),
+            new("prompt_version", "support-v7", 200, 14, 130, 25),
+        ];
+        ChangeEvent[] changes =
+        [
+            new() { Id = "chg-model", Timestamp = onset.AddMinutes(56), Kind = "model_version", Scope = new Dictionary<string, string> { ["feature"] = "support_chat" }, From = "gpt-4o-mini-2024-07-18", To = "gpt-4o-mini-2025-01-31", Author = "platform-team" },
+            new() { Id = "chg-deploy", Timestamp = onset.AddMinutes(30), Kind = "deploy", Scope = new Dictionary<string, string> { ["feature"] = "support_chat" }, To = "web v3", Author = "ci" },
+            new() { Id = "chg-other-model", Timestamp = onset.AddMinutes(40), Kind = "model_version", Scope = new Dictionary<string, string> { ["feature"] = "support_chat" }, From = "gpt-4o-mini-2025-01-31", To = "gpt-4o-mini-2024-07-18", Author = "ci" },
+        ];
+
+        var ranked = ChangeCorrelator.Rank(subject, slices, changes);
+
+        Assert.Equal("chg-model", ranked[0].Change?.Id);
+        Assert.Equal(1.0, ranked[0].Proximity, 6);
+        Assert.Equal(1.0, ranked[0].Share, 6);
+        Assert.True(ChangeCorrelator.Explains(ranked[0]));
+        Assert.False(ChangeCorrelator.Explains(ranked.Single(c => c.Change?.Id == "chg-deploy")));
+        Assert.False(ChangeCorrelator.Explains(ranked.Single(c => c.Change?.Id == "chg-other-model")));
+    }
 }

@@ -76,4 +76,21 @@ public sealed class LoopImpactTests
         Assert.Equal(T0.AddMinutes(1), impact.FirstAffectedAt);
         Assert.Equal("feature=research_agent, traces longer than 8 calls (the longest healthy run)", impact.Scope);
     }
+
+    [Fact]
+    public async Task Draft_LoopIncident_TitleNamesTheLoopingTracesNotTheAlertsOne()
+    {
+        using var log = new SqliteCallLog(new SqliteDatabase(Path.Combine(TempDirectory.Create(), "quell.db")), TimeProvider.System);
+        await log.AppendAsync(Calls());
+        var incident = LoopIncident();
+
+        var impact = await ImpactFigures.CountAsync(log, incident, T0.AddHours(3));
+        var pm = PostmortemDrafter.Draft(incident, [], impact, T0.AddHours(3), TimeSpan.FromDays(5));
+
+        Assert.Equal(2, impact.Traces);
+        Assert.Equal(2, ImpactFigures.From(incident, Calls(), T0.AddHours(3)).Traces);
+        Assert.Equal("Runaway agent loops on research_agent: 2 traces", pm.Title);
+        Assert.DoesNotContain("loop-a", pm.Title, StringComparison.Ordinal);
+        Assert.StartsWith("An S3 cost incident: runaway agent loops on research_agent: 2 traces from 2026-11-07 15:01 UTC. It affected 100 calls of 2 users in 2 tenants", pm.Summary, StringComparison.Ordinal);
+    }
 }

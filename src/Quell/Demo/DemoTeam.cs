@@ -23,6 +23,11 @@ public sealed class DemoTeam(IncidentService incidents, EvalService evals, Postm
 {
     private readonly Dictionary<string, FixOutcome> _fixed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, MitigationOutcome> _mitigated = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (DateTimeOffset At, int Runs)> _investigated = new(StringComparer.Ordinal);
+
+    /// <summary>How long the on-call waits before running a runbook again that proposed nothing, and how often at most.</summary>
+    private static readonly TimeSpan ReinvestigateAfter = TimeSpan.FromMinutes(5);
+    private const int MaxInvestigations = 12;
 
     /// <summary>The playbook the team works with: runbooks, change correlation, the control plane, the obedient app.</summary>
     public sealed record Playbook(RunbookRunner Runbooks, IInvestigationSource Investigation, MitigationControlPlane ControlPlane, IAlertStore Alerts, DemoObedientApp App);
@@ -94,10 +99,15 @@ public sealed class DemoTeam(IncidentService incidents, EvalService evals, Postm
                 continue;
             }
 
-            if (!_mitigated.TryGetValue(scenario.Name, out var outcome))
+            // A runbook that found nothing to propose (an alert that fired before the evidence had built up) is run
+            // again every few minutes while the incident is unmitigated, as a responder would look again.
+            if (!_mitigated.TryGetValue(scenario.Name, out var outcome)
+                || (outcome is { MitigationIds.Count: 0, AppliedAt: null } && _investigated.TryGetValue(scenario.Name, out var last)
+                    && now - last.At >= ReinvestigateAfter && last.Runs < MaxInvestigations))
             {
                 outcome = await InvestigateAndProposeAsync(tools, incident, scenario, now, ct).ConfigureAwait(false);
                 _mitigated[scenario.Name] = outcome;
+                _investigated[scenario.Name] = (now, _investigated.TryGetValue(scenario.Name, out var before) ? before.Runs + 1 : 1);
             }
 
             // The runbook's proposals wait for the on-call's approval, given a few simulated minutes after they appeared;

@@ -36,3 +36,25 @@ public interface IEvalStore
     /// <summary>The latest posted or run result of each case (suite name, case id) no older than the case itself.</summary>
     Task<IReadOnlyDictionary<string, bool>> LatestResultsAsync(string suiteName, IReadOnlyList<EvalCase> cases, CancellationToken ct = default);
 }
+
+/// <summary>The rule both stores apply when a case is retired, on the stored body they read under their lock.</summary>
+public static class CaseRetirementRule
+{
+    /// <summary>The retired case and its new body, or why it cannot be retired (missing, or retired before).</summary>
+    public static (EvalCase? Retired, string? Body, string? Why) Apply(string? body, string suiteId, string caseId, CaseRetirement retirement)
+    {
+        if (body is null)
+        {
+            return (null, null, $"no case '{caseId}' in suite {suiteId}");
+        }
+
+        var evalCase = System.Text.Json.JsonSerializer.Deserialize(body, FixAndLearnJson.Default.EvalCase)!;
+        if (evalCase.Retired is { } earlier)
+        {
+            return (null, null, $"case {caseId} was retired by {earlier.By} at {earlier.At:u}: {earlier.Reason}");
+        }
+
+        evalCase = evalCase with { Retired = retirement };
+        return (evalCase, System.Text.Json.JsonSerializer.Serialize(evalCase, FixAndLearnJson.Default.EvalCase), null);
+    }
+}

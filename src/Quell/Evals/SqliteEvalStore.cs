@@ -108,19 +108,12 @@ public sealed class SqliteEvalStore(SqliteDatabase database) : IEvalStore
         using var c = database.Open();
         using var tx = c.BeginTransaction();
         var body = await c.QuerySingleOrDefaultAsync<string?>(new CommandDefinition("SELECT body FROM eval_cases WHERE id = @caseId AND suite_id = @suiteId", new { caseId, suiteId }, tx, cancellationToken: ct)).ConfigureAwait(false);
-        if (body is null)
+        var (evalCase, retired, why) = CaseRetirementRule.Apply(body, suiteId, caseId, retirement);
+        if (evalCase is null)
         {
-            return (null, $"no case '{caseId}' in suite {suiteId}");
+            return (null, why);
         }
 
-        var evalCase = JsonSerializer.Deserialize(body, FixAndLearnJson.Default.EvalCase)!;
-        if (evalCase.Retired is { } earlier)
-        {
-            return (null, $"case {caseId} was retired by {earlier.By} at {earlier.At:u}: {earlier.Reason}");
-        }
-
-        evalCase = evalCase with { Retired = retirement };
-        var retired = JsonSerializer.Serialize(evalCase, FixAndLearnJson.Default.EvalCase);
         await c.ExecuteAsync(new CommandDefinition("UPDATE eval_cases SET body = @retired WHERE id = @caseId", new { retired, caseId }, tx, cancellationToken: ct)).ConfigureAwait(false);
         tx.Commit();
         return (evalCase, null);

@@ -111,19 +111,13 @@ public sealed class PostgresEvalStore(PostgresDatabase database) : IEvalStore
 
         // The row stays locked until the update commits, so two retirements of one case cannot both succeed.
         var body = await c.QuerySingleOrDefaultAsync<string?>(new CommandDefinition("SELECT body FROM eval_cases WHERE id = @caseId AND suite_id = @suiteId FOR UPDATE", new { caseId, suiteId }, tx, cancellationToken: ct)).ConfigureAwait(false);
-        if (body is null)
+        var (evalCase, retired, why) = CaseRetirementRule.Apply(body, suiteId, caseId, retirement);
+        if (evalCase is null)
         {
-            return (null, $"no case '{caseId}' in suite {suiteId}");
+            return (null, why);
         }
 
-        var evalCase = JsonSerializer.Deserialize(body, FixAndLearnJson.Default.EvalCase)!;
-        if (evalCase.Retired is { } earlier)
-        {
-            return (null, $"case {caseId} was retired by {earlier.By} at {earlier.At:u}: {earlier.Reason}");
-        }
-
-        evalCase = evalCase with { Retired = retirement };
-        await c.ExecuteAsync(new CommandDefinition("UPDATE eval_cases SET body = @retired WHERE id = @caseId", new { retired = JsonSerializer.Serialize(evalCase, FixAndLearnJson.Default.EvalCase), caseId }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition("UPDATE eval_cases SET body = @retired WHERE id = @caseId", new { retired, caseId }, tx, cancellationToken: ct)).ConfigureAwait(false);
         await tx.CommitAsync(ct).ConfigureAwait(false);
         return (evalCase, null);
     }

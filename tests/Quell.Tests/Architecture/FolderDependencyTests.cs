@@ -49,7 +49,7 @@ public sealed class FolderDependencyTests(ITestOutputHelper output)
     [Fact]
     public void EachCoreFolder_DeclaresTheNamespaceOfItsPath()
     {
-        var root = Path.Combine(RepositoryRoot(), "src", "Quell.Core");
+        var root = Path.Combine(Repository.Root, "src", "Quell.Core");
         var wrong = new List<string>();
         foreach (var file in Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories))
         {
@@ -187,16 +187,5 @@ public sealed class FolderDependencyTests(ITestOutputHelper output)
         }
 
         return result;
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Quell.slnx")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
     }
 }

@@ -61,7 +61,7 @@ public sealed class ConsoleAssetTests
     public void BuiltAssets_MatchTheirSources()
     {
         // The built files are committed; a change to the front-end sources must come with `npm run build`.
-        var web = Path.Combine(RepositoryRoot(), "src", "Quell", "Console", "web");
+        var web = Path.Combine(Repository.Root, "src", "Quell", "Console", "web");
         var stamp = JsonDocument.Parse(File.ReadAllText(Path.Combine(web, "..", "dist", "build-stamp.json"))).RootElement.GetProperty("sources").GetString();
         Assert.True(stamp == SourceHash(web), "src/Quell/Console/dist is older than its sources: run `npm ci && npm run build` in src/Quell/Console/web and commit dist/");
         var embedded = ConsoleAssets.Load();
@@ -85,16 +85,5 @@ public sealed class ConsoleAssetTests
         }
 
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(all.ToString())));
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Quell.slnx")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("cannot find the repository root (Quell.slnx) above the test assembly");
     }
 }

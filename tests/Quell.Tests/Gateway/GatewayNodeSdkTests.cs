@@ -12,14 +12,7 @@ public sealed class GatewayNodeSdkTests
 {
     private static string ScriptFolder()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Quell.slnx")))
-        {
-            dir = dir.Parent;
-        }
-
-        Assert.True(dir is not null, "cannot find the repository root (Quell.slnx) above the test binaries");
-        var folder = Path.Combine(dir!.FullName, "tests", "gateway-node");
+        var folder = Path.Combine(Repository.Root, "tests", "gateway-node");
         Assert.True(Directory.Exists(Path.Combine(folder, "node_modules", "openai")), $"the openai npm package is not installed: run `npm ci --prefix {folder}` (test.sh does)");
         return folder;
     }

@@ -15,14 +15,7 @@ public sealed class DevSetRegressionTests(ITestOutputHelper output)
 
     private static string DevData(params string[] parts)
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Quell.slnx")))
-        {
-            dir = dir.Parent;
-        }
-
-        Assert.NotNull(dir);
-        return Path.Combine([dir!.FullName, "dev-data", .. parts]);
+        return Path.Combine([Repository.Root, "dev-data", .. parts]);
     }
 
     private static IEnumerable<JsonElement> Records(string path) =>

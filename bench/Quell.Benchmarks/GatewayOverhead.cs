@@ -34,22 +34,32 @@ internal static class GatewayOverhead
 
         // The mock model server, the Quell server, the gateway and the load each run in a process of their own, as
         // they would on other hosts; this one only starts them and prints the figures.
-        using var mockProcess = StartBackend("mock");
-        using var quellProcess = StartBackend("quell");
+        var everywhere = Arg(args, "--env", "");
+        using var mockProcess = StartBackend("mock", everywhere);
+        using var quellProcess = StartBackend("quell", everywhere + "," + Arg(args, "--quell-env", ""), nice: int.Parse(Arg(args, "--quell-nice", "0"), CultureInfo.InvariantCulture));
         var mock = await ReadBackendAsync(mockProcess).ConfigureAwait(false);
         var quell = await ReadBackendAsync(quellProcess).ConfigureAwait(false);
         var ends = new Backends(mock.Url, quell.Url, quell.GatewayKey!, quell.ClientKey!);
-        using var gatewayProcess = StartBackend($"gateway --mock {ends.Mock} --quell {ends.Quell} --key {ends.GatewayKey}", Arg(args, "--gateway-env", ""));
+        using var gatewayProcess = StartBackend($"gateway --mock {ends.Mock} --quell {ends.Quell} --key {ends.GatewayKey}", everywhere + "," + Arg(args, "--gateway-env", ""));
         var gatewayUrl = new Uri((await ReadBackendAsync(gatewayProcess).ConfigureAwait(false)).Url);
+
+        // A bare YARP forwarder with the gateway's transport settings and nothing of Quell's: what the proxy hop
+        // itself costs on this machine, so the gateway's own share of the added latency can be told apart.
+        using var bareProcess = StartBackend($"yarp --mock {ends.Mock}", everywhere);
+        var bareUrl = new Uri((await ReadBackendAsync(bareProcess).ConfigureAwait(false)).Url);
         Console.WriteLine($"load average before: {LoadAverage()}");
         Console.WriteLine($"{"rate/s",7} {"target",-8} {"sent",7} {"ok",7} {"err",5} {"achieved/s",10} {"p50 ms",8} {"p90 ms",8} {"p99 ms",8} {"p99.9 ms",9} {"max ms",8} {"lag p99",8}");
         var self = typeof(GatewayOverhead).Assembly.Location;
-        var load = Process.Start(new ProcessStartInfo("dotnet", $"\"{self}\" gateway-load --direct {ends.Mock} --gateway {gatewayUrl} --rates {rates} --seconds {seconds} --connections {connections} --key {ends.ClientKey}")
+        var loadStart = new ProcessStartInfo("dotnet", $"\"{self}\" gateway-load --direct {ends.Mock} --bare {bareUrl} --gateway {gatewayUrl} --rates {rates} --seconds {seconds} --connections {connections} --key {ends.ClientKey}")
         {
             RedirectStandardOutput = true,
-        })!;
+        };
+        // The load generator's socket completions run on the event thread, as the gateway's do: less of the machine for the instrument.
+        loadStart.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
+        SetEnvironment(loadStart, everywhere);
+        var load = Process.Start(loadStart)!;
         var results = new List<LoadResult>();
-        Process[] measured = [gatewayProcess, mockProcess, quellProcess, load];
+        Process[] measured = [gatewayProcess, bareProcess, mockProcess, quellProcess, load];
         var cpuAtStart = new TimeSpan[measured.Length];
         while (await load.StandardOutput.ReadLineAsync().ConfigureAwait(false) is { } output)
         {
@@ -71,16 +81,18 @@ internal static class GatewayOverhead
             var r = JsonSerializer.Deserialize<LoadResult>(output)!;
             results.Add(r);
             Console.WriteLine($"{r.Rate,7} {r.Target,-8} {r.Sent,7} {r.Ok,7} {r.Errors,5} {r.Achieved,10:F0} {r.P50,8:F3} {r.P90,8:F3} {r.P99,8:F3} {r.P999,9:F3} {r.Max,8:F3} {r.SendLagP99,8:F3}");
-            if (results.Count % 2 == 0)
+            if (results.Count % 3 == 0)
             {
-                var d = results[^2];
+                var d = results[^3];
+                var bare = results[^2];
                 var g = results[^1];
-                Console.WriteLine($"{r.Rate,7} added    p50 {g.P50 - d.P50:F3} ms, p99 {g.P99 - d.P99:F3} ms, throughput {100.0 * g.Achieved / d.Achieved:F1} % of direct; load average {LoadAverage()}");
+                Console.WriteLine($"{r.Rate,7} added    gateway p50 {g.P50 - d.P50:F3} ms, p99 {g.P99 - d.P99:F3} ms, throughput {100.0 * g.Achieved / d.Achieved:F1} % of direct; bare YARP p50 {bare.P50 - d.P50:F3} ms, p99 {bare.P99 - d.P99:F3} ms; load average {LoadAverage()}");
 
-                // CPU per request, steadier than latency on a busy machine: the gateway and Quell work only for gateway
-                // requests, the mock and the load generator for both.
+                // CPU per request, steadier than latency on a busy machine: the gateway, the bare proxy and Quell work
+                // only for their own requests, the mock and the load generator for all of them.
                 var cpu = measured.Select((p, i) => (Cpu(p) - cpuAtStart[i]).TotalMicroseconds).ToArray();
-                Console.WriteLine($"{r.Rate,7} cpu/req  gateway {cpu[0] / g.Sent:F0} µs, quell {cpu[2] / g.Sent:F0} µs (per gateway request); mock {cpu[1] / (d.Sent + g.Sent):F0} µs, load {cpu[3] / (d.Sent + g.Sent):F0} µs (per request)");
+                var all = d.Sent + bare.Sent + g.Sent;
+                Console.WriteLine($"{r.Rate,7} cpu/req  gateway {cpu[0] / g.Sent:F0} µs, quell {cpu[3] / g.Sent:F0} µs (per gateway request); bare YARP {cpu[1] / bare.Sent:F0} µs; mock {cpu[2] / all:F0} µs, load {cpu[4] / all:F0} µs (per request)");
             }
         }
 
@@ -90,7 +102,7 @@ internal static class GatewayOverhead
             await WrkCrossCheckAsync(new Uri(ends.Mock), gatewayUrl, ends.ClientKey, Math.Min(seconds, 5)).ConfigureAwait(false);
         }
 
-        foreach (var p in new[] { gatewayProcess, mockProcess, quellProcess })
+        foreach (var p in new[] { gatewayProcess, bareProcess, mockProcess, quellProcess })
         {
             p.StandardInput.Close();
             await p.WaitForExitAsync().ConfigureAwait(false);
@@ -106,6 +118,12 @@ internal static class GatewayOverhead
     /// </summary>
     public static async Task<int> BackendsAsync(string[] args)
     {
+        if (args.FirstOrDefault() is "gateway" or "yarp" or "mock")
+        {
+            // As `quell gateway` does before it opens a socket; the bare proxy and the mock get the same.
+            GatewayHost.PrepareProcess();
+        }
+
         if (args.FirstOrDefault() == "gateway")
         {
             var gateway = GatewayHost.Build(new GatewayHostOptions
@@ -119,6 +137,15 @@ internal static class GatewayOverhead
             Console.WriteLine(JsonSerializer.Serialize(new Backend(gateway.BoundAddress().ToString(), null, null)));
             await Console.In.ReadToEndAsync().ConfigureAwait(false);
             await gateway.StopAsync().ConfigureAwait(false);
+            return 0;
+        }
+
+        if (args.FirstOrDefault() == "yarp")
+        {
+            var bare = await StartBareProxyAsync(new Uri(Arg(args, "--mock", ""))).ConfigureAwait(false);
+            Console.WriteLine(JsonSerializer.Serialize(new Backend(bare.BoundAddress().ToString(), null, null)));
+            await Console.In.ReadToEndAsync().ConfigureAwait(false);
+            await bare.StopAsync().ConfigureAwait(false);
             return 0;
         }
 
@@ -151,24 +178,33 @@ internal static class GatewayOverhead
         return 0;
     }
 
-    private static Process StartBackend(string which, string environment = "")
+    private static Process StartBackend(string which, string environment = "", int nice = 0)
     {
         var self = typeof(GatewayOverhead).Assembly.Location;
-        var start = new ProcessStartInfo("dotnet", $"\"{self}\" gateway-backends {which}") { RedirectStandardOutput = true, RedirectStandardInput = true };
+        var command = $"\"{self}\" gateway-backends {which}";
+        var start = nice == 0
+            ? new ProcessStartInfo("dotnet", command)
+            : new ProcessStartInfo("nice", $"-n {nice} dotnet {command}");
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardInput = true;
         if (!which.StartsWith("mock", StringComparison.Ordinal))
         {
             // The gateway and the Quell server run with the server GC, as the `quell` executable does.
             start.Environment["DOTNET_gcServer"] = "1";
         }
 
-        // --gateway-env NAME=VALUE[,NAME=VALUE]: runtime settings to try on the gateway alone.
+        SetEnvironment(start, environment);
+        return Process.Start(start)!;
+    }
+
+    // --env / --gateway-env NAME=VALUE[,NAME=VALUE]: runtime settings to try on every process, or on the gateway alone.
+    private static void SetEnvironment(ProcessStartInfo start, string environment)
+    {
         foreach (var pair in environment.Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
             var eq = pair.IndexOf('=', StringComparison.Ordinal);
             start.Environment[pair[..eq]] = pair[(eq + 1)..];
         }
-
-        return Process.Start(start)!;
     }
 
     private static async Task<Backend> ReadBackendAsync(Process process)
@@ -195,8 +231,9 @@ internal static class GatewayOverhead
         var connections = int.Parse(Arg(args, "--connections", "64"), CultureInfo.InvariantCulture);
         var key = Arg(args, "--key", "");
         using var direct = new PacedTarget("direct", new Uri(new Uri(Arg(args, "--direct", "")), "/v1/chat/completions"), key, RequestBody, connections);
+        using var bare = new PacedTarget("bare", new Uri(new Uri(Arg(args, "--bare", "")), "/v1/chat/completions"), key, RequestBody, connections);
         using var viaGateway = new PacedTarget("gateway", new Uri(new Uri(Arg(args, "--gateway", "")), "/v1/chat/completions"), key, RequestBody, connections);
-        PacedTarget[] targets = [direct, viaGateway];
+        PacedTarget[] targets = [direct, bare, viaGateway];
         foreach (var t in targets)
         {
             await PacedLoad.WarmConnectionsAsync(t, rounds: 20).ConfigureAwait(false);
@@ -206,15 +243,18 @@ internal static class GatewayOverhead
         foreach (var rate in rates)
         {
             // Unmeasured warm-up at the rate itself (JIT tiers, pools, the gateway's key cache), then the measured run:
-            // both alternate slices of the two targets, each target getting half the time.
-            PacedLoad.Run(targets, rate, TimeSpan.FromSeconds(4), slice, record: false);
+            // the targets alternate one-second slices, each getting the same share of the time.
+            // The first rate warms longer: the servers' JIT is still moving hot code to its optimised tier then, on a
+            // background thread that takes CPU from everything else (seen in profiles as 11 % of the machine).
+            var warm = rate == rates[0] ? 5 : 2;
+            PacedLoad.Run(targets, rate, TimeSpan.FromSeconds(warm * targets.Length), slice, record: false);
             foreach (var t in targets)
             {
                 t.Reset();
             }
 
             Console.WriteLine($"measuring {rate}");
-            PacedLoad.Run(targets, rate, TimeSpan.FromSeconds(2 * seconds), slice, record: true);
+            PacedLoad.Run(targets, rate, TimeSpan.FromSeconds(targets.Length * seconds), slice, record: true);
             foreach (var t in targets)
             {
                 double Ms(double q) => t.Latency.GetValueAtPercentile(q) / 1000.0;
@@ -276,10 +316,35 @@ internal static class GatewayOverhead
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
+    /// <summary>YARP's forwarder alone: the same transport settings as the gateway, no keys, no mitigations, no records.</summary>
+    private static async Task<WebApplication> StartBareProxyAsync(Uri mock)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        GatewayHost.ConfigureTransport(builder.WebHost);
+        builder.Logging.ClearProviders();
+        builder.Services.AddHttpForwarder();
+        var app = builder.Build();
+        var upstream = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = System.Net.DecompressionMethods.None,
+            UseCookies = false,
+            ActivityHeadersPropagator = null,
+        });
+        app.MapForwarder("/v1/chat/completions", mock.ToString(), Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig.Empty, Yarp.ReverseProxy.Forwarder.HttpTransformer.Empty, upstream);
+        await app.StartAsync().ConfigureAwait(false);
+        return app;
+    }
+
     private static async Task<WebApplication> StartMockAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+
+        // The mock is an instrument: the less CPU it takes from the machine, the more the figures say about the gateway.
+        GatewayHost.ConfigureTransport(builder.WebHost);
         builder.Logging.ClearProviders();
         var app = builder.Build();
         app.MapPost("/v1/chat/completions", async (HttpContext http) =>

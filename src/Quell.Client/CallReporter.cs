@@ -1,5 +1,5 @@
+using System.Buffers;
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 
@@ -119,18 +119,25 @@ internal sealed class CallReporter : IAsyncDisposable
     // Three tries with a growing pause; a batch Quell cannot take is dropped rather than blocking newer calls.
     private async Task<bool> SendAsync(List<CallReport> batch, CancellationToken ct)
     {
-        var body = new StringBuilder();
-        foreach (var c in batch)
+        // One UTF-8 buffer for the whole batch, written record by record: no string per record and no second encoding.
+        var body = new ArrayBufferWriter<byte>(batch.Count * 512);
+        using (var writer = new Utf8JsonWriter(body))
         {
-            body.Append(JsonSerializer.Serialize(c, ClientJsonContext.Default.CallReport)).Append('\n');
+            foreach (var c in batch)
+            {
+                JsonSerializer.Serialize(writer, c, ClientJsonContext.Default.CallReport);
+                writer.Flush();
+                writer.Reset();
+                body.Write("\n"u8);
+            }
         }
 
-        var text = body.ToString();
+        var bytes = body.WrittenMemory;
         for (var attempt = 0; attempt < 3; attempt++)
         {
             try
             {
-                using var content = new StringContent(text, Encoding.UTF8);
+                using var content = new ReadOnlyMemoryContent(bytes);
                 content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
                 using var response = await _http.PostAsync(new Uri(_options.Endpoint!, "/api/v1/calls"), content, ct).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)

@@ -56,6 +56,7 @@ public static class GatewayCommand
                 return 2;
             }
 
+            GatewayHost.PrepareProcess();
             var app = GatewayHost.Build(new GatewayHostOptions { Urls = parse.GetValue(urls)!, Server = serverUri!, ApiKey = key!, Config = cfg, QuietLogging = false });
             try
             {

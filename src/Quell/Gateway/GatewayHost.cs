@@ -44,6 +44,7 @@ public static class GatewayHost
             k.Limits.MaxRequestBodySize = gateway.MaxRequestBytes;
             k.AddServerHeader = false;
         });
+        ConfigureTransport(builder.WebHost);
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(options.QuietLogging ? LogLevel.Warning : LogLevel.Information);
@@ -93,6 +94,30 @@ public static class GatewayHost
         Map(app, "/v1/messages", GatewayDialect.AnthropicMessages);
         app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<QuellLink>().Dispose());
         return app;
+    }
+
+    /// <summary>
+    /// Kestrel runs the handler on the socket's own I/O thread instead of queueing it to the thread pool: one thread
+    /// hand-off fewer per request, which on a small machine is most of a proxy's CPU time (about a fifth of the
+    /// gateway's, measured in bench/). Safe because nothing on the request path blocks: key checks, the ledger and
+    /// forwarding are asynchronous, and the one synchronous step, reading the JSON body, is bounded by
+    /// <c>max_request_bytes</c>.
+    /// </summary>
+    public static void ConfigureTransport(IWebHostBuilder host) =>
+        host.UseSockets(o => o.UnsafePreferInlineScheduling = true);
+
+    /// <summary>
+    /// Lets the runtime complete socket operations on its event thread too (the upstream side of a forward, the
+    /// reports to Quell), unless the operator chose otherwise. The runtime reads this once, at its first socket
+    /// operation, so <c>quell gateway</c> calls it before anything opens a socket.
+    /// </summary>
+    public static void PrepareProcess()
+    {
+        const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+        if (Environment.GetEnvironmentVariable(InlineCompletions) is null)
+        {
+            Environment.SetEnvironmentVariable(InlineCompletions, "1");
+        }
     }
 
     private static void Map(WebApplication app, string path, GatewayDialect dialect) =>

@@ -152,7 +152,7 @@ public sealed class GatewaySdkTests : IAsyncLifetime
     }
 
     /// <summary>Adds the Quell headers an application sets to say who a call serves.</summary>
-    private sealed class HeaderPolicy(IReadOnlyDictionary<string, string> headers) : PipelinePolicy
+    internal sealed class HeaderPolicy(IReadOnlyDictionary<string, string> headers) : PipelinePolicy
     {
         public override void Process(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
         {

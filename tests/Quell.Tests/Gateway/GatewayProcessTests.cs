@@ -122,31 +122,11 @@ public sealed class GatewayProcessTests : IAsyncLifetime
                   url: {_upstream.BaseAddress}
                   api_key_env: QUELL_TEST_UPSTREAM_KEY
             """);
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in (string[])[Path.Combine(AppContext.BaseDirectory, "quell.dll"), "gateway", "--urls", "http://127.0.0.1:0", "--server", _quell.BaseAddress.ToString(), "--api-key", gatewayKey, "--config", config])
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["QUELL_TEST_UPSTREAM_KEY"] = GatewayEnvironment.UpstreamKey;
-        start.Environment.Remove("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS");
-        _gateway = Process.Start(start)!;
-        var errors = new StringBuilder();
-        _gateway.ErrorDataReceived += (_, e) => errors.AppendLine(e.Data);
-        _gateway.BeginErrorReadLine();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (await _gateway.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
-        {
-            var at = line.IndexOf("listening on ", StringComparison.Ordinal);
-            if (at >= 0)
-            {
-                _ = _gateway.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
-                return new Uri(line[(at + "listening on ".Length)..].Split([',', ';', ' '])[0]);
-            }
-        }
-
-        await _gateway.WaitForExitAsync(timeout.Token);
-        throw new InvalidOperationException($"quell gateway exited: {errors}");
+        // The variable removed so that the command's own default applies.
+        (_gateway, var address) = await QuellExecutable.StartListeningAsync(
+            ["gateway", "--urls", "http://127.0.0.1:0", "--server", _quell.BaseAddress.ToString(), "--api-key", gatewayKey, "--config", config],
+            new Dictionary<string, string?> { ["QUELL_TEST_UPSTREAM_KEY"] = GatewayEnvironment.UpstreamKey, ["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = null });
+        return address;
     }
 
     // Records reach Quell in batches every 50 ms; wait (bounded) until all of them are stored.

@@ -125,49 +125,11 @@ public sealed class QuellProcess : IDisposable
     /// <summary>Starts `quell serve` with these extra environment variables (QUELL_POSTGRES, …).</summary>
     public static async Task<QuellProcess> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string> environment, params string[] extra)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "quell.dll");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
         var adminKey = Quell.Security.ApiKeySecret.New();
-        start.Environment["QUELL_ADMIN_KEY"] = adminKey;
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        foreach (var arg in (string[])[dll, "serve", "--urls", "http://127.0.0.1:0", "--data", dataDirectory, .. extra])
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(start)!;
-        var errors = new StringBuilder();
-        process.ErrorDataReceived += (_, e) => errors.AppendLine(e.Data);
-        process.BeginErrorReadLine();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
-            if (line is null)
-            {
-                // Standard error can still be in flight when standard output closes: wait for the exit, which also
-                // waits for the asynchronous error reader to reach its end.
-                await process.WaitForExitAsync(timeout.Token);
-                throw new InvalidOperationException($"quell serve exited: {errors}");
-            }
-
-            var at = line.IndexOf("listening on ", StringComparison.Ordinal);
-            if (at >= 0)
-            {
-                var url = line[(at + "listening on ".Length)..].Split([',', ';', ' '])[0];
-                _ = DrainAsync(process.StandardOutput);
-                return new QuellProcess(process, new Uri(url), adminKey);
-            }
-        }
+        var variables = environment.ToDictionary(e => e.Key, e => (string?)e.Value);
+        variables["QUELL_ADMIN_KEY"] = adminKey;
+        var (process, address) = await QuellExecutable.StartListeningAsync(["serve", "--urls", "http://127.0.0.1:0", "--data", dataDirectory, .. extra], variables);
+        return new QuellProcess(process, address, adminKey);
     }
 
     public void Kill()
@@ -185,12 +147,5 @@ public sealed class QuellProcess : IDisposable
         }
 
         _process.Dispose();
-    }
-
-    private static async Task DrainAsync(StreamReader reader)
-    {
-        while (await reader.ReadLineAsync() is not null)
-        {
-        }
     }
 }

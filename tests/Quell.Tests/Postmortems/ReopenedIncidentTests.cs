@@ -38,24 +38,25 @@ public sealed class ReopenedIncidentTests
     {
         var s = await FixAndLearnServer.StartAsync();
         var id = await s.OpenAsync(Latency(T0));
-        s.Time.Advance(TimeSpan.FromMinutes(4));
-        await s.RunAsync(id, (m, i) => m.Acknowledge(i, "alice"));
-        s.Time.Advance(TimeSpan.FromMinutes(10));
-        await MitigateAsync(s, id, "alice");
-        s.Time.Advance(TimeSpan.FromMinutes(46));
-        await s.RunAsync(id, (m, i) => m.Resolve(i, "alice", "vendor recovered"));
+        await EpisodeAsync(s, id, "alice", acknowledgeAfter: 4, mitigateAfter: 10, resolveAfter: 46, "vendor recovered");
 
         s.Time.Advance(TimeSpan.FromDays(11));
         var reopened = s.Time.GetUtcNow();
         var change = await s.Incidents.IngestSignalAsync(Latency(reopened));
         Assert.Equal(id, change!.Incident.Id);
-        s.Time.Advance(TimeSpan.FromMinutes(6));
-        await s.RunAsync(id, (m, i) => m.Acknowledge(i, "bob"));
-        s.Time.Advance(TimeSpan.FromMinutes(9));
-        await MitigateAsync(s, id, "bob");
-        s.Time.Advance(TimeSpan.FromMinutes(25));
-        await s.RunAsync(id, (m, i) => m.Resolve(i, "bob", "vendor recovered again"));
+        await EpisodeAsync(s, id, "bob", acknowledgeAfter: 6, mitigateAfter: 9, resolveAfter: 25, "vendor recovered again");
         return (s, id, reopened);
+    }
+
+    /// <summary>One responder acknowledges, mitigates and resolves the open episode, each step the given minutes after the one before.</summary>
+    private static async Task EpisodeAsync(FixAndLearnServer s, string id, string who, int acknowledgeAfter, int mitigateAfter, int resolveAfter, string resolution)
+    {
+        s.Time.Advance(TimeSpan.FromMinutes(acknowledgeAfter));
+        await s.RunAsync(id, (m, i) => m.Acknowledge(i, who));
+        s.Time.Advance(TimeSpan.FromMinutes(mitigateAfter));
+        await MitigateAsync(s, id, who);
+        s.Time.Advance(TimeSpan.FromMinutes(resolveAfter));
+        await s.RunAsync(id, (m, i) => m.Resolve(i, who, resolution));
     }
 
     [Fact]

@@ -17,9 +17,10 @@ namespace Quell.Benchmarks;
 
 /// <summary>
 /// Gateway overhead, side by side in one run: an open-loop paced load (<see cref="PacedLoad"/>) from a process of its
-/// own alternates one-second slices straight at a mock model server and through the gateway in front of the same
-/// mock, at each rate asked for, so both see the same machine. <c>gateway-overhead [--rates 1000,5000] [--seconds 10]
-/// [--connections 64] [--gateway-env NAME=VALUE,…] [--wrk]</c>; <c>--wrk</c> adds a closed-loop cross-check with Debian's <c>wrk</c> when it is installed.
+/// own alternates one-second slices straight at a mock model server, through a bare YARP forwarder and through the
+/// gateway, both in front of the same mock, at each rate asked for, so all three see the same machine.
+/// <c>gateway-overhead [--rates 1000,5000] [--seconds 10] [--connections 64] [--env|--gateway-env|--quell-env|--load-env
+/// NAME=VALUE,…] [--quell-nice N] [--wrk]</c>; <c>--wrk</c> adds a closed-loop cross-check with Debian's <c>wrk</c> when it is installed.
 /// </summary>
 internal static class GatewayOverhead
 {
@@ -112,50 +113,38 @@ internal static class GatewayOverhead
     }
 
     /// <summary>
-    /// The mock model server, a Quell server (detection off) or the gateway in front of them, as a process of its own:
-    /// <c>gateway-backends mock|quell|gateway --mock U --quell U --key K</c> prints its address (and, for Quell, the
-    /// keys) as one JSON line and stops when stdin closes.
+    /// The mock model server, a Quell server (detection off), the gateway or the bare YARP forwarder, as a process of
+    /// its own: <c>gateway-backends mock|quell|gateway|yarp [--mock U] [--quell U] [--key K]</c> prints its address
+    /// (and, for Quell, the keys) as one JSON line and stops when stdin closes.
     /// </summary>
     public static async Task<int> BackendsAsync(string[] args)
     {
-        if (args.FirstOrDefault() is "gateway" or "yarp" or "mock")
+        var which = args.FirstOrDefault();
+        if (which is "gateway" or "yarp" or "mock")
         {
             // As `quell gateway` does before it opens a socket; the bare proxy and the mock get the same.
             GatewayHost.PrepareProcess();
         }
 
-        if (args.FirstOrDefault() == "gateway")
+        switch (which)
         {
-            var gateway = GatewayHost.Build(new GatewayHostOptions
-            {
-                Urls = "http://127.0.0.1:0",
-                Server = new Uri(Arg(args, "--quell", "")),
-                ApiKey = Arg(args, "--key", ""),
-                Config = new QuellConfig { Gateway = new GatewayConfig { Upstreams = [new UpstreamConfig { Name = "mock", Url = Arg(args, "--mock", "") }] } },
-            });
-            await gateway.StartAsync().ConfigureAwait(false);
-            Console.WriteLine(JsonSerializer.Serialize(new Backend(gateway.BoundAddress().ToString(), null, null)));
-            await Console.In.ReadToEndAsync().ConfigureAwait(false);
-            await gateway.StopAsync().ConfigureAwait(false);
-            return 0;
-        }
-
-        if (args.FirstOrDefault() == "yarp")
-        {
-            var bare = await StartBareProxyAsync(new Uri(Arg(args, "--mock", ""))).ConfigureAwait(false);
-            Console.WriteLine(JsonSerializer.Serialize(new Backend(bare.BoundAddress().ToString(), null, null)));
-            await Console.In.ReadToEndAsync().ConfigureAwait(false);
-            await bare.StopAsync().ConfigureAwait(false);
-            return 0;
-        }
-
-        if (args.FirstOrDefault() == "mock")
-        {
-            var mock = await StartMockAsync().ConfigureAwait(false);
-            Console.WriteLine(JsonSerializer.Serialize(new Backend(mock.BoundAddress().ToString(), null, null)));
-            await Console.In.ReadToEndAsync().ConfigureAwait(false);
-            await mock.StopAsync().ConfigureAwait(false);
-            return 0;
+            case "gateway":
+                var gateway = GatewayHost.Build(new GatewayHostOptions
+                {
+                    Urls = "http://127.0.0.1:0",
+                    Server = new Uri(Arg(args, "--quell", "")),
+                    ApiKey = Arg(args, "--key", ""),
+                    Config = new QuellConfig { Gateway = new GatewayConfig { Upstreams = [new UpstreamConfig { Name = "mock", Url = Arg(args, "--mock", "") }] } },
+                });
+                await gateway.StartAsync().ConfigureAwait(false);
+                await ServeUntilStdinClosesAsync(gateway).ConfigureAwait(false);
+                return 0;
+            case "yarp":
+                await ServeUntilStdinClosesAsync(await StartBareProxyAsync(new Uri(Arg(args, "--mock", ""))).ConfigureAwait(false)).ConfigureAwait(false);
+                return 0;
+            case "mock":
+                await ServeUntilStdinClosesAsync(await StartMockAsync().ConfigureAwait(false)).ConfigureAwait(false);
+                return 0;
         }
 
         var dir = Path.Combine(Path.GetTempPath(), "quell-gateway-bench-" + Guid.NewGuid().ToString("N")[..8]);
@@ -171,11 +160,17 @@ internal static class GatewayOverhead
         var keys = quell.Services.GetRequiredService<ApiKeyService>();
         var gatewayKey = keys.Create(new ApiKeyRequest("gateway", [Scopes.Ingest, Scopes.Read], null, null), "bench").Secret;
         var clientKey = keys.Create(new ApiKeyRequest("load", [Scopes.Ingest], null, null), "bench").Secret;
-        Console.WriteLine(JsonSerializer.Serialize(new Backend(quell.BoundAddress().ToString(), gatewayKey, clientKey)));
-        await Console.In.ReadToEndAsync().ConfigureAwait(false);
-        await quell.StopAsync().ConfigureAwait(false);
+        await ServeUntilStdinClosesAsync(quell, gatewayKey, clientKey).ConfigureAwait(false);
         Directory.Delete(dir, recursive: true);
         return 0;
+    }
+
+    /// <summary>Prints the started server's address (and keys) as the one JSON line the parent waits for, then serves until stdin closes.</summary>
+    private static async Task ServeUntilStdinClosesAsync(WebApplication app, string? gatewayKey = null, string? clientKey = null)
+    {
+        Console.WriteLine(JsonSerializer.Serialize(new Backend(app.BoundAddress().ToString(), gatewayKey, clientKey)));
+        await Console.In.ReadToEndAsync().ConfigureAwait(false);
+        await app.StopAsync().ConfigureAwait(false);
     }
 
     private static Process StartBackend(string which, string environment = "", int nice = 0)
@@ -197,7 +192,8 @@ internal static class GatewayOverhead
         return Process.Start(start)!;
     }
 
-    // --env / --gateway-env NAME=VALUE[,NAME=VALUE]: runtime settings to try on every process, or on the gateway alone.
+    // --env / --gateway-env / --quell-env / --load-env NAME=VALUE[,NAME=VALUE]: runtime settings to try on every
+    // process, or on one of them.
     private static void SetEnvironment(ProcessStartInfo start, string environment)
     {
         foreach (var pair in environment.Split(',', StringSplitOptions.RemoveEmptyEntries))
@@ -221,8 +217,8 @@ internal static class GatewayOverhead
     }
 
     /// <summary>
-    /// The load generator, run as its own process: <c>gateway-load --direct U --gateway U --rates R[,R] --seconds S
-    /// --connections C --key K</c>. Prints one JSON line per rate and target.
+    /// The load generator, run as its own process: <c>gateway-load --direct U --bare U --gateway U --rates R[,R]
+    /// --seconds S --connections C --key K</c>. Prints one JSON line per rate and target.
     /// </summary>
     public static async Task<int> LoadAsync(string[] args)
     {
@@ -230,9 +226,10 @@ internal static class GatewayOverhead
         var seconds = int.Parse(Arg(args, "--seconds", "10"), CultureInfo.InvariantCulture);
         var connections = int.Parse(Arg(args, "--connections", "64"), CultureInfo.InvariantCulture);
         var key = Arg(args, "--key", "");
-        using var direct = new PacedTarget("direct", new Uri(new Uri(Arg(args, "--direct", "")), "/v1/chat/completions"), key, RequestBody, connections);
-        using var bare = new PacedTarget("bare", new Uri(new Uri(Arg(args, "--bare", "")), "/v1/chat/completions"), key, RequestBody, connections);
-        using var viaGateway = new PacedTarget("gateway", new Uri(new Uri(Arg(args, "--gateway", "")), "/v1/chat/completions"), key, RequestBody, connections);
+        PacedTarget Target(string name) => new(name, new Uri(new Uri(Arg(args, "--" + name, "")), "/v1/chat/completions"), key, RequestBody, connections);
+        using var direct = Target("direct");
+        using var bare = Target("bare");
+        using var viaGateway = Target("gateway");
         PacedTarget[] targets = [direct, bare, viaGateway];
         foreach (var t in targets)
         {
@@ -316,7 +313,7 @@ internal static class GatewayOverhead
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
-    /// <summary>YARP's forwarder alone: the same transport settings as the gateway, no keys, no mitigations, no records.</summary>
+    /// <summary>YARP's forwarder alone: the gateway's transport and upstream client, no keys, no mitigations, no records.</summary>
     private static async Task<WebApplication> StartBareProxyAsync(Uri mock)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -325,15 +322,7 @@ internal static class GatewayOverhead
         builder.Logging.ClearProviders();
         builder.Services.AddHttpForwarder();
         var app = builder.Build();
-        var upstream = new HttpMessageInvoker(new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = System.Net.DecompressionMethods.None,
-            UseCookies = false,
-            ActivityHeadersPropagator = null,
-        });
-        app.MapForwarder("/v1/chat/completions", mock.ToString(), Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig.Empty, Yarp.ReverseProxy.Forwarder.HttpTransformer.Empty, upstream);
+        app.MapForwarder("/v1/chat/completions", mock.ToString(), Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig.Empty, Yarp.ReverseProxy.Forwarder.HttpTransformer.Empty, GatewayHost.CreateUpstreamClient());
         await app.StartAsync().ConfigureAwait(false);
         return app;
     }

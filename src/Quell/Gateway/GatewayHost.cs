@@ -59,19 +59,7 @@ public static class GatewayHost
         services.AddSingleton(options.Time);
         services.AddSingleton(gateway);
         services.AddSingleton(_ => PriceTable.Create(options.Config.Prices));
-        services.AddSingleton(_ => new HttpMessageInvoker(new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-
-            // No Activity per forwarded request: a caller's traceparent is passed through as the header it is.
-            ActivityHeadersPropagator = null,
-            EnableMultipleHttp2Connections = true,
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
-        }));
+        services.AddSingleton(_ => CreateUpstreamClient());
         services.AddSingleton(_ => new QuellLink(options));
         services.AddSingleton(sp => sp.GetRequiredService<QuellLink>().Connection);
         services.AddSingleton(sp => new ClientKeyVerifier(sp.GetRequiredService<QuellLink>().Anonymous, options.Server, gateway.KeyCacheTtl, options.Time));
@@ -105,6 +93,21 @@ public static class GatewayHost
     /// </summary>
     public static void ConfigureTransport(IWebHostBuilder host) =>
         host.UseSockets(o => o.UnsafePreferInlineScheduling = true);
+
+    /// <summary>The client that forwards to the upstreams: nothing on the way that a model call does not need.</summary>
+    public static HttpMessageInvoker CreateUpstreamClient() => new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+
+        // No Activity per forwarded request: a caller's traceparent is passed through as the header it is.
+        ActivityHeadersPropagator = null,
+        EnableMultipleHttp2Connections = true,
+        ConnectTimeout = TimeSpan.FromSeconds(10),
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+    });
 
     /// <summary>
     /// Lets the runtime complete socket operations on its event thread too (the upstream side of a forward, the
